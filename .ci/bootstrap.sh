@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine (root, no venv yet), then run a job.
+#   bash .ci/bootstrap.sh demo [ARGS...]   -> microexpr demo on the embedded default face
+#   bash .ci/bootstrap.sh test [ARGS...]   -> the whole test suite (pytest + mypy + py3.9 check)
+# Set MICROEXPR_SKIP_APT=1 to skip the apt step on machines without root.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+job="${1:-test}"; shift || true
+
+APT_PACKAGES="mono-mcs mono-runtime libmonosgen-2.0-1 mono-devel nunit-console libnunit-cil-dev libassimp5 assimp-testmodels"
+
+need_apt=0
+for p in $APT_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt=1
+done
+if [ "$need_apt" = 1 ] && [ "${MICROEXPR_SKIP_APT:-0}" != 1 ]; then
+  echo "[bootstrap] installing Debian packages: $APT_PACKAGES"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
+fi
+
+venv="$here/.venv"
+stamp="$venv/.microexpr-installed"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "[bootstrap] creating virtual environment in .venv"
+  python3 -m venv "$venv"
+fi
+want="$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "[bootstrap] installing Python packages (pip install -e .[all extras])"
+  "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
+  "$venv/bin/python" -m pip install -q -e ".[fast,export,review,capture,unity,dev]"
+  echo "$want" > "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+export MONO_THREADS_SUSPEND=preemptive
+
+case "$job" in
+  demo)
+    exec "$venv/bin/microexpr" demo "$@"
+    ;;
+  test)
+    bash "$here/.ci/test.sh" "$@"
+    ;;
+  *)
+    echo "usage: bash .ci/bootstrap.sh demo|test [ARGS...]" >&2; exit 2
+    ;;
+esac
