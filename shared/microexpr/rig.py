@@ -1,0 +1,188 @@
+"""Building rigs: from presets (soft-mods on a mesh) or from existing target shapes."""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from . import __version__
+from . import bridge as B
+from .errors import MicroExprError
+from .landmarks import MIRROR, REFERENCE_POINT, RIGID
+from .mesh import Mesh
+from .presets import face_frame, preset_targets
+
+SPARSE_EPS = 1e-7
+
+
+def mesh_data(mesh: Mesh, role: str = "skin") -> B.MeshData:
+    return B.MeshData(name=mesh.name, role=role, fingerprint=mesh.fingerprint(),
+                      points=mesh.points.tolist(), face_counts=mesh.face_counts.tolist(),
+                      face_indices=mesh.face_indices.tolist(),
+                      uvs=None if mesh.uvs is None else mesh.uvs.tolist())
+
+
+def mesh_from_data(m: B.MeshData) -> Mesh:
+    return Mesh(m.name, np.asarray(m.points, dtype=np.float64), m.face_counts, m.face_indices,
+                uvs=None if m.uvs is None else np.asarray(m.uvs, dtype=np.float64))
+
+
+def sparse_frame(dense: np.ndarray, weight: float = 1.0, eps: float = SPARSE_EPS,
+                 normal_deltas: Optional[np.ndarray] = None) -> B.ShapeFrame:
+    idx = np.nonzero(np.abs(dense).max(axis=1) > eps)[0]
+    return B.ShapeFrame(weight=weight, indices=idx.tolist(), deltas=dense[idx].tolist(),
+                        normal_deltas=None if normal_deltas is None else normal_deltas[idx].tolist())
+
+
+def dense_deltas(rig: B.Rig, mesh: Optional[str] = None, weight: float = 1.0) -> np.ndarray:
+    """(T, N, 3) full-weight offsets of every target on one mesh (default: the landmark mesh)."""
+    m = rig.mesh(mesh)
+    out = np.zeros((len(rig.targets), len(m.points), 3))
+    for t, target in enumerate(rig.targets):
+        for s in target.shapes:
+            if s.mesh == m.name:
+                f = s.frames[-1]
+                if f.indices:
+                    out[t, f.indices] = np.asarray(f.deltas, dtype=np.float64)
+    return out
+
+
+def mirror_vertex_map(points: np.ndarray, lm: np.ndarray, tol: float) -> List[int]:
+    """Each vertex's mirror across the face's mid-plane (-1 where none lies within ``tol``)."""
+    from scipy.spatial import cKDTree
+
+    frame, _ = face_frame(lm)
+    origin = lm[[27, 28, 29, 30, 33, 51, 57, 62, 66, 8]].mean(axis=0)
+    local = (points - origin) @ frame.T
+    local[:, 0] = -local[:, 0]
+    dist, idx = cKDTree((points - origin) @ frame.T).query(local)
+    return np.where(dist <= tol, idx, -1).astype(int).tolist()
+
+
+def _pairs(names: Sequence[str]) -> List[List[str]]:
+    out = []
+    for n in names:
+        if n.endswith("_L") and n[:-2] + "_R" in names:
+            out.append([n, n[:-2] + "_R"])
+    for a, b in (("mouthLeft", "mouthRight"), ("jawLeft", "jawRight")):
+        if a in names and b in names:
+            out.append([a, b])
+    return out
+
+
+def rig_from_targets(mesh: Mesh, targets: Mapping[str, np.ndarray], landmark_vertices,
+                     unit: str = "cm", infos: Optional[Mapping[str, B.TargetInfo]] = None,
+                     softmods: Optional[Mapping[str, list]] = None,
+                     extra_meshes: Iterable[Mesh] = (), name: str = "face",
+                     inbetweens: Optional[Mapping[str, Dict[float, np.ndarray]]] = None,
+                     source: str = "<targets>") -> B.Rig:
+    """A rig from dense (N, 3) offsets per target name on ``mesh``."""
+    lv = np.asarray(landmark_vertices, dtype=np.int64)
+    if lv.shape != (68,):
+        raise MicroExprError("needs 68 landmark vertices, got %d" % lv.size, file=source,
+                             field="landmark_vertices", fix="give one vertex per iBUG-68 landmark")
+    if lv.max() >= mesh.vertex_count:
+        raise MicroExprError("landmark vertex %d is beyond the mesh's %d vertices"
+                             % (lv.max(), mesh.vertex_count), file=source,
+                             field="landmark_vertices", fix="use vertex indices of this mesh")
+    infos = infos or {}
+    softmods = softmods or {}
+    inbetweens = inbetweens or {}
+    out_targets, ldeltas = [], []
+    for tname, dense in targets.items():
+        dense = np.asarray(dense, dtype=np.float64)
+        if dense.shape != mesh.points.shape:
+            raise MicroExprError("target %r has %d points, the neutral has %d"
+                                 % (tname, dense.reshape(-1, 3).shape[0], mesh.vertex_count),
+                                 file=source, field="targets." + tname,
+                                 fix="targets must share the neutral mesh's topology")
+        if not np.all(np.isfinite(dense)):
+            raise MicroExprError("target %r has NaN or infinite points" % tname, file=source,
+                                 field="targets." + tname, fix="clean the target mesh")
+        frames = [sparse_frame(d, w) for w, d in sorted(inbetweens.get(tname, {}).items())]
+        frames.append(sparse_frame(dense))
+        out_targets.append(B.Target(
+            name=tname, info=infos.get(tname, B.TargetInfo()),
+            shapes=[B.MeshShape(mesh=mesh.name, frames=frames)],
+            softmods=[B.SoftModSpec(**s.to_dict()) for s in softmods.get(tname, [])]))
+        ldeltas.append(dense[lv].tolist())
+    pts = mesh.points
+    lm = pts[lv]
+    _, size = face_frame(lm)
+    names = list(targets)
+    meshes = [mesh_data(mesh)] + [mesh_data(m, _role(m.name)) for m in extra_meshes]
+    return B.Rig(
+        generator="microexpr " + __version__, name=name, units=B.Units(length=unit),
+        meshes=meshes, targets=out_targets,
+        landmarks=B.Landmarks(mesh=mesh.name, points=[B.LandmarkPoint(vertex=int(v)) for v in lv],
+                              neutral=lm.tolist(), reference_points=[REFERENCE_POINT],
+                              rigid=list(RIGID)),
+        landmark_deltas=B.LandmarkDeltas(targets=names, deltas=ldeltas),
+        symmetry=B.Symmetry(landmark_map=MIRROR.tolist(), target_pairs=_pairs(names),
+                            vertex_maps={mesh.name: mirror_vertex_map(pts, lm, 0.02 * size)}))
+
+
+def _role(name: str) -> str:
+    for role in ("eyes", "teeth", "tongue", "lashes", "brows"):
+        if role in name.lower():
+            return role
+    return "other"
+
+
+def build_rig(mesh: Mesh, landmark_vertices, preset: str = "table1",
+              extra_meshes: Iterable[Mesh] = (), unit: str = "cm", name: str = "face") -> B.Rig:
+    """Generate one target per preset expression with its soft-mods (the paper's workflow)."""
+    from .falloff import edge_graph
+    from .softmod import softmod_deltas
+
+    lv = np.asarray(landmark_vertices, dtype=np.int64)
+    tris = mesh.triangles()
+    specs = preset_targets(preset, mesh.points, tris, lv)
+    graph = edge_graph(mesh.points, tris)
+    targets, infos, mods = {}, {}, {}
+    for spec in specs:
+        targets[spec.name] = softmod_deltas(mesh.points, tris, spec.softmods, graph=graph)
+        infos[spec.name] = B.TargetInfo(side=spec.side, region=spec.region, aus=spec.aus,
+                                        observable=spec.observable, preset=preset,
+                                        description=spec.description or None)
+        mods[spec.name] = spec.softmods
+    return rig_from_targets(mesh, targets, lv, unit=unit, infos=infos, softmods=mods,
+                            extra_meshes=extra_meshes, name=name)
+
+
+def evaluate(rig: B.Rig, weights: Sequence[float], mesh: Optional[str] = None) -> np.ndarray:
+    """Deformed points of one mesh for a weight vector (in-betweens interpolated linearly)."""
+    m = rig.mesh(mesh)
+    pts = np.asarray(m.points, dtype=np.float64).copy()
+    w_by_name = dict(zip(rig.target_names(), weights))
+    for target in rig.targets:
+        w = float(w_by_name[target.name])
+        if w == 0.0:
+            continue
+        for s in target.shapes:
+            if s.mesh != m.name:
+                continue
+            pts += _frame_offsets(s.frames, w, len(pts))
+    for comb in rig.combinations:
+        w = float(np.prod([w_by_name[d] for d in comb.drivers]))
+        for s in comb.shapes:
+            if s.mesh == m.name and w:
+                pts += _frame_offsets(s.frames, w, len(pts))
+    return pts
+
+
+def _frame_offsets(frames: List[B.ShapeFrame], w: float, n: int) -> np.ndarray:
+    """Piecewise-linear interpolation between in-between frames (0 -> first -> ... -> 1)."""
+    ws = [0.0] + [f.weight for f in frames]
+    dense = [np.zeros((n, 3))]
+    for f in frames:
+        d = np.zeros((n, 3))
+        if f.indices:
+            d[f.indices] = np.asarray(f.deltas, dtype=np.float64)
+        dense.append(d)
+    if w >= 1.0:
+        return dense[-1] * w
+    k = int(np.searchsorted(ws, w, side="right")) - 1
+    k = min(max(k, 0), len(ws) - 2)
+    a = (w - ws[k]) / (ws[k + 1] - ws[k])
+    return dense[k] * (1 - a) + dense[k + 1] * a
