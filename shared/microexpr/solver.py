@@ -1,0 +1,340 @@
+"""The bounded weight solver shared by Python and the Unity runtime.
+
+Per frame it minimises
+
+    sum_i c_i |B_i w - d_i|^2 + sum_t lam_t w_t^2 + mu |w - w_prev|^2,   0 <= w <= 1
+
+where ``B_i`` are the rows of landmark i (2 or 3 coordinates), ``c_i`` its confidence (0 drops
+a missing landmark), ``lam_t = reg * s`` (``pin_reg * s`` for unobservable targets) and
+``mu = temporal * s`` with ``s`` = the mean squared column norm of B: the penalties scale with
+the basis, so the weights do not depend on the units of the landmarks.
+
+The box QP ``min 1/2 w'Hw - g'w`` is solved by a primal active-set method, simple to repeat
+exactly in C#:
+
+1. Start from the previous frame's weights (zeros at first), clipped to [0, 1]; a weight at 0
+   or 1 is *bound*, any other is *free*.
+2. Solve the free weights with the bound ones fixed (Cholesky of H on the free set).
+3. If that solution leaves [0, 1]: for the first 8 times, bind every weight that left at the
+   bound it crossed and take the others as they are; after that, step from the current weights
+   toward the solution until the first free weight reaches a bound (lowest index wins ties),
+   bind it. Go to 2.
+4. Else accept it and compute the gradient ``r = Hw - g``. Every bound weight that wants to
+   move inward (pull ``-r`` at 0, ``r`` at 1) by more than ``tol = 1e-12 * (1 + max|g|)`` is
+   freed; go to 2. If none does, stop. After a step of length 0 in 3 (no progress), only the
+   one with the largest pull (lowest index wins ties) is freed, once, which rules out cycling.
+5. Stop after ``4 T + 20`` steps at the latest (never reached in practice).
+
+Since H is positive definite the optimum is unique, so any implementation that follows these
+steps lands on the same weights to rounding. numba compiles the loops where it is installed
+(``pip install microexpr[fast]``); without it the same code runs as plain Python.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+try:  # pragma: no cover - exercised where numba is installed
+    from numba import njit, prange
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+    prange = range
+
+    def njit(*args, **kwargs):
+        if args and callable(args[0]):
+            return args[0]
+        return lambda f: f
+
+
+@njit(cache=True)
+def _chol_solve(A, b, n):
+    """Solve A[:n,:n] x = b[:n] by Cholesky (A positive definite); A is overwritten."""
+    for j in range(n):
+        s = A[j, j]
+        for k in range(j):
+            s -= A[j, k] * A[j, k]
+        if s <= 0.0:
+            s = 1e-300
+        A[j, j] = np.sqrt(s)
+        for i in range(j + 1, n):
+            s = A[i, j]
+            for k in range(j):
+                s -= A[i, k] * A[j, k]
+            A[i, j] = s / A[j, j]
+    x = np.empty(n)
+    for i in range(n):
+        s = b[i]
+        for k in range(i):
+            s -= A[i, k] * x[k]
+        x[i] = s / A[i, i]
+    for i in range(n - 1, -1, -1):
+        s = x[i]
+        for k in range(i + 1, n):
+            s -= A[k, i] * x[k]
+        x[i] = s / A[i, i]
+    return x
+
+
+@njit(cache=True)
+def box_qp(H, g, w, allowed, work, rhs, free):
+    """Minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not ``allowed``), in place.
+
+    ``work`` (T, T), ``rhs`` (T,) and ``free`` (T,) int are scratch buffers. Returns the number
+    of steps taken.
+    """
+    T = g.shape[0]
+    gmax = 0.0
+    for t in range(T):
+        if abs(g[t]) > gmax:
+            gmax = abs(g[t])
+    tol = 1e-12 * (1.0 + gmax)
+    state = np.empty(T, np.int64)          # 0 at lower, 1 free, 2 at upper, 3 pinned
+    for t in range(T):
+        if not allowed[t]:
+            w[t] = 0.0
+            state[t] = 3
+        elif w[t] <= 0.0:
+            w[t] = 0.0
+            state[t] = 0
+        elif w[t] >= 1.0:
+            w[t] = 1.0
+            state[t] = 2
+        else:
+            state[t] = 1
+    steps = 0
+    single = False
+    fast = 8
+    max_steps = 4 * T + 20
+    while steps < max_steps:
+        steps += 1
+        nf = 0
+        for t in range(T):
+            if state[t] == 1:
+                free[nf] = t
+                nf += 1
+        for a in range(nf):
+            i = free[a]
+            s = g[i]
+            for t in range(T):
+                if state[t] == 2:
+                    s -= H[i, t]
+            rhs[a] = s
+            for b in range(nf):
+                work[a, b] = H[i, free[b]]
+        x = _chol_solve(work, rhs, nf)
+        feasible = True
+        for a in range(nf):
+            if x[a] < 0.0 or x[a] > 1.0:
+                feasible = False
+                break
+        if not feasible and fast > 0:
+            fast -= 1                              # bind every weight that left [0, 1]
+            for a in range(nf):
+                i = free[a]
+                if x[a] < 0.0:
+                    w[i] = 0.0
+                    state[i] = 0
+                elif x[a] > 1.0:
+                    w[i] = 1.0
+                    state[i] = 2
+                else:
+                    w[i] = x[a]
+            continue
+        if not feasible:
+            alpha = 1.0
+            block = -1
+            for a in range(nf):
+                i = free[a]
+                if x[a] < 0.0:
+                    r = w[i] / (w[i] - x[a])
+                elif x[a] > 1.0:
+                    r = (1.0 - w[i]) / (x[a] - w[i])
+                else:
+                    continue
+                if r < alpha:
+                    alpha = r
+                    block = a
+            if alpha <= 0.0:
+                single = True                      # no progress: free one at a time next
+            for a in range(nf):
+                i = free[a]
+                w[i] = w[i] + alpha * (x[a] - w[i])
+            if block >= 0:
+                i = free[block]
+                if x[block] < 0.0:
+                    w[i] = 0.0
+                    state[i] = 0
+                else:
+                    w[i] = 1.0
+                    state[i] = 2
+            for a in range(nf):
+                i = free[a]
+                if state[i] == 1 and w[i] <= 0.0:
+                    w[i] = 0.0
+                    state[i] = 0
+                elif state[i] == 1 and w[i] >= 1.0:
+                    w[i] = 1.0
+                    state[i] = 2
+            continue
+        for a in range(nf):
+            w[free[a]] = x[a]
+        best = -1
+        pull = tol
+        nfreed = 0
+        for t in range(T):
+            if state[t] == 0 or state[t] == 2:
+                r = -g[t]
+                for u in range(T):
+                    r += H[t, u] * w[u]
+                v = -r if state[t] == 0 else r
+                if v > tol and not single:
+                    state[t] = 4                   # freed below, after the scan
+                    nfreed += 1
+                if v > pull:
+                    pull = v
+                    best = t
+        if best < 0:
+            break
+        if single:
+            state[best] = 1
+        else:
+            for t in range(T):
+                if state[t] == 4:
+                    state[t] = 1
+        single = False
+    return steps
+
+
+@njit(cache=True)
+def _normal(B, d, c, k, lam, mu, wprev, H, g):
+    """H = B'CB + diag(lam + mu), g = B'Cd + mu wprev, C = confidence per landmark row block."""
+    M, T = B.shape
+    for a in range(T):
+        for b in range(a, T):
+            s = 0.0
+            for i in range(M):
+                s += c[i // k] * B[i, a] * B[i, b]
+            H[a, b] = s
+            H[b, a] = s
+        H[a, a] += lam[a] + mu
+        s = 0.0
+        for i in range(M):
+            s += c[i // k] * B[i, a] * d[i]
+        g[a] = s + mu * wprev[a]
+
+
+@njit(cache=True)
+def _sequence(B, D, G, C, k, lam, mu, allowed, H0, W, valid, uniform):
+    """Causal solve of every frame; invalid frames hold the last weights (marked by caller)."""
+    F, M = D.shape
+    T = B.shape[1]
+    H = np.empty((T, T))
+    g = np.empty(T)
+    work = np.empty((T, T))
+    rhs = np.empty(T)
+    free = np.empty(T, np.int64)
+    w = np.zeros(T)
+    for f in range(F):
+        if not valid[f]:
+            for t in range(T):
+                W[f, t] = w[t]
+            continue
+        if uniform[f]:
+            for a in range(T):
+                g[a] = G[f, a] + mu * w[a]
+            box_qp(H0, g, w, allowed, work, rhs, free)
+        else:
+            _normal(B, D[f], C[f], k, lam, mu, w, H, g)
+            box_qp(H, g, w, allowed, work, rhs, free)
+        for t in range(T):
+            W[f, t] = w[t]
+
+
+@njit(cache=True, parallel=True)
+def _independent(B, G, lam, allowed, H0, W, chunks):
+    """Frames without a temporal term, solved in parallel chunks (warm start inside a chunk)."""
+    F, T = G.shape
+    n = chunks.shape[0] - 1
+    for c in prange(n):
+        work = np.empty((T, T))
+        rhs = np.empty(T)
+        free = np.empty(T, np.int64)
+        w = np.zeros(T)
+        g = np.empty(T)
+        for f in range(chunks[c], chunks[c + 1]):
+            for t in range(T):
+                g[t] = G[f, t]
+            box_qp(H0, g, w, allowed, work, rhs, free)
+            for t in range(T):
+                W[f, t] = w[t]
+
+
+class WeightSolver:
+    """Bounded, regularised, optionally temporal weights from landmark offsets.
+
+    ``basis`` is (L*k, T): rows are landmark coordinates (k = 2 or 3, landmark-major), columns
+    targets. ``pinned`` marks targets held at 0 (e.g. unobservable ones).
+    """
+
+    def __init__(self, basis: np.ndarray, k: int, reg: float = 1e-3, temporal: float = 0.0,
+                 pinned: Optional[np.ndarray] = None) -> None:
+        self.B = np.ascontiguousarray(basis, dtype=np.float64)
+        self.k = int(k)
+        M, T = self.B.shape
+        if M % self.k:
+            raise ValueError("basis rows (%d) are not a multiple of %d" % (M, self.k))
+        scale = float(np.sum(self.B * self.B)) / max(T, 1)
+        self.scale = scale if scale > 0 else 1.0
+        self.allowed = np.ones(T, dtype=np.bool_) if pinned is None else ~np.asarray(pinned, bool)
+        self.lam = np.full(T, reg * self.scale)
+        self.mu = temporal * self.scale
+        self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
+
+    @property
+    def targets(self) -> int:
+        return self.B.shape[1]
+
+    def objective(self, w, d, conf=None, w_prev=None) -> float:
+        """The value being minimised, for tests and reports."""
+        c = np.ones(self.B.shape[0] // self.k) if conf is None else np.asarray(conf, float)
+        r = (self.B @ w - d).reshape(-1, self.k)
+        val = float(np.sum(c[:, None] * r * r) + np.sum(self.lam * w * w))
+        if self.mu and w_prev is not None:
+            val += self.mu * float(np.sum((w - w_prev) ** 2))
+        return val
+
+    def solve_frame(self, d: np.ndarray, conf: Optional[np.ndarray] = None,
+                    w_prev: Optional[np.ndarray] = None) -> np.ndarray:
+        """One frame, online: warm-started from (and pulled toward) ``w_prev``."""
+        T = self.targets
+        w = np.zeros(T) if w_prev is None else np.array(w_prev, dtype=np.float64)
+        d = np.ascontiguousarray(d, dtype=np.float64).reshape(-1)
+        wp = w.copy()
+        H = np.empty((T, T))
+        g = np.empty(T)
+        c = np.ones(self.B.shape[0] // self.k) if conf is None else np.asarray(conf, np.float64)
+        _normal(self.B, d, c, self.k, self.lam, self.mu, wp, H, g)
+        box_qp(H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64))
+        return w
+
+    def solve(self, D: np.ndarray, conf: Optional[np.ndarray] = None,
+              valid: Optional[np.ndarray] = None) -> np.ndarray:
+        """All frames (F, L*k) causally; returns (F, T). Invalid frames repeat the last weights."""
+        D = np.ascontiguousarray(D, dtype=np.float64)
+        F = D.shape[0]
+        T = self.targets
+        L = self.B.shape[0] // self.k
+        valid = np.ones(F, np.bool_) if valid is None else np.asarray(valid, np.bool_)
+        C = np.ones((F, L)) if conf is None else np.ascontiguousarray(conf, dtype=np.float64)
+        uniform = np.all(C == 1.0, axis=1)
+        W = np.zeros((F, T))
+        G = D @ self.B
+        if self.mu == 0.0 and np.all(uniform) and np.all(valid):
+            n = max(1, min(64, F // 256))
+            chunks = np.linspace(0, F, n + 1).astype(np.int64)
+            _independent(self.B, G, self.lam, self.allowed, self.H0, W, chunks)
+            return W
+        _sequence(self.B, D, G, C, self.k, self.lam, self.mu, self.allowed, self.H0, W, valid, uniform)
+        return W
