@@ -12,8 +12,8 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 # --- eyes --------------------------------------------------------------------------
-EYE_INNER_X = 1.65          # |x| of the inner corners 39 / 42
-EYE_OUTER_X = 4.55          # |x| of the outer corners 36 / 45
+EYE_INNER_X = 1.62          # |x| of the inner corners 39 / 42
+EYE_OUTER_X = 4.65          # |x| of the outer corners 36 / 45
 EYE_INNER_Y = 0.0
 EYE_OUTER_Y = 0.12          # slight upward canthal tilt
 LID_UP = 0.56               # upper-margin rise above the corner line at mid-eye
@@ -27,6 +27,7 @@ MOUTH_Y = -6.1              # the mouth line (centre of the slit)
 MOUTH_HALF = 2.2            # |x| of the inner corners 60 / 64
 MOUTH_GAP = 0.07            # closed-mouth gap between 62 and 66
 MOUTH_INNER_X = 0.8         # |x| of 61/63 and 65/67
+MOUTH_OUTER_X = 2.5         # |x| of the outer corners 48 / 54 (on the mouth line)
 
 # --- outline: an ellipse around the face, past the jaw line and up the forehead -----
 OUTLINE_CENTRE_Y = -2.3
@@ -38,8 +39,8 @@ _HALF_JAW = [(0.0, -10.5), (1.55, -10.25), (3.0, -9.6), (4.25, -8.5), (5.3, -7.1
 _LEFT_BROW = [(1.15, 1.95), (2.15, 2.3), (3.2, 2.42), (4.25, 2.25), (5.15, 1.75)]  # 22..26
 _NOSE = [(0.0, 0.55), (0.0, -0.6), (0.0, -1.75), (0.0, -2.9),                     # 27..30
          (-1.15, -3.55), (-0.6, -3.75), (0.0, -3.85), (0.6, -3.75), (1.15, -3.55)]  # 31..35
-_OUTER_LIP = [(-2.5, -6.15), (-1.5, -5.6), (-0.5, -5.3), (0.0, -5.42), (0.5, -5.3),
-              (1.5, -5.6), (2.5, -6.15), (1.55, -6.75), (0.65, -7.0), (0.0, -7.05),
+_OUTER_LIP = [(-2.5, -6.1), (-1.5, -5.6), (-0.5, -5.3), (0.0, -5.42), (0.5, -5.3),
+              (1.5, -5.6), (2.5, -6.1), (1.55, -6.75), (0.65, -7.0), (0.0, -7.05),
               (-0.65, -7.0), (-1.55, -6.75)]                                     # 48..59
 
 
@@ -118,7 +119,7 @@ def _pair(x, y, cx, cy, sx, sy, amp):
 
 _NOSE_H = PchipInterpolator(
     [-4.4, -3.95, -3.7, -3.3, -2.9, -2.6, -2.0, -1.0, 0.0, 0.9, 1.7],
-    [0.0, 0.08, 0.35, 1.05, 1.35, 1.3, 1.08, 0.78, 0.48, 0.28, 0.0])
+    [0.0, 0.08, 0.33, 0.95, 1.22, 1.18, 1.0, 0.74, 0.46, 0.27, 0.0])
 _NOSE_W = PchipInterpolator([-4.4, -3.5, -2.9, -2.4, -1.0, 0.5, 1.7],
                             [0.8, 0.8, 0.78, 0.72, 0.55, 0.55, 0.9])
 

@@ -46,8 +46,8 @@ def default_face(resolution: float = DEFAULT_RESOLUTION) -> DefaultFace:
     """The default face with skin edges about `resolution` cm long (0.2 gives > 5000
     vertices). Results are cached; every call returns fresh copies."""
     resolution = float(resolution)
-    if not 0.05 <= resolution <= 1.0:
-        raise ValueError("resolution must be between 0.05 and 1.0 cm, got %r" % resolution)
+    if not 0.05 <= resolution <= 0.5:
+        raise ValueError("resolution must be between 0.05 and 0.5 cm, got %r" % resolution)
     return copy.deepcopy(_cached_face(resolution))
 
 
@@ -82,6 +82,28 @@ def _hole_curves(step: float) -> List[Tuple[np.ndarray, np.ndarray, List[int]]]:
     yu, yl = shape.mouth_margins(x)
     out.append((np.c_[x, yu], np.c_[x, yl], where))
     return out
+
+
+def _mouth_band(slit_x: np.ndarray, step: float, rows: int = 2) -> np.ndarray:
+    """Rows of points parallel to the lips above and below the slit, continued straight
+    past the corners along the mouth line; odd rows are staggered by half a step so no four
+    points are cocircular (the triangulation then has no ties to break). The shape keeps
+    the corner triangles such that the jaw can drop without any triangle flipping."""
+    w, o = shape.MOUTH_HALF, shape.MOUTH_OUTER_X
+    ext, _ = _breakpoint_samples(np.array([w, o, o + (o - w)]), step)
+    ext = np.concatenate([-ext[::-1], ext])            # corners and past them
+    mid = lambda v: 0.5 * (v[1:] + v[:-1])             # noqa: E731
+    pts = [np.c_[ext, np.full(len(ext), shape.MOUTH_Y)][np.abs(ext) > w]]
+    for j in range(1, rows + 1):
+        xs = mid(slit_x) if j % 2 else slit_x
+        xe = mid(ext) if j % 2 else ext
+        xe = xe[np.abs(xe) > w]
+        yu, yl = shape.mouth_margins(xs)
+        dy = j * step
+        pts += [np.c_[xs, yu + dy], np.c_[xs, yl - dy],
+                np.c_[xe, np.full(len(xe), shape.MOUTH_Y + dy)],
+                np.c_[xe, np.full(len(xe), shape.MOUTH_Y - dy)]]
+    return np.concatenate(pts)
 
 
 def _hex_grid(spacing: float) -> np.ndarray:
@@ -168,6 +190,10 @@ def _build(spacing: float) -> DefaultFace:
             margins["%s_%s" % (label, name)] = ids
         rings.append(np.concatenate([margins["upper_" + name],
                                      margins["lower_" + name][-2:0:-1]]))
+    band = _mouth_band(_hole_curves(step)[2][0][:, 0], step)
+    band = band[cKDTree(lm_xy).query(band)[0] > 1e-6]     # 48 and 54 lie on the band
+    pts.append(band)
+    count += len(band)
     outline = shape.outline_xy(spacing)
     pts.append(outline)
     count += len(outline)
@@ -181,7 +207,10 @@ def _build(spacing: float) -> DefaultFace:
     xy = np.concatenate([special, grid[keep]])
     n = len(xy)
 
-    tris = Delaunay(xy).simplices.astype(np.int64)
+    # A fixed, tiny perturbation (1e-6 of the spacing) breaks the exact ties of cocircular
+    # points (mirror-symmetric pairs, row-aligned samples) the same way on every platform.
+    nudge = np.random.RandomState(68).uniform(-1.0, 1.0, xy.shape) * (1e-6 * spacing)
+    tris = Delaunay(xy + nudge).simplices.astype(np.int64)
     tris = _orient_ccw(xy, tris)
     drop = np.zeros(len(tris), dtype=bool)
     centroids = xy[tris].mean(axis=1)

@@ -1,0 +1,1 @@
+"""The ``microexpr`` command line: a thin door onto the core."""

@@ -1,0 +1,63 @@
+"""``microexpr``: every subcommand, each in its own module with ``add_parser`` and ``run``."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import List, Optional
+
+from .. import __version__
+from ..errors import MicroExprError
+
+#: Subcommand modules under microexpr.cli, in the order --help lists them.
+COMMANDS = ["rig", "solve", "micro", "review", "export", "capture", "verify_unity", "demo"]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="microexpr", formatter_class=_Formatter,
+        description="Facial micro-expressions for Maya and Unity: build soft-mod rigs, solve "
+                    "key weights from landmark tracks, synthesise and review micro-expressions, "
+                    "export bridge JSON, FBX and glTF.",
+        epilog="Run 'microexpr COMMAND --help' for a command's options and an example.")
+    p.add_argument("--version", action="version", version="microexpr " + __version__)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = importlib.import_module("microexpr.cli." + name)
+        except ModuleNotFoundError as exc:
+            if exc.name == "microexpr.cli." + name:
+                continue            # a command not built into this copy
+            raise
+        mod.add_parser(sub)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except MicroExprError as exc:
+        print("microexpr: error: %s" % exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("microexpr: interrupted; no output was written", file=sys.stderr)
+        return 130
+
+
+def command(sub, name: str, help: str, example: str) -> argparse.ArgumentParser:
+    """Add a subcommand whose --help ends with an example."""
+    return sub.add_parser(name, help=help, description=help, formatter_class=_Formatter,
+                          epilog="example:\n  " + example)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``microexpr solve``: landmark tracks to a clip of bounded weights."""
+from __future__ import annotations
+
+import json
+
+from ..errors import MicroExprError
+from .main import command
+
+
+def add_parser(sub) -> None:
+    p = command(sub, "solve", "solve key weights from landmark tracks into a clip",
+                "microexpr solve --rig face_rig.json --landmarks tracks.csv --out clip.json "
+                "--compensation rigid --fps 60")
+    p.add_argument("--rig", required=True, help="rig JSON")
+    p.add_argument("--landmarks", required=True,
+                   help="tracks: .npy (frames, 68, 2|3), CSV 'frame,x0,y0,...' or OpenFace CSV")
+    p.add_argument("--out", required=True, help="clip JSON to write")
+    p.add_argument("--compensation", default="rigid", help="raw, reference or rigid (default)")
+    p.add_argument("--fps", type=float, help="frame rate (default: from a time column, else 30)")
+    p.add_argument("--neutral-frame", type=int, default=0, help="frame holding the neutral face")
+    p.add_argument("--mirrored", action="store_true", help="the video is mirrored (selfie)")
+    p.add_argument("--reg", type=float, default=1e-3, help="ridge weight, relative (default 1e-3)")
+    p.add_argument("--temporal", type=float, default=0.0,
+                   help="weight of |w - w_prev|^2, relative (default 0)")
+    p.add_argument("--report", help="also write a JSON report (missing landmarks, invalid frames)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import bridge
+    from ..keyweights import MODES
+    from ..solve import solve_tracks
+    from ..tracks import load_tracks
+
+    if args.compensation not in MODES:
+        raise MicroExprError("unknown compensation mode %r" % args.compensation,
+                             field="--compensation", fix="use one of: " + ", ".join(MODES))
+    if args.fps is not None and not args.fps > 0:
+        raise MicroExprError("frame rate must be positive", field="--fps", fix="e.g. --fps 60")
+    rig = bridge.load_rig(args.rig)
+    tracks = load_tracks(args.landmarks)
+    clip = solve_tracks(rig, tracks, args.compensation, args.neutral_frame, args.fps, args.reg,
+                        args.temporal, args.mirrored)
+    bridge.save_clip(clip, args.out)
+    src = clip.source
+    bad = src.get("invalid_frames", [])
+    print("wrote %s: %d frames at %g fps, %d targets, %d frame(s) without data"
+          % (args.out, len(clip.weights), clip.fps, len(clip.targets), len(bad)))
+    if bad:
+        print("  frames without data (marked invalid, weights held): %s%s"
+              % (", ".join(map(str, bad[:20])), " ..." if len(bad) > 20 else ""))
+    missing = src.get("missing", [])
+    if missing:
+        print("  NaN/missing landmarks in %d frame(s), e.g. %s" % (len(missing), missing[0]))
+    if args.report:
+        from ..atomicio import write_text
+        write_text(args.report, json.dumps(src, indent=1, default=str))
+    return 0

@@ -1,0 +1,33 @@
+"""Open any supported scene file with blend shapes: FBX by ufbx, glTF/GLB and Collada by assimp.
+
+Both native readers run in a child process (``isolated.run_isolated``), so a crash on a
+corrupt file becomes a clear error instead of taking the caller down.
+"""
+from __future__ import annotations
+
+import os
+
+from ..errors import MicroExprError
+from .scene import Scene
+
+READERS = {".fbx": "fbx", ".glb": "assimp", ".gltf": "assimp", ".dae": "assimp"}
+
+
+def read_scene(path: str) -> Scene:
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    kind = READERS.get(ext)
+    if kind is None:
+        raise MicroExprError("unsupported file type %r" % ext, file=path,
+                             fix="use .fbx, .glb, .gltf or .dae (or --neutral/--targets for OBJ)")
+    if not os.path.isfile(path):
+        raise MicroExprError("the file does not exist", file=path, fix="check the path")
+    if os.path.getsize(path) == 0:
+        raise MicroExprError("the file is empty", file=path, fix="re-export it")
+    if kind == "fbx":
+        from .fbx_import import read_fbx_ufbx
+
+        return read_fbx_ufbx(path)
+    from .assimp_import import read_scene_assimp
+
+    return read_scene_assimp(path)

@@ -1,0 +1,198 @@
+"""Key weights: landmark offsets D(n) per frame, with head motion compensated, and the basis
+that maps target weights to those offsets.
+
+Three compensation modes (E = a frame's landmarks, E_ori = the neutral frame's):
+
+- ``raw``: D(n) = E(n) - E_ori(n)  (the paper's first formula; any head motion leaks in).
+- ``reference``: D(n) = E(n) - E0 - D_ori(n), D_ori(n) = E_ori(n) - E0_ori  (the paper's
+  second; E0 = the mean of the rig's reference points, removing translation only). Its basis
+  is each target's landmark offsets minus the reference points' offsets.
+- ``rigid``: head translation, rotation and scale are fitted on the rigid landmark set and
+  removed, then the neutral is subtracted.
+  3-D tracks: each frame is mapped onto the neutral frame by a weighted similarity Procrustes
+  fit (Umeyama) on the rigid set.
+  2-D tracks of the 3-D rig: a weak-perspective camera ``x = M X + t`` (M = s * the first two
+  rows of a rotation) is fitted per frame on the rigid set, which models yaw and pitch, not
+  only in-plane motion. The subject's neutral 3-D landmarks S0 are the rig's, moved in the
+  image plane to match the neutral frame exactly. A frame's residual ``r = x - (M S0 + t)`` is
+  brought into the neutral frame's view by ``M_0 M^+`` (M^+ = M^T / s^2): exact for head motion,
+  first-order for the expression offsets themselves (they are read in the plane of the frame).
+
+The basis is always the rig's landmark delta matrix seen in the neutral frame's view: for 2-D
+tracks ``M_0 B`` (pixels), for 3-D ``s_0 R_0 B`` (track units), so D and the basis share units.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from .errors import MicroExprError
+from .landmarks import COUNT
+from .tracks import Tracks
+
+MODES = ("raw", "reference", "rigid")
+MIN_RIGID = 6
+
+
+def raw_deltas(E: np.ndarray, E_ori: np.ndarray) -> np.ndarray:
+    """The paper's D(n) = E(n) - E_ori(n)."""
+    return np.asarray(E, dtype=np.float64) - np.asarray(E_ori, dtype=np.float64)
+
+
+def reference_deltas(E: np.ndarray, E0: np.ndarray, E_ori: np.ndarray,
+                     E0_ori: np.ndarray) -> np.ndarray:
+    """The paper's D(n) = E(n) - E0 - D_ori(n) with D_ori(n) = E_ori(n) - E0_ori."""
+    D_ori = np.asarray(E_ori, dtype=np.float64) - np.asarray(E0_ori, dtype=np.float64)
+    return np.asarray(E, dtype=np.float64) - np.asarray(E0, dtype=np.float64) - D_ori
+
+
+def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted mean over axis -2. x (..., n, k), w (..., n)."""
+    return np.einsum("...n,...nk->...k", w, x) / w.sum(axis=-1)[..., None]
+
+
+def similarity_fit(src: np.ndarray, dst: np.ndarray, w: Optional[np.ndarray] = None
+                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted Umeyama fit ``dst ~ s R src + t``; batched over leading axes.
+
+    Returns (s (...,), R (..., k, k), t (..., k)).
+    """
+    src = np.asarray(src, dtype=np.float64)
+    dst = np.asarray(dst, dtype=np.float64)
+    w = np.ones(src.shape[:-1]) if w is None else np.asarray(w, dtype=np.float64)
+    ms, md = _wmean(src, w), _wmean(dst, w)
+    a, b = src - ms[..., None, :], dst - md[..., None, :]
+    wsum = w.sum(axis=-1)
+    cov = np.einsum("...n,...ni,...nj->...ij", w, b, a) / wsum[..., None, None]
+    var = np.einsum("...n,...ni,...ni->...", w, a, a) / wsum
+    U, S, Vt = np.linalg.svd(cov)
+    d = np.sign(np.linalg.det(U @ Vt))
+    d = np.where(d == 0, 1.0, d)
+    k = src.shape[-1]
+    E = np.ones(S.shape)
+    E[..., k - 1] = d
+    R = U @ (E[..., :, None] * Vt)
+    s = np.einsum("...i,...i->...", S, E) / var
+    t = md - s[..., None] * np.einsum("...ij,...j->...i", R, ms)
+    return s, R, t
+
+
+def weak_perspective_fit(X: np.ndarray, x: np.ndarray, w: Optional[np.ndarray] = None
+                         ) -> Tuple[np.ndarray, np.ndarray]:
+    """Weighted fit ``x ~ M X + t`` with M = s * (two orthonormal rows); batched.
+
+    An affine fit, then the nearest scaled-orthographic M (SVD, equal singular values).
+    Returns (M (..., 2, 3), t (..., 2)).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    w = np.ones(x.shape[:-1]) if w is None else np.asarray(w, dtype=np.float64)
+    mX, mx = _wmean(X, w), _wmean(x, w)
+    A, b = X - mX[..., None, :], x - mx[..., None, :]
+    XX = np.einsum("...n,...ni,...nj->...ij", w, A, A)
+    # a tiny ridge keeps a flat (planar) rigid set solvable: its depth column then stays ~0
+    XX = XX + np.eye(3) * (1e-10 * np.trace(XX, axis1=-2, axis2=-1))[..., None, None]
+    xX = np.einsum("...n,...ni,...nj->...ij", w, b, A)
+    aff = np.linalg.solve(XX.swapaxes(-1, -2), xX.swapaxes(-1, -2)).swapaxes(-1, -2)
+    U, S, Vt = np.linalg.svd(aff, full_matrices=False)
+    M = S.mean(axis=-1)[..., None, None] * (U @ Vt)
+    t = mx - np.einsum("...ij,...j->...i", M, mX)
+    return M, t
+
+
+@dataclass
+class KeyWeights:
+    """What the solver needs: offsets D (F, 68*k), basis (68*k, T), confidences, validity."""
+
+    deltas: np.ndarray
+    basis: np.ndarray
+    confidence: np.ndarray
+    valid: np.ndarray
+    k: int
+    mode: str
+    report: Dict[str, object] = field(default_factory=dict)
+
+
+def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mode: str = "rigid",
+                neutral_frame: int = 0, rigid: Optional[List[int]] = None,
+                reference: Optional[List[int]] = None) -> KeyWeights:
+    """Offsets and basis for ``tracks`` against a rig's landmark delta matrix ``basis3``
+    (68, 3, T) and neutral landmarks ``rig_neutral`` (68, 3)."""
+    from .landmarks import REFERENCE_POINT, RIGID
+
+    if mode not in MODES:
+        raise MicroExprError("unknown compensation mode %r" % mode, field="--compensation",
+                             fix="use one of: " + ", ".join(MODES))
+    rigid = list(RIGID if rigid is None else rigid)
+    reference = list([REFERENCE_POINT] if reference is None else reference)
+    F, k = tracks.frames, tracks.dims
+    if not 0 <= neutral_frame < F:
+        raise MicroExprError("neutral frame %d is outside the %d frames" % (neutral_frame, F),
+                             file=tracks.source, field="--neutral-frame",
+                             fix="pick a frame between 0 and %d" % (F - 1))
+    pts = tracks.points
+    conf = tracks.confidence.copy()
+    n0 = neutral_frame
+    present0 = conf[n0] > 0
+    if present0[rigid].sum() < MIN_RIGID:
+        raise MicroExprError("the neutral frame %d has only %d of the rigid landmarks"
+                             % (n0, present0[rigid].sum()), file=tracks.source,
+                             field="--neutral-frame", fix="pick a frame where the face is found")
+    conf[:, ~present0] = 0.0          # a landmark absent from the neutral has no reference
+    x0 = np.where(np.isfinite(pts[n0]), pts[n0], 0.0)
+    X = np.asarray(rig_neutral, dtype=np.float64)
+    B3 = np.asarray(basis3, dtype=np.float64)
+    filled = np.where(np.isfinite(pts), pts, 0.0)
+    wr = conf[:, rigid]
+    report: Dict[str, object] = {"mode": mode, "neutral_frame": n0, "dims": k}
+    if k == 2:
+        M0, t0 = weak_perspective_fit(X[rigid], x0[rigid], conf[n0, rigid])
+        view = lambda b: np.einsum("ij,ljt->lit", M0, b)  # noqa: E731
+        report["neutral_scale"] = float(np.linalg.norm(M0[0]))
+        report["facing_camera"] = bool(np.cross(M0[0], M0[1])[2] > 0)
+    else:
+        s0, R0, _ = similarity_fit(X[rigid], x0[rigid], conf[n0, rigid])
+        view = lambda b: s0 * np.einsum("ij,ljt->lit", R0, b)  # noqa: E731
+        report["neutral_scale"] = float(s0)
+    valid = np.ones(F, dtype=bool)
+    with np.errstate(all="ignore"):
+        if mode == "raw":
+            D = filled - x0
+            basis = view(B3)
+            valid &= (conf > 0).sum(axis=1) >= COUNT // 2
+        elif mode == "reference":
+            wref = conf[:, reference]
+            valid &= wref.min(axis=1) > 0
+            safe = np.where(valid[:, None], wref, 1.0)
+            e0 = _wmean(filled[:, reference], safe)
+            e0_ori = x0[reference].mean(axis=0)
+            D = reference_deltas(filled, e0[:, None, :], x0, e0_ori)
+            basis = view(B3 - B3[reference].mean(axis=0)[None])
+        elif k == 3:
+            valid &= (wr > 0).sum(axis=1) >= MIN_RIGID
+            safe = np.where(valid[:, None], wr, 1.0)
+            src = np.where(valid[:, None, None], filled[:, rigid], x0[rigid])
+            s, R, t = similarity_fit(src, np.broadcast_to(x0[rigid], src.shape), safe)
+            D = s[:, None, None] * np.einsum("fij,fnj->fni", R, filled) + t[:, None, :] - x0
+            basis = view(B3)
+        else:
+            valid &= (wr > 0).sum(axis=1) >= MIN_RIGID
+            safe = np.where(valid[:, None], wr, 1.0)
+            S0 = X + (x0 - X @ M0.T - t0) @ M0 / float(np.sum(M0[0] ** 2))
+            dst = np.where(valid[:, None, None], filled[:, rigid], x0[rigid])
+            M, t = weak_perspective_fit(np.broadcast_to(S0[rigid], (F, len(rigid), 3)), dst, safe)
+            r = filled - np.einsum("fij,nj->fni", M, S0) - t[:, None, :]
+            s2 = np.sum(M[:, 0] ** 2, axis=1)
+            back = np.einsum("ij,fkj->fik", M0, M) / s2[:, None, None]    # M0 M^T / s^2
+            D = np.einsum("fik,fnk->fni", back, r)
+            basis = view(B3)
+            scale = np.sqrt(s2[valid]) / report["neutral_scale"]
+            if scale.size:
+                report["head_scale_range"] = [float(scale.min()), float(scale.max())]
+    conf[~valid] = 0.0
+    D = np.where(conf[:, :, None] > 0, D, 0.0)
+    report["invalid_frames"] = [int(f) for f in np.nonzero(~valid)[0]]
+    report["missing"] = list(tracks.missing)
+    return KeyWeights(D.reshape(F, -1), basis.reshape(COUNT * k, -1), conf, valid, k, mode, report)

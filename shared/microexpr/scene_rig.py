@@ -1,0 +1,105 @@
+"""Between rigs and format-neutral scenes (what FBX/glTF writers take and importers return)."""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from . import bridge as B
+from .errors import MicroExprError
+from .formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
+from .mesh import Mesh
+from .rig import mesh_from_data, rig_from_targets
+
+
+def rig_to_scene(rig: B.Rig, clip: Optional[B.Clip] = None) -> Scene:
+    """Every mesh of the rig with its channels (targets and combinations), plus the clip."""
+    meshes = []
+    for m in rig.meshes:
+        channels = []
+        for t in list(rig.targets) + list(rig.combinations):
+            for s in t.shapes:
+                if s.mesh != m.name:
+                    continue
+                frames = [ShapeFrame(f.weight, np.asarray(f.indices, dtype=np.int64),
+                                     np.asarray(f.deltas, dtype=np.float64).reshape(-1, 3),
+                                     None if f.normal_deltas is None else
+                                     np.asarray(f.normal_deltas, dtype=np.float64).reshape(-1, 3))
+                          for f in s.frames]
+                channels.append(ShapeChannel(t.name, frames))
+        meshes.append(SceneMesh(mesh_from_data(m), channels))
+    anim = None
+    if clip is not None:
+        W = clip.weight_array()
+        names = list(clip.targets)
+        known = set(rig.target_names())
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise MicroExprError("the clip drives targets the rig lacks: %s" % ", ".join(unknown[:5]),
+                                 field="targets", fix="export the clip with the rig it was made for")
+        combos = [(c.name, [names.index(d) for d in c.drivers]) for c in rig.combinations]
+        if combos:
+            extra = np.stack([np.prod(W[:, idx], axis=1) for _, idx in combos], axis=1)
+            W = np.concatenate([W, extra], axis=1)
+            names += [n for n, _ in combos]
+        anim = WeightAnimation(clip.fps, names, W, clip.start_time)
+    return Scene(meshes, anim, unit=rig.units.length, up_axis=rig.units.axes.up, name=rig.name)
+
+
+def scene_to_rig(scene: Scene, landmark_vertices, source: str = "<scene>") -> B.Rig:
+    """A rig from an imported scene: the first mesh is the skin, the others travel along."""
+    if not scene.meshes:
+        raise MicroExprError("holds no mesh", file=source, fix="export the face mesh with its shapes")
+    skin = scene.meshes[0]
+    if not skin.channels:
+        raise MicroExprError("the mesh %r has no blend shapes" % skin.mesh.name, file=source,
+                             field="blend shapes", fix="export the mesh with its blend shapes")
+    _check_names(skin.channels, source)
+    n = skin.mesh.vertex_count
+    targets, inbetweens = {}, {}
+    for ch in skin.channels:
+        targets[ch.name] = ch.full.dense(n)
+        inbetweens[ch.name] = {f.weight: f.dense(n) for f in ch.frames[:-1]}
+    rig = rig_from_targets(skin.mesh, targets, landmark_vertices, unit=scene.unit,
+                           extra_meshes=[m.mesh for m in scene.meshes[1:]],
+                           inbetweens=inbetweens, source=source)
+    by_name = {t.name: t for t in rig.targets}
+    for sm in scene.meshes[1:]:
+        for ch in sm.channels:
+            if ch.name not in by_name:
+                raise MicroExprError("mesh %r has channel %r that the skin lacks"
+                                     % (sm.mesh.name, ch.name), file=source, field=ch.name,
+                                     fix="give every mesh's channels the skin's names")
+            by_name[ch.name].shapes.append(B.MeshShape(mesh=sm.mesh.name, frames=[
+                B.ShapeFrame(weight=f.weight, indices=np.asarray(f.indices).tolist(),
+                             deltas=np.asarray(f.deltas).reshape(-1, 3).tolist()) for f in ch.frames]))
+    return B.Rig.model_validate(rig.model_dump())
+
+
+def _check_names(channels: Sequence[ShapeChannel], source: str) -> None:
+    names = [c.name for c in channels]
+    if any(not n.strip() for n in names):
+        raise MicroExprError("a blend shape has an empty name", file=source, field="blend shapes",
+                             fix="name every blend-shape target")
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise MicroExprError("duplicate blend-shape names: %s" % ", ".join(dup), file=source,
+                             field="blend shapes", fix="give every target a unique name")
+
+
+def rig_from_obj_targets(neutral: Mesh, targets: List[Mesh], landmark_vertices,
+                         unit: str = "cm") -> B.Rig:
+    """A rig from a neutral OBJ and target OBJs of the same topology (name = file stem)."""
+    dense = {}
+    for t in targets:
+        if t.vertex_count != neutral.vertex_count or not (
+                np.array_equal(t.face_counts, neutral.face_counts)
+                and np.array_equal(t.face_indices, neutral.face_indices)):
+            raise MicroExprError("topology differs from the neutral (%d vs %d vertices, or other "
+                                 "polygons)" % (t.vertex_count, neutral.vertex_count),
+                                 file=t.name + ".obj", field="mesh",
+                                 fix="export every target from the neutral mesh without "
+                                     "changing its vertices or polygons")
+        dense[t.name] = t.points - neutral.points
+    _check_names([ShapeChannel(n, []) for n in dense], "--targets")
+    return rig_from_targets(neutral, dense, landmark_vertices, unit=unit, source="--targets")

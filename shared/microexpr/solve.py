@@ -1,0 +1,45 @@
+"""From landmark tracks to a clip: key weights, then the bounded solver."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from . import __version__
+from .bridge import Clip, Rig
+from .keyweights import KeyWeights, key_weights
+from .solver import WeightSolver
+from .tracks import Tracks
+
+DEFAULT_REG = 1e-3
+DEFAULT_TEMPORAL = 0.0
+
+
+def solver_for(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
+               temporal: float = DEFAULT_TEMPORAL) -> WeightSolver:
+    """The solver for a rig's basis; unobservable targets are pinned at 0."""
+    return WeightSolver(kw.basis, kw.k, reg=reg, temporal=temporal, pinned=~rig.observable_mask())
+
+
+def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: int = 0,
+                 fps: Optional[float] = None, reg: float = DEFAULT_REG,
+                 temporal: float = DEFAULT_TEMPORAL, mirrored: bool = False) -> Clip:
+    """Solve bounded weights for every frame. Frames without data are marked invalid in the
+    clip and hold the last valid weights (``hold_invalid``); nothing is invented."""
+    if mirrored:
+        tracks = tracks.mirrored()
+    kw = key_weights(rig.landmark_delta_matrix(), rig.neutral_landmarks(), tracks, mode,
+                     neutral_frame, rig.landmarks.rigid, rig.landmarks.reference_points)
+    solver = solver_for(rig, kw, reg, temporal)
+    W = solver.solve(kw.deltas, kw.confidence, kw.valid)
+    W = np.clip(W, 0.0, 1.0)
+    rate = float(fps) if fps else tracks.fps()
+    start = float(tracks.times[0]) if tracks.times is not None and np.isfinite(tracks.times[0]) else 0.0
+    report = dict(kw.report)
+    report.update({"reg": reg, "temporal": temporal, "mirrored": mirrored,
+                   "tracks": tracks.source, "frames": tracks.frames,
+                   "pinned_targets": [t.name for t in rig.targets if not t.info.observable]})
+    return Clip(generator="microexpr " + __version__, fps=rate, start_time=start,
+                targets=rig.target_names(), weights=W.tolist(), valid=kw.valid.tolist(),
+                hold_invalid=True, rig_fingerprint=rig.mesh().fingerprint,
+                source={"kind": "solve", **report})

@@ -1,0 +1,203 @@
+"""The one loader for landmark tracks, whatever tracker made them.
+
+Formats (68 iBUG points per frame, 2-D image pixels with y down, or 3-D):
+
+- ``.npy``: an array shaped (frames, 68, 2 or 3).
+- CSV with a header ``frame, x0, y0[, z0], ..., x67, y67[, z67]``; an optional ``time`` column
+  (seconds); extra columns after the landmark columns are allowed: ``c0 ... c67`` are taken as
+  per-landmark confidences (0-1), ``confidence`` as a per-frame one.
+- OpenFace 2.0 CSV: ``x_0 ... x_67, y_0 ... y_67`` (``timestamp``, ``confidence`` and
+  ``success`` used when present; OpenFace pads names with spaces).
+
+NaN or infinite coordinates mark a landmark as missing (confidence 0); the loader reports them.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+from .errors import MicroExprError
+from .landmarks import COUNT, MIRROR
+
+
+@dataclass
+class Tracks:
+    """Landmarks per frame. ``points`` (F, 68, k) in y-up coordinates (image tracks are
+    flipped on load); ``confidence`` (F, 68) in 0-1, 0 = missing."""
+
+    points: np.ndarray
+    confidence: np.ndarray
+    times: Optional[np.ndarray] = None
+    image_space: bool = True
+    source: str = "<tracks>"
+    missing: List[str] = field(default_factory=list)
+
+    @property
+    def dims(self) -> int:
+        return int(self.points.shape[2])
+
+    @property
+    def frames(self) -> int:
+        return int(self.points.shape[0])
+
+    def fps(self, default: float = 30.0) -> float:
+        if self.times is not None and len(self.times) > 1:
+            dt = np.diff(self.times)
+            dt = dt[np.isfinite(dt) & (dt > 0)]
+            if len(dt):
+                return float(1.0 / np.median(dt))
+        return default
+
+    def mirrored(self) -> "Tracks":
+        """Undo a selfie mirror: flip x and swap left/right landmark labels."""
+        p = self.points[:, MIRROR].copy()
+        p[:, :, 0] = -p[:, :, 0]
+        return Tracks(p, self.confidence[:, MIRROR].copy(), self.times, self.image_space,
+                      self.source, list(self.missing))
+
+
+def _fail(path: str, problem: str, field_: Optional[str] = None, fix: Optional[str] = None):
+    return MicroExprError(problem, file=path, field=field_, fix=fix or
+                          "see 'microexpr solve --help' for the accepted tracks formats")
+
+
+def load_tracks(path: str, image_space: Optional[bool] = None) -> Tracks:
+    """Read tracks from ``.npy`` or CSV. 2-D tracks are image pixels (y down) unless
+    ``image_space=False``; they are flipped to y up here, once."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise _fail(path, "the tracks file does not exist", fix="check the path")
+    if os.path.getsize(path) == 0:
+        raise _fail(path, "the tracks file is empty")
+    if path.lower().endswith(".npy"):
+        pts, conf, times = _load_npy(path)
+    else:
+        pts, conf, times = _load_csv(path)
+    return finish_tracks(pts, conf, times, path, image_space)
+
+
+def finish_tracks(pts: np.ndarray, conf: np.ndarray, times: Optional[np.ndarray], path: str,
+                  image_space: Optional[bool] = None) -> Tracks:
+    """Validate arrays from any source (files, capture) and mark missing landmarks."""
+    if pts.ndim != 3 or pts.shape[1] != COUNT or pts.shape[2] not in (2, 3):
+        raise _fail(path, "tracks are shaped %s, expected (frames, 68, 2 or 3)" % (pts.shape,),
+                    "landmarks", "give all 68 iBUG landmarks per frame")
+    if pts.shape[0] == 0:
+        raise _fail(path, "no frames")
+    pts = np.array(pts, dtype=np.float64)
+    conf = np.clip(np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0), 0.0, 1.0)
+    bad = ~np.all(np.isfinite(pts), axis=2)
+    conf[bad] = 0.0
+    pts[bad] = np.nan
+    missing = ["frame %d: landmarks %s" % (f, ",".join(str(i) for i in np.nonzero(bad[f])[0]))
+               for f in np.nonzero(bad.any(axis=1))[0]]
+    if image_space is None:
+        image_space = pts.shape[2] == 2
+    if image_space:
+        pts[:, :, 1] = -pts[:, :, 1]
+    return Tracks(pts, conf, times, image_space, path, missing)
+
+
+def _load_npy(path: str):
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except Exception as exc:  # numpy raises many kinds for corrupt files
+        raise _fail(path, "not a readable .npy array (%s)" % exc) from None
+    if arr.dtype.kind not in "fiu":
+        raise _fail(path, "the array holds %s, not numbers" % arr.dtype)
+    arr = np.asarray(arr, dtype=np.float64)
+    return arr, np.ones(arr.shape[:2]), None
+
+
+def _load_csv(path: str):
+    try:
+        with open(path, "r", encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, "cannot read the file as text (%s)" % exc) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise _fail(path, "the tracks file is empty")
+    header = [c.strip() for c in rows[0]]
+    body = rows[1:]
+    if not body:
+        raise _fail(path, "has a header but no frames")
+    col = {name: i for i, name in enumerate(header)}
+    if "x_0" in col:
+        xs, ys, zs = _cols(path, col, "x_%d"), _cols(path, col, "y_%d"), None
+    elif "x0" in col:
+        xs, ys = _cols(path, col, "x%d"), _cols(path, col, "y%d")
+        zs = _cols(path, col, "z%d") if "z0" in col else None
+    else:
+        raise _fail(path, "no landmark columns (expected x0, y0, ... or OpenFace x_0, y_0, ...)",
+                    "header", "write a header row 'frame,x0,y0,...,x67,y67'")
+    data = np.full((len(body), len(header)), np.nan)
+    for r, row in enumerate(body):
+        if len(row) > len(header):
+            raise _fail(path, "row %d has %d values for %d header columns"
+                        % (r + 2, len(row), len(header)), "row %d" % (r + 2))
+        for c, v in enumerate(row):
+            v = v.strip()
+            if v == "":
+                continue
+            try:
+                data[r, c] = float(v)
+            except ValueError:
+                raise _fail(path, "row %d, column %r holds %r, not a number"
+                            % (r + 2, header[c], v), header[c]) from None
+    cols = [xs, ys] + ([zs] if zs is not None else [])
+    pts = np.stack([data[:, c] for c in cols], axis=2)
+    conf = np.ones(pts.shape[:2])
+    if "c0" in col:
+        conf = data[:, _cols(path, col, "c%d")]
+    elif "confidence" in col:
+        conf = np.repeat(data[:, col["confidence"]][:, None], COUNT, axis=1)
+    if "success" in col:
+        conf[data[:, col["success"]] == 0] = 0.0
+        pts[data[:, col["success"]] == 0] = np.nan
+    times = None
+    for name in ("time", "timestamp"):
+        if name in col:
+            times = data[:, col[name]]
+            break
+    return pts, conf, times
+
+
+def _cols(path: str, col: dict, pattern: str) -> List[int]:
+    missing = [pattern % i for i in range(COUNT) if pattern % i not in col]
+    if missing:
+        raise _fail(path, "missing landmark column(s) %s: 68 landmarks are needed"
+                    % ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else ""),
+                    missing[0], "give all 68 iBUG landmarks (0-67) per frame")
+    return [col[pattern % i] for i in range(COUNT)]
+
+
+def write_tracks_csv(path: str, tracks: Tracks, extra: Optional[dict] = None) -> None:
+    """Write tracks as CSV (image tracks back to y down), with per-landmark confidences."""
+    from .atomicio import atomic_open
+
+    pts = tracks.points.copy()
+    if tracks.image_space:
+        pts[:, :, 1] = -pts[:, :, 1]
+    k = tracks.dims
+    axes = "xyz"[:k]
+    header = ["frame"] + (["time"] if tracks.times is not None else [])
+    header += ["%s%d" % (a, i) for i in range(COUNT) for a in axes]
+    header += ["c%d" % i for i in range(COUNT)]
+    extra = extra or {}
+    header += list(extra)
+    with atomic_open(path, "w") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for n in range(tracks.frames):
+            row = [str(n)] + (["%.6f" % tracks.times[n]] if tracks.times is not None else [])
+            row += ["" if not np.isfinite(v) else repr(float(v)) for v in pts[n].reshape(-1)]
+            row += ["%.4g" % c for c in tracks.confidence[n]]
+            row += [str(extra[name][n]) for name in extra]
+            w.writerow(row)
