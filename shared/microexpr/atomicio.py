@@ -22,6 +22,7 @@ def atomic_open(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> Ite
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
+        os.chmod(tmp, _mode_for(path))
         if mode == "wb":
             f = os.fdopen(fd, "wb")
         else:
@@ -35,6 +36,16 @@ def atomic_open(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> Ite
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _mode_for(path: str) -> int:
+    """Keep an existing file's permissions; new files get the usual umask-based mode."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_bytes(path: PathLike, data: bytes) -> None:

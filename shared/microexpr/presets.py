@@ -24,6 +24,9 @@ from .landmarks import MIRROR
 from .softmod import SoftMod
 
 PRESETS = ("table1", "arkit")
+#: How far an eyelid soft-mod reaches toward the eye corners (1 = to the nearer corner).
+LID_REACH = 0.98
+LID_CLOSE = 0.92
 
 
 @dataclass
@@ -185,11 +188,11 @@ def _lid(kind: str, anchor: Sequence[int], mirror: bool, lm: np.ndarray, frame: 
     above = {v: k for k, v in below.items()}
     corners = (36, 39) if min(a, b) < 42 else (42, 45)
     centre = (lm[a] + lm[b]) / 2.0
-    radius = min(np.linalg.norm(lm[c] - centre) for c in corners) * 0.98
-    inner = max(np.linalg.norm(lm[a] - centre), np.linalg.norm(lm[b] - centre)) * 1.05
+    radius = min(np.linalg.norm(lm[c] - centre) for c in corners) * LID_REACH
+    inner = max(np.linalg.norm(lm[a] - centre), np.linalg.norm(lm[b] - centre))
     if kind == "lid_close":
         gap = ((lm[below[a]] - lm[a]) + (lm[below[b]] - lm[b])) / 2.0
-        return centre, radius, inner, gap * 0.97
+        return centre, radius, inner, gap * LID_CLOSE
     if kind == "lower_lid":
         gap = ((lm[above[a]] - lm[a]) + (lm[above[b]] - lm[b])) / 2.0
         lift = min(float(np.linalg.norm(gap)) * 0.3, float(np.linalg.norm(move)))

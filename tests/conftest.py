@@ -1,0 +1,34 @@
+"""Shared fixtures: the default face and rigs built once per session."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for sub in ("shared", os.path.join("maya_plugin", "scripts")):
+    path = os.path.join(ROOT, sub)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+@pytest.fixture(scope="session")
+def face():
+    from microexpr.face import default_face
+
+    return default_face()
+
+
+@pytest.fixture(scope="session")
+def table1_rig(face):
+    from microexpr.rig import build_rig
+
+    return build_rig(face.skin, face.landmark_vertices, "table1", extra_meshes=[face.eyes])
+
+
+@pytest.fixture(scope="session")
+def arkit_rig(face):
+    from microexpr.rig import build_rig
+
+    return build_rig(face.skin, face.landmark_vertices, "arkit")
