@@ -34,7 +34,15 @@ RIGID_FOREHEAD_Y = 4.0
 
 @dataclass
 class DefaultFace:
-    """Skin, eyeballs, landmark vertex indices into ``skin`` and boolean region masks."""
+    """The default face.
+
+    ``skin`` ("face_skin") is a triangle mesh with planar (x, y) UVs in [0, 1];
+    ``eyes`` ("face_eyes") holds both eyeballs; ``landmark_vertices[i]`` is the skin vertex
+    of iBUG-68 landmark i. ``regions`` maps names to boolean masks over skin vertices:
+    the margin rows "upper_lid_R", "lower_lid_R", "upper_lid_L", "lower_lid_L",
+    "upper_lip", "lower_lip" (corners in both rows of their opening), "jaw" (below the
+    mouth line) and "rigid" (upper forehead, nose bridge, temples).
+    """
 
     skin: Mesh
     eyes: Mesh
@@ -47,7 +55,7 @@ def default_face(resolution: float = DEFAULT_RESOLUTION) -> DefaultFace:
     vertices). Results are cached; every call returns fresh copies."""
     resolution = float(resolution)
     if not 0.05 <= resolution <= 0.5:
-        raise ValueError("resolution must be between 0.05 and 0.5 cm, got %r" % resolution)
+        raise ValueError(f"resolution must be between 0.05 and 0.5 cm, got {resolution!r}")
     return copy.deepcopy(_cached_face(resolution))
 
 
@@ -86,17 +94,16 @@ def _hole_curves(step: float) -> List[Tuple[np.ndarray, np.ndarray, List[int]]]:
 
 def _mouth_band(slit_x: np.ndarray, step: float, rows: int = 2) -> np.ndarray:
     """Rows of points parallel to the lips above and below the slit, continued straight
-    past the corners along the mouth line; odd rows are staggered by half a step so no four
-    points are cocircular (the triangulation then has no ties to break). The shape keeps
-    the corner triangles such that the jaw can drop without any triangle flipping."""
+    past the corners along the mouth line, odd rows staggered by half a step. Around the
+    corners this keeps every edge between the lips and the jaw running so that dropping the
+    jaw (and lower lip) cannot flip a triangle."""
     w, o = shape.MOUTH_HALF, shape.MOUTH_OUTER_X
     ext, _ = _breakpoint_samples(np.array([w, o, o + (o - w)]), step)
     ext = np.concatenate([-ext[::-1], ext])            # corners and past them
-    mid = lambda v: 0.5 * (v[1:] + v[:-1])             # noqa: E731
     pts = [np.c_[ext, np.full(len(ext), shape.MOUTH_Y)][np.abs(ext) > w]]
     for j in range(1, rows + 1):
-        xs = mid(slit_x) if j % 2 else slit_x
-        xe = mid(ext) if j % 2 else ext
+        xs = 0.5 * (slit_x[1:] + slit_x[:-1]) if j % 2 else slit_x
+        xe = 0.5 * (ext[1:] + ext[:-1]) if j % 2 else ext
         xe = xe[np.abs(xe) > w]
         yu, yl = shape.mouth_margins(xs)
         dy = j * step
@@ -147,7 +154,7 @@ def check_manifold(tris: np.ndarray, n: int) -> None:
     keys = directed[:, 0] * n + directed[:, 1]
     if len(np.unique(keys)) != len(keys):
         raise ValueError("inconsistent triangle orientation")
-    nxt: List[Dict[int, int]] = [dict() for _ in range(n)]
+    nxt: List[Dict[int, int]] = [{} for _ in range(n)]
     for a, b, c in tris.tolist():   # link of a vertex: b -> c for each triangle (v, b, c)
         nxt[a][b] = c
         nxt[b][c] = a
@@ -155,11 +162,11 @@ def check_manifold(tris: np.ndarray, n: int) -> None:
     for v in range(n):
         link = nxt[v]
         if not link:
-            raise ValueError("vertex %d is in no triangle" % v)
+            raise ValueError(f"vertex {v} is in no triangle")
         targets = set(link.values())
         starts = [a for a in link if a not in targets]
         if len(starts) > 1:
-            raise ValueError("vertex %d: its triangles form more than one fan" % v)
+            raise ValueError(f"vertex {v}: its triangles form more than one fan")
         start = starts[0] if starts else next(iter(link))
         cur, steps = start, 0
         while cur in link and steps <= len(link):
@@ -168,7 +175,7 @@ def check_manifold(tris: np.ndarray, n: int) -> None:
             if cur == start:
                 break
         if steps != len(link):
-            raise ValueError("vertex %d: its triangles form more than one fan" % v)
+            raise ValueError(f"vertex {v}: its triangles form more than one fan")
 
 
 # --- build ------------------------------------------------------------------------------
@@ -179,7 +186,8 @@ def _build(spacing: float) -> DefaultFace:
     count = 68
     margins: Dict[str, np.ndarray] = {}     # margin name -> global ids, corner A -> B
     rings: List[np.ndarray] = []
-    for (name, up_lm, lo_lm), (up_xy, lo_xy, where) in zip(_HOLES, _hole_curves(step)):
+    curves = _hole_curves(step)
+    for (name, up_lm, lo_lm), (up_xy, lo_xy, where) in zip(_HOLES, curves):
         for label, lms, xy in (("upper", up_lm, up_xy), ("lower", lo_lm, lo_xy)):
             ids = np.full(len(xy), -1, dtype=np.int64)
             ids[where] = lms
@@ -187,10 +195,10 @@ def _build(spacing: float) -> DefaultFace:
             ids[free] = np.arange(count, count + free.sum())
             count += int(free.sum())
             pts.append(xy[free])
-            margins["%s_%s" % (label, name)] = ids
+            margins[f"{label}_{name}"] = ids
         rings.append(np.concatenate([margins["upper_" + name],
                                      margins["lower_" + name][-2:0:-1]]))
-    band = _mouth_band(_hole_curves(step)[2][0][:, 0], step)
+    band = _mouth_band(curves[2][0][:, 0], step)
     band = band[cKDTree(lm_xy).query(band)[0] > 1e-6]     # 48 and 54 lie on the band
     pts.append(band)
     count += len(band)
@@ -258,7 +266,7 @@ def _check_margin_edges(tris: np.ndarray, n: int, margins: Dict[str, np.ndarray]
         pair = np.sort(np.c_[ids[:-1], ids[1:]], axis=1)
         missing = set((pair[:, 0] * n + pair[:, 1]).tolist()) - boundary
         if missing:
-            raise RuntimeError("default face: margin %s lost %d edges" % (name, len(missing)))
+            raise RuntimeError(f"default face: margin {name} lost {len(missing)} edges")
 
 
 def _regions(xy: np.ndarray, margins: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
@@ -285,7 +293,7 @@ def _eyes_mesh(segments: int = 24, rings: int = 12) -> Mesh:
     unit = np.c_[(st * np.cos(phi)).ravel(), (st * np.sin(phi)).ravel(), (ct + 0 * phi).ravel()]
     unit = np.concatenate([[(0.0, 0.0, 1.0)], unit, [(0.0, 0.0, -1.0)]])
     nv = len(unit)
-    ring = lambda i, j: 1 + i * segments + (j % segments)  # noqa: E731
+    ring = lambda i, j: 1 + i * segments + (j % segments)
     counts: List[int] = []
     faces: List[int] = []
     for j in range(segments):

@@ -14,12 +14,14 @@ Three compensation modes (E = a frame's landmarks, E_ori = the neutral frame's):
   2-D tracks of the 3-D rig: a weak-perspective camera ``x = M X + t`` (M = s * the first two
   rows of a rotation) is fitted per frame on the rigid set, which models yaw and pitch, not
   only in-plane motion. The subject's neutral 3-D landmarks S0 are the rig's, moved in the
-  image plane to match the neutral frame exactly. A frame's residual ``r = x - (M S0 + t)`` is
-  brought into the neutral frame's view by ``M_0 M^+`` (M^+ = M^T / s^2): exact for head motion,
-  first-order for the expression offsets themselves (they are read in the plane of the frame).
+  image plane to match the neutral frame exactly. A frame's offsets are its residual
+  ``r = x - (M S0 + t)``, and the target deltas are brought into that frame's image plane by
+  the same camera: ``r ~ M B w`` (``solver_projected``). Both are divided by the frame's scale
+  relative to the neutral (``s_n / s_0``), so moving toward the camera changes nothing.
 
-The basis is always the rig's landmark delta matrix seen in the neutral frame's view: for 2-D
-tracks ``M_0 B`` (pixels), for 3-D ``s_0 R_0 B`` (track units), so D and the basis share units.
+The basis (``KeyWeights.basis``) is the rig's landmark delta matrix seen in the neutral
+frame's view: for 2-D tracks ``M_0 B`` (pixels), for 3-D ``s_0 R_0 B`` (track units), so D and
+the basis share units. In 2-D rigid mode ``KeyWeights.cameras`` holds each frame's camera.
 """
 from __future__ import annotations
 
@@ -113,6 +115,8 @@ class KeyWeights:
     k: int
     mode: str
     report: Dict[str, object] = field(default_factory=dict)
+    cameras: Optional[np.ndarray] = None       # (F, 2, 3): 2-D rigid mode only
+    view0: Optional[np.ndarray] = None         # (2, 3) neutral camera (2-D tracks)
 
 
 def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mode: str = "rigid",
@@ -157,6 +161,7 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
         view = lambda b: s0 * np.einsum("ij,ljt->lit", R0, b)  # noqa: E731
         report["neutral_scale"] = float(s0)
     valid = np.ones(F, dtype=bool)
+    cameras = None
     with np.errstate(all="ignore"):
         if mode == "raw":
             D = filled - x0
@@ -185,8 +190,9 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
             M, t = weak_perspective_fit(np.broadcast_to(S0[rigid], (F, len(rigid), 3)), dst, safe)
             r = filled - np.einsum("fij,nj->fni", M, S0) - t[:, None, :]
             s2 = np.sum(M[:, 0] ** 2, axis=1)
-            back = np.einsum("ij,fkj->fik", M0, M) / s2[:, None, None]    # M0 M^T / s^2
-            D = np.einsum("fik,fnk->fni", back, r)
+            rel = np.sqrt(s2) / report["neutral_scale"]            # s_n / s_0
+            D = r / rel[:, None, None]
+            cameras = M / rel[:, None, None]
             basis = view(B3)
             scale = np.sqrt(s2[valid]) / report["neutral_scale"]
             if scale.size:
@@ -195,4 +201,5 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
     D = np.where(conf[:, :, None] > 0, D, 0.0)
     report["invalid_frames"] = [int(f) for f in np.nonzero(~valid)[0]]
     report["missing"] = list(tracks.missing)
-    return KeyWeights(D.reshape(F, -1), basis.reshape(COUNT * k, -1), conf, valid, k, mode, report)
+    return KeyWeights(D.reshape(F, -1), basis.reshape(COUNT * k, -1), conf, valid, k, mode,
+                      report, cameras, M0 if k == 2 else None)

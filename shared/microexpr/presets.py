@@ -182,7 +182,6 @@ def _build(mod: _Mod, mirror: bool, key: str, points: np.ndarray, lm: np.ndarray
 def _lid(kind: str, anchor: Sequence[int], mirror: bool, lm: np.ndarray, frame: np.ndarray,
          s: float, move: np.ndarray):
     """Eyelid soft-mods: full strength between the two lid landmarks, zero at the corners."""
-    upper = kind != "lower_lid"
     a, b = anchor[0], anchor[1]
     below = {37: 41, 38: 40, 43: 47, 44: 46}
     above = {v: k for k, v in below.items()}

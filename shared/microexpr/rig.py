@@ -59,6 +59,28 @@ def mirror_vertex_map(points: np.ndarray, lm: np.ndarray, tol: float) -> List[in
     return np.where(dist <= tol, idx, -1).astype(int).tolist()
 
 
+def rigid_landmarks(deltas: np.ndarray, observable: Optional[np.ndarray] = None,
+                    share: float = 0.1) -> List[int]:
+    """The landmarks that remove head motion for this rig: OpenFace's rigid set without the
+    points the rig's own targets move by more than ``share`` of a typical target's motion
+    (a squint lifts the lower lids, a sneer the nose base). ``deltas`` is (T, 68, 3).
+
+    With fewer than 8 such points, the 12 least-moving landmarks of the whole face are used.
+    """
+    d = np.asarray(deltas, dtype=np.float64)
+    if observable is not None:
+        d = d[np.asarray(observable, bool)]
+    if not len(d):
+        return list(RIGID)
+    motion = np.linalg.norm(d, axis=2)              # (T, 68)
+    per_landmark = motion.max(axis=0)
+    typical = float(np.median(motion.max(axis=1)))
+    keep = [i for i in RIGID if per_landmark[i] <= share * typical]
+    if len(keep) >= 8:
+        return keep
+    return sorted(int(i) for i in np.argsort(per_landmark, kind="stable")[:12])
+
+
 def _pairs(names: Sequence[str]) -> List[List[str]]:
     out = []
     for n in names:
@@ -110,13 +132,15 @@ def rig_from_targets(mesh: Mesh, targets: Mapping[str, np.ndarray], landmark_ver
     lm = pts[lv]
     _, size = face_frame(lm)
     names = list(targets)
+    observable = [infos.get(n, B.TargetInfo()).observable for n in names]
+    rigid = rigid_landmarks(np.asarray(ldeltas).reshape(-1, 68, 3), observable)
     meshes = [mesh_data(mesh)] + [mesh_data(m, _role(m.name)) for m in extra_meshes]
     return B.Rig(
         generator="microexpr " + __version__, name=name, units=B.Units(length=unit),
         meshes=meshes, targets=out_targets,
         landmarks=B.Landmarks(mesh=mesh.name, points=[B.LandmarkPoint(vertex=int(v)) for v in lv],
                               neutral=lm.tolist(), reference_points=[REFERENCE_POINT],
-                              rigid=list(RIGID)),
+                              rigid=rigid),
         landmark_deltas=B.LandmarkDeltas(targets=names, deltas=ldeltas),
         symmetry=B.Symmetry(landmark_map=MIRROR.tolist(), target_pairs=_pairs(names),
                             vertex_maps={mesh.name: mirror_vertex_map(pts, lm, 0.02 * size)}))

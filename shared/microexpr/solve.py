@@ -9,16 +9,23 @@ from . import __version__
 from .bridge import Clip, Rig
 from .keyweights import KeyWeights, key_weights
 from .solver import WeightSolver
+from .solver_projected import ProjectedSolver
 from .tracks import Tracks
 
 DEFAULT_REG = 1e-3
 DEFAULT_TEMPORAL = 0.0
 
 
-def solver_for(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
-               temporal: float = DEFAULT_TEMPORAL) -> WeightSolver:
-    """The solver for a rig's basis; unobservable targets are pinned at 0."""
-    return WeightSolver(kw.basis, kw.k, reg=reg, temporal=temporal, pinned=~rig.observable_mask())
+def solve_key_weights(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
+                      temporal: float = DEFAULT_TEMPORAL) -> np.ndarray:
+    """Weights (F, T) for key weights; unobservable targets are pinned at 0."""
+    pinned = ~rig.observable_mask()
+    if kw.cameras is not None:
+        ps = ProjectedSolver(rig.landmark_delta_matrix(), kw.view0, reg=reg, temporal=temporal,
+                             pinned=pinned)
+        return ps.solve(kw.deltas, kw.cameras, kw.confidence, kw.valid)
+    solver = WeightSolver(kw.basis, kw.k, reg=reg, temporal=temporal, pinned=pinned)
+    return solver.solve(kw.deltas, kw.confidence, kw.valid)
 
 
 def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: int = 0,
@@ -30,9 +37,7 @@ def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: i
         tracks = tracks.mirrored()
     kw = key_weights(rig.landmark_delta_matrix(), rig.neutral_landmarks(), tracks, mode,
                      neutral_frame, rig.landmarks.rigid, rig.landmarks.reference_points)
-    solver = solver_for(rig, kw, reg, temporal)
-    W = solver.solve(kw.deltas, kw.confidence, kw.valid)
-    W = np.clip(W, 0.0, 1.0)
+    W = np.clip(solve_key_weights(rig, kw, reg, temporal), 0.0, 1.0)
     rate = float(fps) if fps else tracks.fps()
     start = float(tracks.times[0]) if tracks.times is not None and np.isfinite(tracks.times[0]) else 0.0
     report = dict(kw.report)

@@ -17,15 +17,22 @@ polygons stay as the importer builds them. Vertex order, as measured with assimp
 Lengths come back in cm, Y-up: glTF metres x100; FBX by ``UnitScaleFactor`` and its axis
 metadata; Collada by the root transform assimp builds from ``<unit>`` and ``<up_axis>``.
 Node transforms below the root are not applied (points stay in object space).
-Every anim mesh becomes a channel with one frame at weight 1.0; names lose DCC prefixes
-("blendShape1.smile", "Geometry::smile", "ns:smile" -> "smile").
+
+Each anim mesh becomes a channel with one frame at weight 1.0, except FBX, where assimp gives
+every shape of a channel (in-betweens first) the channel's name: those become the frames of
+one channel, at guessed weights k/n (assimp hides FullWeights; listed in
+``mesh.extras["inbetween_weights_guessed"]``). Names lose DCC prefixes ("blendShape1.smile",
+"Geometry::smile", "ns:smile" -> "smile"); empty or clashing names raise MicroExprError.
+The first animation's morph-weight keys become ``scene.animation``.
+Assimp 5.2 cannot read COLLADA morph controllers (its parser never resolves the <morph>
+source and targets): such a file raises a MicroExprError that says so.
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -50,7 +57,7 @@ def read_scene_assimp(path, timeout: float = 60.0, weld: Optional[bool] = None) 
     try:
         return run_isolated(__name__, "read_in_process", path, kind, weld, timeout=timeout)
     except MicroExprError as err:
-        raise err.with_file(path)
+        raise err.with_file(path) from None
 
 
 def check_file(path: str) -> str:
@@ -93,7 +100,7 @@ def strip_prefix(name: str) -> str:
 def _lib():
     try:
         from pyassimp import core
-    except Exception as exc:  # ImportError, or pyassimp's AssimpError when no libassimp
+    except Exception as exc:  # ImportError, or AssimpError when no libassimp is found
         raise MicroExprError("assimp is not available (%s)" % exc, field="pyassimp",
                              fix="pip install pyassimp and install libassimp "
                                  "(apt install libassimp5 / brew install assimp)") from exc
@@ -105,13 +112,13 @@ def _floats(ptr, rows: int, cols: int = 3) -> np.ndarray:
     return arr.reshape(rows, cols).astype(np.float64)
 
 
-def _metadata(scene) -> Dict[str, object]:
-    out: Dict[str, object] = {}
+def _metadata(scene) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
     if not scene.mMetadata:
         return out
     md = scene.mMetadata.contents
-    readers = {0: ctypes.c_bool, 1: ctypes.c_int32, 2: ctypes.c_uint64, 3: ctypes.c_float,
-               4: ctypes.c_double}
+    readers: Dict[int, Any] = {0: ctypes.c_bool, 1: ctypes.c_int32, 2: ctypes.c_uint64,
+                               3: ctypes.c_float, 4: ctypes.c_double}
     for i in range(md.mNumProperties):
         entry = md.mValues[i]
         kind = readers.get(entry.mType)
@@ -130,7 +137,7 @@ def _text(s) -> str:
     return bytes(s.data[:s.length]).decode("utf-8", "replace")
 
 
-def _fbx_axes(meta: Dict[str, object]) -> np.ndarray:
+def _fbx_axes(meta: Dict[str, Any]) -> np.ndarray:
     """3x3 taking FBX file axes to Y-up, Z-front, X-right (Maya's), from the axis metadata."""
     try:
         axes = [int(meta.get(k, d)) for k, d in (("CoordAxis", 0), ("UpAxis", 1), ("FrontAxis", 2))]
@@ -145,7 +152,7 @@ def _fbx_axes(meta: Dict[str, object]) -> np.ndarray:
     return out
 
 
-def _conversion(kind: str, scene, meta: Dict[str, object]) -> Tuple[np.ndarray, str]:
+def _conversion(kind: str, scene, meta: Dict[str, Any]) -> Tuple[np.ndarray, str]:
     """3x3 matrix (column vectors) taking the mesh data to cm, Y-up, and a note for extras."""
     if kind == "gltf":
         return np.eye(3) * 100.0, "glTF metres x100"
@@ -188,6 +195,9 @@ def _read_mesh(mp, name: str, conv: np.ndarray, kind: str, weld: Optional[bool],
     counts, flat = _faces(m)
     if n == 0 or not m.mVertices or len(counts) == 0:
         return None
+    if flat.max() >= n:
+        raise MicroExprError("a face uses vertex %d of %d" % (flat.max(), n), file=path, field=name,
+                             fix="the file is corrupt; re-export it")
     pts = _floats(m.mVertices, n)
     normals = _floats(m.mNormals, n) if m.mNormals else None
     uvs = _floats(m.mTextureCoords[0], n)[:, :2] if m.mTextureCoords[0] else None
@@ -195,10 +205,14 @@ def _read_mesh(mp, name: str, conv: np.ndarray, kind: str, weld: Optional[bool],
     for a in range(m.mNumAnimMeshes):
         am = m.mAnimMeshes[a].contents
         original = _text(am.mName)
+        if am.mNumVertices != n:
+            raise MicroExprError("shape %r has %d vertices, its mesh %d"
+                                 % (original, am.mNumVertices, n), file=path, field=name,
+                                 fix="the file is corrupt; re-export it")
         d = _floats(am.mVertices, n) - pts if am.mVertices else np.zeros((n, 3))
         nd = _floats(am.mNormals, n) - normals if (am.mNormals and normals is not None) else None
         raw.append((strip_prefix(original), original, d, nd))
-    extras: Dict[str, object] = {"assimp_mesh": _text(m.mName), "vertex_order": "file"}
+    extras: Dict[str, Any] = {"assimp_mesh": _text(m.mName), "vertex_order": "file"}
     do_weld = (kind in SPLITTING_IMPORTERS) if weld is None else bool(weld)
     if do_weld:
         keep, remap = _weld(pts, [r[2] for r in raw], flat)
@@ -211,8 +225,12 @@ def _read_mesh(mp, name: str, conv: np.ndarray, kind: str, weld: Optional[bool],
             uvs = None if uvs is None else uvs[keep]
             normals = None if normals is None else normals[keep]     # first corner's
             raw = [(a, b, d[keep], None if nd is None else nd[keep]) for a, b, d, nd in raw]
-    rot = conv / np.abs(np.linalg.det(conv)) ** (1.0 / 3.0)
-    if np.linalg.det(conv) < 0:     # a mirroring axis change: keep faces facing outwards
+    det = np.linalg.det(conv)
+    if not abs(det) > 1e-12:
+        raise MicroExprError("the file's unit/axis transform is degenerate", file=path, field=name,
+                             fix="check the file's unit and root transform")
+    rot = conv / abs(det) ** (1.0 / 3.0)
+    if det < 0:     # a mirroring axis change: keep faces facing outwards
         flat = np.concatenate([p[::-1] for p in np.split(flat, np.cumsum(counts)[:-1])])
     groups: List[Tuple[str, str, list]] = []
     for short, original, d, nd in raw:
@@ -222,17 +240,21 @@ def _read_mesh(mp, name: str, conv: np.ndarray, kind: str, weld: Optional[bool],
             groups[-1][2].append((d, nd))
         else:
             groups.append((short, original, [(d, nd)]))
-    channels, seen, guessed = [], {}, []
+    channels: List[ShapeChannel] = []
+    seen: Dict[str, str] = {}
+    guessed: List[str] = []
     for short, original, shapes in groups:
         if not short:
             raise MicroExprError("blend shape has an empty name", file=path,
                                  field="%s: shape %r" % (name, original),
                                  fix="name every blend-shape target in the source file")
         if short in seen:
-            raise MicroExprError("blend shapes %r and %r both become %r" % (seen[short], original, short),
-                                 file=path, field=name, fix="give every target a unique name")
+            problem = ("blend shape name %r appears twice" % original if seen[short] == original
+                       else "blend shapes %r and %r both become %r" % (seen[short], original, short))
+            raise MicroExprError(problem, file=path, field=name, fix="give every target a unique name")
         seen[short] = original
-        frames = [_frame((k + 1.0) / len(shapes), d, nd, conv, rot) for k, (d, nd) in enumerate(shapes)]
+        frames = [_frame((k + 1.0) / len(shapes), d, nd, conv, rot)
+                  for k, (d, nd) in enumerate(shapes)]
         if len(frames) > 1:
             guessed.append(short)
         channels.append(ShapeChannel(short, frames))
@@ -286,9 +308,10 @@ def _animation(scene, meshes: List[Tuple[str, int, str, SceneMesh]]) -> Optional
     per_mesh: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
     for c in range(an.mNumMorphMeshChannels):
         ch = an.mMorphMeshChannels[c].contents
-        sm = by_name.get(_text(ch.mName))
-        if sm is None or ch.mNumKeys == 0 or id(sm) in per_mesh:
+        hit = by_name.get(_text(ch.mName))
+        if hit is None or ch.mNumKeys == 0 or id(hit) in per_mesh:
             continue
+        sm = hit
         times = np.array([ch.mKeys[k].mTime for k in range(ch.mNumKeys)]) / tps
         vals = np.zeros((ch.mNumKeys, len(sm.channels)))
         for k in range(ch.mNumKeys):
@@ -327,7 +350,7 @@ def _version(lib) -> str:
     try:
         parts = [getattr(lib.dll, "aiGetVersion" + k)() for k in ("Major", "Minor", "Revision")]
         return "%d.%d.%d" % tuple(parts)
-    except Exception:       # pragma: no cover - very old libassimp
+    except (AttributeError, TypeError, OSError):     # pragma: no cover - very old libassimp
         return "?"
 
 
@@ -353,7 +376,7 @@ def read_in_process(path: str, kind: str, weld: Optional[bool] = None) -> Scene:
         try:
             lib.dll.aiGetErrorString.restype = ctypes.c_char_p
             reason = (lib.dll.aiGetErrorString() or b"").decode("utf-8", "replace")
-        except Exception:       # pragma: no cover - very old libassimp
+        except (AttributeError, TypeError, OSError):     # pragma: no cover
             reason = ""
         raise MicroExprError("assimp could not read the file (%s)" % (reason or "no reason given"),
                              file=path, fix="check the file opens in its DCC; re-export it")

@@ -1,22 +1,23 @@
 """A small binary FBX node-tree serializer (FBX 7400 and 7500) and a checking reader.
 
-Why hand-written: Debian's assimp (5.2.5) writes binary FBX that its own importer and ufbx
-reject as corrupt, and no assimp writes blend-weight animation at all; the Autodesk FBX SDK
-is not installable from the package registries reachable here (its Python bindings are not
-on PyPI: ``pip index versions fbx`` and ``fbxsdkpy`` find nothing usable); and no PyPI FBX
-writer in reach writes blend-shape channels with weight animation. Checked with
-``pip index versions``: ``ufbx`` (0.0.5) reads only; ``pyassimp`` (5.2.5) wraps the same
-broken assimp exporter; ``bpy`` is a whole Blender, pinned to one CPython version and too
-heavy for a core that also runs inside Maya's Python; ``aspose-3d`` is a commercial
-evaluation build. So this module writes the documented container directly.
+Why hand-written: Debian's assimp (5.2.5) writes binary FBX 7500 that neither its own
+importer ("block offset is out of range") nor ufbx can read back, and no assimp version
+writes blend-weight animation; the Autodesk FBX SDK is not installable from the registries
+reachable here; and no PyPI package in reach is a usable FBX writer for blend-shape channels
+with weight animation. Checked with ``pip index versions``: ``fbx`` and ``fbxsdkpy`` (SDK
+bindings) do not exist; ``ufbx`` 0.0.5 only reads; ``pyassimp`` 5.2.5 wraps the broken
+exporter above; ``aspose-3d`` is a proprietary .NET-backed library (evaluation-limited
+without a licence); ``bpy`` (Blender as a module, GPL, several hundred MB) has wheels for
+CPython 3.11 only, so it cannot run on the 3.9+ core or inside most Maya versions' Python.
+So this module writes the documented container directly.
 
 The container, as Autodesk's files have it (checked against the FBX SDK-written files in
 ``assimp-testmodels``): a 27-byte header ``b"Kaydara FBX Binary  \\x00\\x1a\\x00"`` plus the
 version (uint32 LE); node records ``end_offset, num_props, props_len`` (uint32 below 7500,
 uint64 from 7500), a uint8 name length, the name, the properties, the children and then a
 null record (13 or 25 zero bytes) when a node has children, no properties or an empty block;
-a null record closing the top level; the footer (16-byte code, zero padding to a 16-byte boundary, four
-zero bytes, the version, 120 zero bytes, a fixed 16-byte magic).
+a null record closing the top level; the footer (16-byte code, zero padding to a 16-byte
+boundary, four zero bytes, the version, 120 zero bytes, a fixed 16-byte magic).
 
 Property values: ``bool`` -> C, ``int`` -> L, ``float`` -> D, ``str`` -> S, ``bytes`` -> R,
 :class:`Int16` -> Y, :class:`Int32` -> I, :class:`Float32` -> F, and 1-D numpy arrays by dtype
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -35,16 +36,18 @@ from ..errors import MicroExprError
 
 MAGIC = b"Kaydara FBX Binary  \x00\x1a\x00"
 VERSIONS = (7400, 7500)
-# The file id, creation time and footer code that belong together in SDK-written files
-# (spider.fbx and global_settings.fbx in assimp-testmodels carry this footer code).
+# A file id, creation time and footer code that belong together: phong_cube.fbx in
+# assimp-testmodels (written by FBX SDK 2017.0.1) carries exactly this triple.
 FILE_ID = bytes.fromhex("28b32aebb624ccc2bfc8b02aa92bfcf1")
 CREATION_TIME = "1970-01-01 10:00:00:000"
 FOOTER_CODE = bytes.fromhex("fabcab09d0c8d466b176fb831cf7267e")
 FOOTER_MAGIC = bytes.fromhex("f85a8c6adef5d97eece90ce3758f290b")
 MAX_DEPTH = 64
+_REEXPORT = "re-export the file from the DCC tool; it is truncated or corrupt"
 
-_ARRAY_CODES = {"b": np.dtype("<u1"), "c": np.dtype("<u1"), "i": np.dtype("<i4"), "l": np.dtype("<i8"),
-                "f": np.dtype("<f4"), "d": np.dtype("<f8")}
+_ARRAY_CODES: Dict[str, np.dtype] = {
+    "b": np.dtype("<u1"), "c": np.dtype("<u1"), "i": np.dtype("<i4"), "l": np.dtype("<i8"),
+    "f": np.dtype("<f4"), "d": np.dtype("<f8")}
 _SCALARS = {"Y": "<h", "C": "<B", "I": "<i", "F": "<f", "D": "<d", "L": "<q"}
 
 
@@ -187,8 +190,8 @@ class _Reader:
         self.max_array_bytes = max_array_bytes
 
     def fail(self, problem: str, at: int) -> MicroExprError:
-        return MicroExprError("%s at byte %d" % (problem, at), file=self.file, field="FBX binary",
-                              fix="re-export the file from the DCC tool; it is truncated or corrupt")
+        return MicroExprError("%s at byte %d" % (problem, at), file=self.file,
+                              field="FBX binary", fix=_REEXPORT)
 
     def unpack(self, fmt: str, pos: int, limit: int) -> tuple:
         size = struct.calcsize(fmt)
@@ -228,6 +231,8 @@ class _Reader:
                     raise self.fail("array length does not match its byte size", pos)
                 raw = bytes(chunk)
             elif encoding == 1:
+                if nbytes > 1100 * clen + 1024:      # beyond zlib's ~1032:1 ceiling
+                    raise self.fail("compressed array claims an impossible size", pos)
                 try:
                     z = zlib.decompressobj()
                     raw = z.decompress(chunk, nbytes)
@@ -301,7 +306,7 @@ def read_nodes(data: bytes, file: Optional[str] = None,
                              field="FBX header", fix="export FBX 7.x (7.4 or 7.5)")
     reader = _Reader(data, file, max_array_bytes)
     wide = version >= 7500
-    pos, nodes = 27, []
+    pos, nodes = 27, []  # type: int, List[Node]
     while True:
         node, pos = reader.node(pos, len(data), wide, 0)
         if node is None:

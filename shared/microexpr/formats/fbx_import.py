@@ -160,16 +160,16 @@ def _read_mesh(path, m, xf, keep):
         extras["dropped_faces"] = int((~keep_face).sum())
     normals, _ = _per_vertex(m.vertex_normal, cv, n, 3, keep)
     uvs, corner_uvs = _per_vertex(m.vertex_uv, cv, n, 2, keep)
-    if uvs is None and corner_uvs is not None:
-        extras["corner_uvs"] = corner_uvs[sel]
     if normals is not None:
         normals = normals @ lin_nrm.T
         normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
-    fi = cv[sel]
+    order = np.flatnonzero(sel)
     fcount = counts[keep_face]
-    if np.linalg.det(lin) < 0:       # mirrored: keep outward normals by reversing polygons
-        fi = np.concatenate([p[::-1] for p in np.split(fi, np.cumsum(fcount)[:-1])]) \
-            if len(fi) else fi
+    if np.linalg.det(lin) < 0 and len(order):   # mirrored: reverse polygons to keep facing
+        order = np.concatenate([p[::-1] for p in np.split(order, np.cumsum(fcount)[:-1])])
+    fi = cv[order]
+    if uvs is None and corner_uvs is not None:
+        extras["corner_uvs"] = corner_uvs[order]
     mesh = Mesh(name, points @ lin_pts.T + shift, fcount, fi, uvs=uvs, normals=normals,
                 extras=extras)
     channels, ids = _read_channels(path, m, name, n, lin_pts, lin_nrm, keep)
@@ -214,7 +214,8 @@ def _read_channels(path, m, mesh_name, n, lin_pts, lin_nrm, keep):
                 continue
             frames.sort(key=lambda f: f.weight)
             weights = [f.weight for f in frames]
-            if abs(weights[-1] - 1.0) > 1e-6 or weights[0] <= 0.0 or len(set(weights)) != len(weights):
+            if abs(weights[-1] - 1.0) > 1e-6 or weights[0] <= 0.0 \
+                    or len(set(weights)) != len(weights):
                 raise _fail(path, "channel %r has target weights %s" % (name, weights), field,
                             "give each channel one full target at 100 and in-betweens below it")
             frames[-1].weight = 1.0
@@ -253,7 +254,7 @@ def _read_animation(path, fbx, meshes, chan_ids, keep) -> Optional[WeightAnimati
     if not np.isfinite(fps) or fps <= 0:
         fps = 30.0
     t0, t1 = float(stack.time_begin), float(stack.time_end)
-    count = int(round((t1 - t0) * fps)) + 1 if np.isfinite(t1 - t0) and t1 >= t0 else 1
+    count = round((t1 - t0) * fps) + 1 if np.isfinite(t1 - t0) and t1 >= t0 else 1
     if count > MAX_SAMPLES:
         raise _fail(path, "animation is %d frames long" % count, "AnimationStack",
                     "trim the take to the facial performance")
@@ -266,7 +267,7 @@ def _read_in_child(path: str) -> Scene:
     """Runs in the child process: load with ufbx and build the Scene."""
     import gc
 
-    import ufbx
+    import ufbx  # type: ignore[import-untyped]
 
     gc.disable()        # ufbx wrappers crash when the cycle collector frees them
     keep = _KEEP        # every wrapper stays alive until the child exits (os._exit)

@@ -20,7 +20,6 @@ A ``.gltf`` file embeds its buffer as a base64 data URI, so one file is written 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import struct
 from typing import Dict, List, Optional, Tuple
@@ -120,7 +119,7 @@ class _Builder:
         if bounds:
             kw = _bounds(arr.reshape(len(arr), -1))
         return self.accessor(bufferView=self.view(arr.tobytes(), target), componentType=FLOAT,
-                             count=int(len(arr)), type=kind, name=name, **kw)
+                             count=len(arr), type=kind, name=name, **kw)
 
     def delta(self, count: int, indices: np.ndarray, values: np.ndarray, bounds: bool,
               name: Optional[str] = None) -> int:
@@ -144,7 +143,7 @@ class _Builder:
         wide = count > 65535
         raw = np.ascontiguousarray(idx, dtype="<u4" if wide else "<u2").tobytes()
         sparse = gl.Sparse(
-            count=int(len(idx)),
+            count=len(idx),
             indices=gl.AccessorSparseIndices(bufferView=self.view(raw), byteOffset=0,
                                              componentType=UNSIGNED_INT if wide else UNSIGNED_SHORT),
             values=gl.AccessorSparseValues(bufferView=self.view(vals.tobytes()), byteOffset=0))
@@ -156,8 +155,8 @@ def _bounds(arr: np.ndarray) -> dict:
     return {"min": [float(v) for v in arr.min(axis=0)], "max": [float(v) for v in arr.max(axis=0)]}
 
 
-def _axis_matrix(scene: Scene) -> np.ndarray:
-    """Scale (unit -> metres) times the turn to Y-up, as a 3x3 matrix applied to row vectors."""
+def _axis_matrix(scene: Scene) -> Tuple[np.ndarray, np.ndarray]:
+    """(scale to metres times the turn to Y-up, the turn alone): 3x3, for row vectors."""
     unit = str(scene.unit).lower()
     if unit not in METRES_PER_UNIT:
         raise MicroExprError("unknown unit %r" % scene.unit, field="scene.unit",
@@ -170,7 +169,7 @@ def _axis_matrix(scene: Scene) -> np.ndarray:
     else:
         raise MicroExprError("unknown up axis %r" % scene.up_axis, field="scene.up_axis",
                              fix='use "Y" or "Z"')
-    return turn * METRES_PER_UNIT[unit]
+    return turn * METRES_PER_UNIT[unit], turn
 
 
 def _finite(arr: np.ndarray, what: str, mesh: str) -> None:
@@ -204,7 +203,7 @@ def _check_frame(frame: ShapeFrame, n: int, where: str) -> Tuple[np.ndarray, np.
     return idx, d, nd
 
 
-def _mesh_arrays(mesh: Mesh, m: np.ndarray) -> Dict[str, np.ndarray]:
+def _mesh_arrays(mesh: Mesh, m: np.ndarray, turn: np.ndarray) -> Dict[str, np.ndarray]:
     if mesh.vertex_count == 0:
         raise MicroExprError("mesh has no vertices", field=mesh.name, fix="export a non-empty mesh")
     _finite(mesh.points, "points", mesh.name)
@@ -217,25 +216,26 @@ def _mesh_arrays(mesh: Mesh, m: np.ndarray) -> Dict[str, np.ndarray]:
     normals = mesh.normals
     if normals is None or len(normals) != mesh.vertex_count or not np.all(np.isfinite(normals)):
         normals = vertex_normals(mesh.points, tris)
-    normals = normals @ (m / np.abs(np.linalg.det(m)) ** (1.0 / 3.0))
+    normals = normals @ turn
     length = np.linalg.norm(normals, axis=1)
     normals = np.where(length[:, None] > 1e-12, normals / np.maximum(length, 1e-300)[:, None],
                        np.array([0.0, 1.0, 0.0]))
     out = {"points": mesh.points @ m, "normals": normals, "triangles": tris}
     if mesh.uvs is not None:
         if len(mesh.uvs) != mesh.vertex_count:
-            raise MicroExprError("uvs has %d rows for %d vertices" % (len(mesh.uvs), mesh.vertex_count),
+            raise MicroExprError("uvs has %d rows for %d vertices"
+                                 % (len(mesh.uvs), mesh.vertex_count),
                                  field=mesh.name, fix="give one UV per vertex or none")
         _finite(mesh.uvs, "uvs", mesh.name)
         out["uvs"] = np.column_stack([mesh.uvs[:, 0], 1.0 - mesh.uvs[:, 1]])
     return out
 
 
-def _add_mesh(b: _Builder, sm: SceneMesh, m: np.ndarray):
+def _add_mesh(b: _Builder, sm: SceneMesh, m: np.ndarray, turn: np.ndarray):
     """Append one SceneMesh; returns the pygltflib Mesh and its target names."""
     gl, mesh = b.gl, sm.mesh
     n = mesh.vertex_count
-    arr = _mesh_arrays(mesh, m)
+    arr = _mesh_arrays(mesh, m, turn)
     attrs = gl.Attributes(POSITION=b.dense(arr["points"], "VEC3", ARRAY_BUFFER, bounds=True),
                           NORMAL=b.dense(arr["normals"], "VEC3", ARRAY_BUFFER))
     if "uvs" in arr:
@@ -245,7 +245,7 @@ def _add_mesh(b: _Builder, sm: SceneMesh, m: np.ndarray):
     raw = np.ascontiguousarray(tri, dtype="<u4" if wide else "<u2").tobytes()
     indices = b.accessor(bufferView=b.view(raw, ELEMENT_ARRAY_BUFFER),
                          componentType=UNSIGNED_INT if wide else UNSIGNED_SHORT,
-                         count=int(len(tri)), type="SCALAR")
+                         count=len(tri), type="SCALAR")
     names: List[str] = []
     for ch in sm.channels:
         if not isinstance(ch.name, str) or not ch.name.strip():
@@ -267,8 +267,8 @@ def _add_mesh(b: _Builder, sm: SceneMesh, m: np.ndarray):
         for (idx, d, nd) in frames:
             acc = {"POSITION": b.delta(n, idx, d @ m, bounds=True)}
             if with_normals:
-                nd_m = np.zeros_like(d) if nd is None else nd @ (m / np.abs(np.linalg.det(m)) ** (1 / 3))
-                acc["NORMAL"] = b.delta(n, idx, nd_m, bounds=False)
+                nd_t = np.zeros_like(d) if nd is None else nd @ turn
+                acc["NORMAL"] = b.delta(n, idx, nd_t, bounds=False)
             accs.append(acc)
         targets.append(gl.Attributes(**accs[-1]))
         for frame, acc in zip(ch.frames[:-1], accs[:-1]):
@@ -319,14 +319,14 @@ def _add_animation(b: _Builder, scene: Scene, mesh_names: List[List[str]]):
             if name in col_of:
                 out[:, t] = w[:, col_of[name]]
                 used.add(name)
-        samplers.append(gl.AnimationSampler(input=time_acc, output=b.dense(out.reshape(-1), "SCALAR"),
-                                            interpolation="LINEAR"))
+        output = b.dense(out.reshape(-1), "SCALAR")
+        samplers.append(gl.AnimationSampler(input=time_acc, output=output, interpolation="LINEAR"))
         channels.append(gl.AnimationChannel(sampler=len(samplers) - 1,
                                             target=gl.AnimationChannelTarget(node=node_i + 1,
                                                                              path="weights")))
     if not channels:
         return None
-    extras = {"fps": float(anim.fps), "startTime": float(anim.start_time)}
+    extras: dict = {"fps": float(anim.fps), "startTime": float(anim.start_time)}
     unused = [c for c in cols if c not in used]
     if unused:
         extras["unmatchedChannels"] = unused
@@ -340,18 +340,19 @@ def build_gltf(scene: Scene):
     if not scene.meshes:
         raise MicroExprError("the scene has no meshes", field="scene.meshes",
                              fix="add at least one mesh")
-    m = _axis_matrix(scene)
+    m, turn = _axis_matrix(scene)
     b = _Builder(gl)
     meshes, nodes, names = [], [gl.Node(name=scene.name, children=[])], []
     for i, sm in enumerate(scene.meshes):
-        gmesh, target_names = _add_mesh(b, sm, m)
+        gmesh, target_names = _add_mesh(b, sm, m, turn)
         meshes.append(gmesh)
         names.append(target_names)
         nodes.append(gl.Node(name=sm.mesh.name, mesh=i))
         nodes[0].children.append(i + 1)
     animation = _add_animation(b, scene, names)
     blob = b"".join(b.parts)
-    asset_extras = {"sourceUnit": str(scene.unit), "metresPerSourceUnit": METRES_PER_UNIT[scene.unit.lower()],
+    asset_extras = {"sourceUnit": str(scene.unit),
+                    "metresPerSourceUnit": METRES_PER_UNIT[str(scene.unit).lower()],
                     "sourceUpAxis": str(scene.up_axis).upper()}
     gltf = gl.GLTF2(asset=gl.Asset(version="2.0", generator="MicroExpr glTF exporter",
                                    extras=asset_extras),
@@ -361,18 +362,3 @@ def build_gltf(scene: Scene):
                     animations=[animation] if animation is not None else [])
     return gltf, blob
 
-
-def describe(path) -> dict:
-    """A small summary of a written file (for logs and the benchmark): size and counts."""
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        head = f.read(20)
-        if head[:4] == b"glTF":
-            length = struct.unpack("<I", head[12:16])[0]
-            doc = json.loads(f.read(length).decode("utf-8"))
-        else:
-            f.seek(0)
-            doc = json.loads(f.read().decode("utf-8"))
-    return {"bytes": os.path.getsize(path), "meshes": len(doc.get("meshes", [])),
-            "accessors": len(doc.get("accessors", [])),
-            "sparse_accessors": sum(1 for a in doc.get("accessors", []) if "sparse" in a)}

@@ -106,8 +106,9 @@ def run_isolated(module: str, func: str, *args, timeout: float = 60.0) -> Any:
             pickle.dump(job, f, protocol=4)
         cmd = [python_executable(), "-c", _CHILD, req, res]
         try:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, timeout=timeout, cwd=folder)
+            proc = subprocess.run(cmd, check=False, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  timeout=timeout, cwd=folder)
         except subprocess.TimeoutExpired:
             raise MicroExprError(
                 "the reader (%s) did not finish within %g s" % (where, timeout), file=file,

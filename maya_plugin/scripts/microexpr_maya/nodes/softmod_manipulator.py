@@ -1,0 +1,175 @@
+"""The soft-mod manipulator deformer (Python API 1.0: API 2.0 has no MPxDeformerNode).
+
+One node per key point.  Its weights are the core's falloff about the key vertex
+(``microexpr.softmod.softmod_weights``), cached until radius, curve, mode, inner radius, key
+vertex, centre or topology change; ``deform()`` moves each vertex by weight x the handle's
+offset (translate/rotate/scale about the key point, then ``handleMatrix`` about it), in the
+mesh's object space and internal units (centimetres).
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+from microexpr.mesh import Mesh
+
+from .._maya import om1, ompx1
+from . import FALLOFF_CURVES, FALLOFF_MODES, MANIPULATOR_ID, MANIPULATOR_TYPE
+from ._softmod_eval import ManipulatorParams, WeightCache, deform
+
+TYPE_NAME = MANIPULATOR_TYPE
+
+
+def _inherited(name: str) -> Any:
+    """An attribute MPxGeometryFilter declares (``cvar`` in Maya 2016+, class attr later)."""
+    cvar = getattr(ompx1, "cvar", None)
+    for prefix in ("MPxGeometryFilter_", "MPxDeformerNode_"):
+        obj = getattr(cvar, prefix + name, None)
+        if obj is not None:
+            return obj
+    return getattr(ompx1.MPxGeometryFilter, name)
+
+
+class SoftModManipulator(ompx1.MPxDeformerNode):
+    """Deformer node ``microexprSoftModManipulator``."""
+
+    # attribute MObjects, filled by initialize()
+    keyName: Any = None
+    landmarkIndex: Any = None
+    vertexIndex: Any = None
+    radius: Any = None
+    innerRadius: Any = None
+    falloffCurve: Any = None
+    falloffMode: Any = None
+    useCenter: Any = None
+    center: Any = None
+    handleTranslate: Any = None
+    handleRotate: Any = None
+    handleScale: Any = None
+    handleMatrix: Any = None
+    _vec3_children: dict = {}
+
+    def __init__(self) -> None:
+        ompx1.MPxDeformerNode.__init__(self)
+        self._cache = WeightCache()
+
+    # -- reading the data block -----------------------------------------------------------
+    @classmethod
+    def _vec(cls, data: Any, name: str) -> Tuple[float, float, float]:
+        kids = cls._vec3_children[name]
+        return (data.inputValue(kids[0]).asDouble(), data.inputValue(kids[1]).asDouble(),
+                data.inputValue(kids[2]).asDouble())
+
+    def _params(self, data: Any) -> ManipulatorParams:
+        cls = type(self)
+        curve = int(data.inputValue(cls.falloffCurve).asShort())
+        mode = int(data.inputValue(cls.falloffMode).asShort())
+        center: Optional[Tuple[float, float, float]] = None
+        if data.inputValue(cls.useCenter).asBool():
+            center = cls._vec(data, "center")
+        return ManipulatorParams(
+            key_name=data.inputValue(cls.keyName).asString(),
+            landmark=int(data.inputValue(cls.landmarkIndex).asInt()),
+            vertex=int(data.inputValue(cls.vertexIndex).asInt()),
+            radius=float(data.inputValue(cls.radius).asDouble()),
+            curve=FALLOFF_CURVES[min(max(curve, 0), len(FALLOFF_CURVES) - 1)],
+            mode=FALLOFF_MODES[min(max(mode, 0), len(FALLOFF_MODES) - 1)],
+            inner_radius=float(data.inputValue(cls.innerRadius).asDouble()),
+            center=center)
+
+    def deform(self, data: Any, geom_iter: Any, local_to_world: Any, multi_index: int) -> None:
+        cls = type(self)
+        envelope = float(data.inputValue(_inherited("envelope")).asFloat())
+        m = data.inputValue(cls.handleMatrix).asMatrix()
+        matrix = np.array([[m(r, c) for c in range(4)] for r in range(4)])
+        translate = cls._vec(data, "handleTranslate")
+        rotate = cls._vec(data, "handleRotate")
+        scale = cls._vec(data, "handleScale")
+        if envelope == 0.0:
+            return
+        handle = data.outputArrayValue(_inherited("input"))
+        handle.jumpToElement(multi_index)
+        mesh_obj = handle.outputValue().child(_inherited("inputGeom")).asMesh()
+        fn = om1.MFnMesh(mesh_obj)
+        topology = (int(fn.numVertices()), int(fn.numPolygons()))
+
+        def triangles() -> Optional[np.ndarray]:
+            counts, connects = om1.MIntArray(), om1.MIntArray()
+            fn.getVertices(counts, connects)
+            return Mesh("input", np.zeros((topology[0], 3)),
+                        [counts[i] for i in range(counts.length())],
+                        [connects[i] for i in range(connects.length())]).triangles()
+
+        pts = om1.MPointArray()
+        geom_iter.allPositions(pts)
+        points = np.array([(pts[i].x, pts[i].y, pts[i].z) for i in range(pts.length())])
+        result = deform(points, self._params(data), self._cache, triangles, topology,
+                        translate, rotate, scale, matrix, envelope)
+        if result is None:
+            return
+        idx, moved = result
+        for i, (x, y, z) in zip(idx.tolist(), moved.tolist()):
+            pts.set(om1.MPoint(x, y, z), i)
+        geom_iter.setAllPositions(pts)
+
+
+def creator() -> Any:
+    return ompx1.asMPxPtr(SoftModManipulator())
+
+
+def _double3(name: str, short: str, default: float) -> Any:
+    fn = om1.MFnNumericAttribute()
+    kids: List[Any] = []
+    for axis in "XYZ":
+        kids.append(fn.create(name + axis, short + axis.lower(), om1.MFnNumericData.kDouble,
+                              default))
+        fn.setKeyable(True)
+    obj = fn.create(name, short, kids[0], kids[1], kids[2])
+    fn.setKeyable(True)
+    SoftModManipulator._vec3_children[name] = kids
+    return obj
+
+
+def initialize() -> None:
+    cls = SoftModManipulator
+    typed = om1.MFnTypedAttribute()
+    cls.keyName = typed.create("keyName", "kn", om1.MFnData.kString)
+    num = om1.MFnNumericAttribute()
+    cls.landmarkIndex = num.create("landmarkIndex", "lmi", om1.MFnNumericData.kInt, 0)
+    cls.vertexIndex = num.create("vertexIndex", "vxi", om1.MFnNumericData.kInt, 0)
+    cls.radius = num.create("radius", "rad", om1.MFnNumericData.kDouble, 2.0)
+    num.setMin(0.0)
+    num.setKeyable(True)
+    cls.innerRadius = num.create("innerRadius", "irad", om1.MFnNumericData.kDouble, 0.0)
+    num.setMin(0.0)
+    num.setKeyable(True)
+    cls.useCenter = num.create("useCenter", "uc", om1.MFnNumericData.kBoolean, False)
+    enum = om1.MFnEnumAttribute()
+    cls.falloffCurve = enum.create("falloffCurve", "fc", 1)
+    for i, name in enumerate(FALLOFF_CURVES):
+        enum.addField(name, i)
+    enum.setKeyable(True)
+    cls.falloffMode = enum.create("falloffMode", "fm", 0)
+    for i, name in enumerate(FALLOFF_MODES):
+        enum.addField(name, i)
+    enum.setKeyable(True)
+    cls.center = _double3("center", "ctr", 0.0)
+    cls.handleTranslate = _double3("handleTranslate", "ht", 0.0)
+    cls.handleRotate = _double3("handleRotate", "hr", 0.0)
+    cls.handleScale = _double3("handleScale", "hs", 1.0)
+    mat = om1.MFnMatrixAttribute()
+    cls.handleMatrix = mat.create("handleMatrix", "hm", om1.MFnMatrixAttribute.kDouble)
+    out = _inherited("outputGeom")
+    for attr in (cls.keyName, cls.landmarkIndex, cls.vertexIndex, cls.radius, cls.innerRadius,
+                 cls.useCenter, cls.falloffCurve, cls.falloffMode, cls.center,
+                 cls.handleTranslate, cls.handleRotate, cls.handleScale, cls.handleMatrix):
+        cls.addAttribute(attr)
+        cls.attributeAffects(attr, out)
+    for kids in cls._vec3_children.values():
+        for kid in kids:
+            cls.attributeAffects(kid, out)
+
+
+def type_id() -> Any:
+    return om1.MTypeId(MANIPULATOR_ID)

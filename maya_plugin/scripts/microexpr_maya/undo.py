@@ -1,0 +1,63 @@
+"""One undo chunk per command, and "on failure the scene is as before".
+
+:func:`command_chunk` opens ``undoInfo(openChunk=True, chunkName=...)`` and always closes it
+(in ``finally``).  If the body raises, the outermost chunk is undone right away, so a
+failing or cancelled command leaves nothing behind, and the error is re-raised as a
+:class:`~microexpr.errors.MicroExprError` naming the command.  Undo is switched on for the
+duration when it was off (without flushing the queue), since the rollback needs it.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, List
+
+from microexpr.errors import MicroExprError
+
+from ._maya import cmds
+
+_DEPTH: List[int] = [0]
+
+
+def _queue_size() -> int:
+    # undoInfo queried with no other flag returns the number of items on the undo queue
+    return int(cmds.undoInfo(query=True) or 0)
+
+
+@contextmanager
+def command_chunk(name: str) -> Iterator[None]:
+    """Group everything in the block into one undo step named ``name``."""
+    outermost = _DEPTH[0] == 0
+    was_on = bool(cmds.undoInfo(query=True, state=True))
+    if outermost and not was_on:
+        cmds.undoInfo(stateWithoutFlush=True)
+    before = _queue_size() if outermost else 0
+    cmds.undoInfo(openChunk=True, chunkName=name)
+    _DEPTH[0] += 1
+    closed = False
+    try:
+        yield
+    except BaseException as exc:
+        _DEPTH[0] -= 1
+        cmds.undoInfo(closeChunk=True)
+        closed = True
+        if not outermost:
+            raise
+        try:
+            if _queue_size() > before or cmds.undoInfo(query=True, undoName=True) == name:
+                cmds.undo()
+        finally:
+            if not was_on:
+                cmds.undoInfo(stateWithoutFlush=False)
+        if isinstance(exc, MicroExprError):
+            raise
+        if not isinstance(exc, Exception):
+            raise
+        raise MicroExprError("%s failed (%s: %s); the scene was restored"
+                             % (name, type(exc).__name__, exc),
+                             fix="see the Script Editor for details") from exc
+    finally:
+        if not closed:
+            _DEPTH[0] -= 1
+            cmds.undoInfo(closeChunk=True)
+            if outermost and not was_on:
+                cmds.undoInfo(stateWithoutFlush=False)

@@ -1,0 +1,130 @@
+"""The weight solver for 2-D tracks under head rotation: a basis projected per frame.
+
+With 2-D tracks in ``rigid`` mode each frame has its own weak-perspective camera ``P_n``
+(2x3, normalised to the neutral frame's scale), and the landmark offsets of the targets are
+seen through it: ``r_n ~ (P_n B_l) w`` for each landmark l, with ``B_l`` the rig's 3x T
+landmark delta block. So a jaw thrust or a lip roll, which moves landmarks in depth, shows up
+correctly when the head turns, instead of being mistaken for another target.
+
+Per frame, with ``A = P^T P`` (3x3) and ``G_ab = sum_l B_l[a]^T B_l[b]`` precomputed once:
+
+    H = sum_{a,b} A_ab G_ab - sum_{l: c_l < 1} (1 - c_l) B_l^T A B_l + diag(lam + mu)
+    g = sum_l c_l B_l^T P^T r_l + mu w_prev
+
+then the same box QP as ``solver.box_qp``. ``lam`` and ``mu`` are scaled by the neutral view's
+basis (``P_0 B``), as in ``solver.WeightSolver``.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .solver import box_qp, njit
+
+
+@njit(cache=True)
+def _frame(B3, G, P, r, c, lam, mu, wprev, H, g, A):
+    L, _, T = B3.shape
+    for a in range(3):
+        for b in range(3):
+            A[a, b] = P[0, a] * P[0, b] + P[1, a] * P[1, b]
+    for i in range(T):
+        for j in range(i, T):
+            s = 0.0
+            for a in range(3):
+                for b in range(3):
+                    s += A[a, b] * G[a, b, i, j]
+            H[i, j] = s
+    for l in range(L):
+        if c[l] < 1.0:
+            k = 1.0 - c[l]
+            for i in range(T):
+                ai0 = A[0, 0] * B3[l, 0, i] + A[0, 1] * B3[l, 1, i] + A[0, 2] * B3[l, 2, i]
+                ai1 = A[1, 0] * B3[l, 0, i] + A[1, 1] * B3[l, 1, i] + A[1, 2] * B3[l, 2, i]
+                ai2 = A[2, 0] * B3[l, 0, i] + A[2, 1] * B3[l, 1, i] + A[2, 2] * B3[l, 2, i]
+                for j in range(i, T):
+                    H[i, j] -= k * (ai0 * B3[l, 0, j] + ai1 * B3[l, 1, j] + ai2 * B3[l, 2, j])
+    for i in range(T):
+        for j in range(i + 1, T):
+            H[j, i] = H[i, j]
+        H[i, i] += lam[i] + mu
+        g[i] = mu * wprev[i]
+    for l in range(L):
+        if c[l] > 0.0:
+            q0 = c[l] * (P[0, 0] * r[l, 0] + P[1, 0] * r[l, 1])
+            q1 = c[l] * (P[0, 1] * r[l, 0] + P[1, 1] * r[l, 1])
+            q2 = c[l] * (P[0, 2] * r[l, 0] + P[1, 2] * r[l, 1])
+            for i in range(T):
+                g[i] += B3[l, 0, i] * q0 + B3[l, 1, i] * q1 + B3[l, 2, i] * q2
+
+
+@njit(cache=True)
+def _sequence(B3, G, Ps, R, C, lam, mu, allowed, valid, W):
+    F = R.shape[0]
+    T = B3.shape[2]
+    H = np.empty((T, T))
+    g = np.empty(T)
+    A = np.empty((3, 3))
+    work = np.empty((T, T))
+    rhs = np.empty(T)
+    free = np.empty(T, np.int64)
+    w = np.zeros(T)
+    for f in range(F):
+        if valid[f]:
+            _frame(B3, G, Ps[f], R[f], C[f], lam, mu, w, H, g, A)
+            box_qp(H, g, w, allowed, work, rhs, free)
+        for t in range(T):
+            W[f, t] = w[t]
+
+
+class ProjectedSolver:
+    """Bounded weights from 2-D offsets seen through a per-frame camera (see module doc)."""
+
+    def __init__(self, basis3: np.ndarray, view0: np.ndarray, reg: float = 1e-3,
+                 temporal: float = 0.0, pinned: Optional[np.ndarray] = None) -> None:
+        self.B3 = np.ascontiguousarray(basis3, dtype=np.float64)      # (L, 3, T)
+        L, _, T = self.B3.shape
+        neutral = np.einsum("ij,ljt->lit", np.asarray(view0, dtype=np.float64), self.B3)
+        scale = float(np.sum(neutral * neutral)) / max(T, 1)
+        self.scale = scale if scale > 0 else 1.0
+        self.lam = np.full(T, reg * self.scale)
+        self.mu = temporal * self.scale
+        self.allowed = np.ones(T, np.bool_) if pinned is None else ~np.asarray(pinned, bool)
+        self.G = np.ascontiguousarray(np.einsum("lai,lbj->abij", self.B3, self.B3))
+
+    @property
+    def targets(self) -> int:
+        return self.B3.shape[2]
+
+    def objective(self, w, r, P, conf=None, w_prev=None) -> float:
+        c = np.ones(self.B3.shape[0]) if conf is None else np.asarray(conf, float)
+        pred = np.einsum("ij,ljt,t->li", P, self.B3, w)
+        val = float(np.sum(c[:, None] * (pred - r) ** 2) + np.sum(self.lam * w * w))
+        if self.mu and w_prev is not None:
+            val += self.mu * float(np.sum((w - w_prev) ** 2))
+        return val
+
+    def solve_frame(self, r, P, conf=None, w_prev=None) -> np.ndarray:
+        T = self.targets
+        L = self.B3.shape[0]
+        w = np.zeros(T) if w_prev is None else np.array(w_prev, dtype=np.float64)
+        c = np.ones(L) if conf is None else np.asarray(conf, dtype=np.float64)
+        H, g = np.empty((T, T)), np.empty(T)
+        _frame(self.B3, self.G, np.asarray(P, dtype=np.float64),
+               np.asarray(r, dtype=np.float64).reshape(L, 2), c, self.lam, self.mu, w.copy(), H, g,
+               np.empty((3, 3)))
+        box_qp(H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64))
+        return w
+
+    def solve(self, R, Ps, conf=None, valid=None) -> np.ndarray:
+        """R (F, L*2) offsets, Ps (F, 2, 3) cameras; causal; invalid frames hold."""
+        F = len(Ps)
+        L, _, T = self.B3.shape
+        R = np.ascontiguousarray(np.asarray(R, dtype=np.float64).reshape(F, L, 2))
+        C = np.ones((F, L)) if conf is None else np.ascontiguousarray(conf, dtype=np.float64)
+        valid = np.ones(F, np.bool_) if valid is None else np.asarray(valid, np.bool_)
+        W = np.zeros((F, T))
+        _sequence(self.B3, self.G, np.ascontiguousarray(Ps, dtype=np.float64), R, C, self.lam,
+                  self.mu, self.allowed, valid, W)
+        return W
