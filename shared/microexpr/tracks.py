@@ -14,7 +14,6 @@ NaN or infinite coordinates mark a landmark as missing (confidence 0); the loade
 from __future__ import annotations
 
 import csv
-import io
 import os
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -120,7 +119,10 @@ def _load_csv(path: str):
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, "cannot read the file as text (%s)" % exc) from None
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        raise _fail(path, "is not a readable CSV (%s)" % exc) from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise _fail(path, "the tracks file is empty")

@@ -73,7 +73,7 @@ def _build() -> Dict[str, types.ModuleType]:
                    **_public(api2, "MPxLocatorNode", "M3dView"))
     omr = _module("maya.api.OpenMayaRender", doc + "API 2.0 OpenMayaRender",
                   **_public(api2, "MPxDrawOverride", "MDrawRegistry", "MUserData", "DrawAPI",
-                            "MFrameContext", "MUIDrawManager"))
+                            "MRenderer", "MFrameContext", "MUIDrawManager"))
     om1 = _module("maya.OpenMaya", doc + "API 1.0 OpenMaya",
                   **{k: v for k, v in vars(api1).items() if k[:1] == "M"})
     ompx = _module("maya.OpenMayaMPx", doc + "API 1.0 OpenMayaMPx",

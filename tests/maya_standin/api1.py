@@ -15,7 +15,7 @@ import numpy as np
 from . import schema
 from .api_attrs import (MFnAttribute, MFnCompoundAttribute, MFnData, MFnEnumAttribute,
                         MFnMatrixAttribute, MFnMessageAttribute, MFnNumericAttribute,
-                        MFnNumericData, MFnStringData, MFnTypedAttribute)
+                        MFnNumericData, MFnStringData, MFnTypedAttribute, MFnUnitAttribute)
 from .api_plugin import AttrObj, MFnPluginBase, MObject, MTypeId, add_attribute, instantiate
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MObject", "MTypeId", "MFnAttribute", "MFnCompoundAttribute", "MFnData",
            "MFnEnumAttribute", "MFnMatrixAttribute", "MFnMessageAttribute", "MFnNumericAttribute",
-           "MFnNumericData", "MFnStringData", "MFnTypedAttribute"]
+           "MFnNumericData", "MFnStringData", "MFnTypedAttribute", "MFnUnitAttribute"]
 
 
 class MSpace:
@@ -215,7 +215,10 @@ class MDataBlock:
 
     def inputValue(self, attr: AttrObj) -> MDataHandle:
         node = self.scene.node(self.node)
-        return MDataHandle(self.scene.get_value(node, attr.attr.long))
+        value = self.scene.get_value(node, attr.attr.long)
+        if attr.attr.kind == "doubleAngle":  # internal unit: radians
+            value = np.radians(float(value))
+        return MDataHandle(value)
 
     outputValue = inputValue
 

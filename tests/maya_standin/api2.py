@@ -13,13 +13,13 @@ import numpy as np
 from . import schema
 from .api_attrs import (MFnAttribute, MFnCompoundAttribute, MFnData, MFnEnumAttribute,
                         MFnMatrixAttribute, MFnMessageAttribute, MFnNumericAttribute,
-                        MFnNumericData, MFnStringData, MFnTypedAttribute)
+                        MFnNumericData, MFnStringData, MFnTypedAttribute, MFnUnitAttribute)
 from .api_plugin import AttrObj, MFnPluginBase, MObject, MTypeId, add_attribute
 from .state import current
 
 __all__ = ["MObject", "MTypeId", "MFnAttribute", "MFnCompoundAttribute", "MFnData",
            "MFnEnumAttribute", "MFnMatrixAttribute", "MFnMessageAttribute",
-           "MFnNumericAttribute", "MFnNumericData", "MFnStringData", "MFnTypedAttribute"]
+           "MFnNumericAttribute", "MFnNumericData", "MFnStringData", "MFnTypedAttribute", "MFnUnitAttribute"]
 
 
 class MSpace:
@@ -449,6 +449,10 @@ class MUserData:
 
 class DrawAPI:
     kNone, kOpenGL, kDirectX11, kOpenGLCoreProfile, kAllDevices = 0, 1, 2, 4, 7
+
+
+class MRenderer(DrawAPI):
+    pass
 
 
 class MFrameContext:

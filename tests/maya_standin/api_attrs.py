@@ -5,6 +5,7 @@ One implementation serves API 2.0 (properties: ``fn.keyable = True``) and API 1.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, List, Optional
 
 from . import schema
@@ -103,6 +104,23 @@ class MFnNumericAttribute(MFnAttribute):
     def setSoftMin(self, *_: Any) -> None: pass
     def setSoftMax(self, *_: Any) -> None: pass
     def setDefault(self, *v: Any) -> None: self.attr.default = v[0] if len(v) == 1 else v
+
+
+class MFnUnitAttribute(MFnAttribute):
+    """Distances and angles: the stand-in stores UI values (cm, degrees); API data handles
+    see internal units (cm, radians), as in Maya."""
+
+    kInvalid, kAngle, kDistance, kTime, kLast = 0, 1, 2, 3, 4
+
+    def create(self, long: str, short: str, unit: int, default: float = 0.0) -> AttrObj:
+        kind = {self.kAngle: "doubleAngle", self.kDistance: "doubleLinear"}.get(unit, "double")
+        value = float(default)
+        if kind == "doubleAngle":  # the API default is in radians; store degrees
+            value = math.degrees(value)
+        return self._make(long, short, kind, value)
+
+    def setMin(self, *_: Any) -> None: pass
+    def setMax(self, *_: Any) -> None: pass
 
 
 class MFnTypedAttribute(MFnAttribute):

@@ -15,8 +15,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 class Attr:
     long: str
     short: str
-    kind: str  # double float bool long short enum string double3 float3 matrix message
-    #            mesh geometry pointArray componentList compound time
+    kind: str  # double float bool long short enum string double3 float3 matrix message mesh
+    #            geometry pointArray componentList compound time doubleLinear doubleAngle
     default: Any = 0.0
     multi: bool = False
     parent: Optional[str] = None
@@ -81,10 +81,10 @@ def is_a(typ: str, base: str) -> bool:
 
 
 def vec3(long: str, short: str, default: float = 0.0, parent: Optional[str] = None,
-         keyable: bool = True, kind: str = "double3") -> List[Attr]:
+         keyable: bool = True, kind: str = "double3", child_kind: str = "double") -> List[Attr]:
     kids = tuple(long + ax for ax in "XYZ")
     out = [Attr(long, short, kind, (default,) * 3, parent=parent, children=kids)]
-    out += [Attr(long + ax, short + ax.lower(), "double", default, parent=parent,
+    out += [Attr(long + ax, short + ax.lower(), child_kind, default, parent=parent,
                  keyable=keyable) for ax in "XYZ"]
     return out
 
@@ -99,7 +99,8 @@ define("dagNode", ("node",), [
     Attr("matrix", "m", "matrix", _IDENTITY, writable=False),
     Attr("intermediateObject", "io", "bool", False),
 ])
-define("transform", ("dagNode",), vec3("translate", "t") + vec3("rotate", "r")
+define("transform", ("dagNode",), vec3("translate", "t", child_kind="doubleLinear")
+       + vec3("rotate", "r", child_kind="doubleAngle")
        + vec3("scale", "s", 1.0) + [Attr("rotateOrder", "ro", "enum", 0)])
 define("joint", ("transform",), vec3("jointOrient", "jo", keyable=False)
        + [Attr("radius", "radi", "double", 1.0)])

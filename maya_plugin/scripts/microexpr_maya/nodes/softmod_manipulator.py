@@ -84,7 +84,7 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
         m = data.inputValue(cls.handleMatrix).asMatrix()
         matrix = np.array([[m(r, c) for c in range(4)] for r in range(4)])
         translate = cls._vec(data, "handleTranslate")
-        rotate = cls._vec(data, "handleRotate")
+        rotate = tuple(np.degrees(cls._vec(data, "handleRotate")))  # radians internally
         scale = cls._vec(data, "handleScale")
         if envelope == 0.0:
             return
@@ -118,13 +118,20 @@ def creator() -> Any:
     return ompx1.asMPxPtr(SoftModManipulator())
 
 
-def _double3(name: str, short: str, default: float) -> Any:
-    fn = om1.MFnNumericAttribute()
+def _double3(name: str, short: str, default: float, unit: Optional[int] = None) -> Any:
+    """A double3 compound; ``unit`` (MFnUnitAttribute.kDistance/kAngle) makes its children
+    distances or angles, so connecting a transform's translate/rotate needs no conversion."""
     kids: List[Any] = []
     for axis in "XYZ":
-        kids.append(fn.create(name + axis, short + axis.lower(), om1.MFnNumericData.kDouble,
-                              default))
-        fn.setKeyable(True)
+        if unit is None:
+            child = om1.MFnNumericAttribute()
+            kids.append(child.create(name + axis, short + axis.lower(),
+                                     om1.MFnNumericData.kDouble, default))
+        else:
+            child = om1.MFnUnitAttribute()
+            kids.append(child.create(name + axis, short + axis.lower(), unit, default))
+        child.setKeyable(True)
+    fn = om1.MFnNumericAttribute()
     obj = fn.create(name, short, kids[0], kids[1], kids[2])
     fn.setKeyable(True)
     SoftModManipulator._vec3_children[name] = kids
@@ -155,8 +162,8 @@ def initialize() -> None:
         enum.addField(name, i)
     enum.setKeyable(True)
     cls.center = _double3("center", "ctr", 0.0)
-    cls.handleTranslate = _double3("handleTranslate", "ht", 0.0)
-    cls.handleRotate = _double3("handleRotate", "hr", 0.0)
+    cls.handleTranslate = _double3("handleTranslate", "ht", 0.0, om1.MFnUnitAttribute.kDistance)
+    cls.handleRotate = _double3("handleRotate", "hr", 0.0, om1.MFnUnitAttribute.kAngle)
     cls.handleScale = _double3("handleScale", "hs", 1.0)
     mat = om1.MFnMatrixAttribute()
     cls.handleMatrix = mat.create("handleMatrix", "hm", om1.MFnMatrixAttribute.kDouble)

@@ -1,0 +1,253 @@
+"""bind_key_points: landmark vertices on a mesh, and one manipulator + locator per key point.
+
+The 68 landmark vertices come from a landmark-vertex file, from 68 given (or selected, in
+selection order) vertex indices, or from 68 landmarks in a front camera's image projected
+onto the mesh (the vertex nearest to each camera ray).  They are stored on the mesh's
+transform as the string attribute ``microexprLandmarks`` (68 whitespace-separated indices).
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import parse_landmark_vertices, read_landmark_vertices
+from microexpr.presets import preset_key_points, preset_targets
+from microexpr.softmod import SoftMod
+
+from . import scene_io
+from ._maya import cmds
+from .nodes import FALLOFF_CURVES, FALLOFF_MODES, LOCATOR_TYPE, MANIPULATOR_TYPE
+from .progress import Progress
+from .undo import command_chunk
+
+NODES_ATTR = "microexprKeyPointNodes"
+PLUGIN = "microexpr_plugin"
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def ensure_plugin() -> None:
+    """Load the MicroExpr plug-in (it registers the node types) if it is not loaded."""
+    if not cmds.pluginInfo(PLUGIN, query=True, loaded=True):
+        cmds.loadPlugin(PLUGIN + ".py", quiet=True)
+
+
+def bind_key_points(mesh: str, landmark_file: Optional[PathLike] = None,
+                    vertices: Optional[Sequence[int]] = None,
+                    image_landmarks: Optional[Sequence[Sequence[float]]] = None,
+                    camera: Optional[str] = None, preset: str = "table1",
+                    image_size: Optional[Tuple[int, int]] = None,
+                    progress: bool = True) -> List[str]:
+    """Bind the preset's key points to ``mesh``; returns the key-point handles (transforms).
+
+    Give at most one of ``landmark_file``, ``vertices`` or ``image_landmarks`` (with
+    ``camera``; pixel coordinates, origin top-left, in an image of ``image_size`` =
+    (width, height), default the render resolution).  With none, the 68 selected vertices
+    are used in selection order.  Binding again replaces the previous key points.
+    """
+    ensure_plugin()
+    transform, shape = scene_io.mesh_nodes(mesh)
+    base = scene_io.base_mesh(transform, shape)
+    lv = resolve_landmarks(transform, shape, landmark_file, vertices, image_landmarks, camera,
+                           image_size)
+    keys = preset_key_points(preset)
+    mods = _softmods_by_key(preset, base.points, base.triangles(), lv)
+    with command_chunk("MicroExpr: bind key points"), \
+            Progress("MicroExpr: binding key points", len(keys), progress) as bar:
+        _remove_previous(transform)
+        scene_io.set_string_attr(transform, scene_io.LANDMARK_ATTR,
+                                 " ".join(str(int(v)) for v in lv))
+        label = scene_io.short_name(transform)
+        group = cmds.createNode("transform", name=label + "_microexprKeyPoints",
+                                skipSelect=True)
+        created: List[str] = [group]
+        handles: List[str] = []
+        scale = scene_io.ui_per_cm()
+        world = scene_io.world_matrix(transform)
+        for key, landmark in keys:
+            bar.step(key)
+            sm = mods[key]
+            manip, handle = _key_point(label, shape, key, landmark, sm, base.points, world,
+                                       scale, group)
+            created.append(manip)
+            handles.append(handle)
+        scene_io.set_string_attr(transform, NODES_ATTR, " ".join(created))
+        return handles
+
+
+def _softmods_by_key(preset: str, points: np.ndarray, triangles: np.ndarray,
+                     lv: np.ndarray) -> Dict[str, SoftMod]:
+    out: Dict[str, SoftMod] = {}
+    for spec in preset_targets(preset, points, triangles, lv):
+        for sm in spec.softmods:
+            out.setdefault(sm.key_name, sm)
+    return out
+
+
+def _remove_previous(transform: str) -> None:
+    text = scene_io.get_string_attr(transform, NODES_ATTR) or ""
+    old = [n for n in text.split() if cmds.objExists(n)]
+    if old:
+        cmds.delete(old)
+
+
+def _key_point(label: str, shape: str, key: str, landmark: int, sm: SoftMod,
+               points: np.ndarray, world: np.ndarray, scale: float,
+               group: str) -> Tuple[str, str]:
+    base = "%s_%s" % (label, key)
+    manip = cmds.deformer(shape, type=MANIPULATOR_TYPE, name=base + "_softMod")[0]
+    cmds.setAttr(manip + ".keyName", key, type="string")
+    cmds.setAttr(manip + ".landmarkIndex", int(landmark))
+    cmds.setAttr(manip + ".vertexIndex", int(sm.vertex))
+    cmds.setAttr(manip + ".radius", float(sm.radius))
+    cmds.setAttr(manip + ".innerRadius", float(sm.inner_radius))
+    cmds.setAttr(manip + ".falloffCurve", FALLOFF_CURVES.index(sm.curve))
+    cmds.setAttr(manip + ".falloffMode", FALLOFF_MODES.index(sm.mode))
+    centre = points[sm.vertex] if sm.center is None else np.asarray(sm.center, dtype=float)
+    if sm.center is not None:
+        cmds.setAttr(manip + ".useCenter", True)
+        cmds.setAttr(manip + ".center", *[float(c) for c in centre], type="double3")
+    pos = (np.append(centre, 1.0) @ world)[:3] * scale
+    holder = cmds.createNode("transform", name=base + "_keyPoint_grp", parent=group,
+                             skipSelect=True)
+    cmds.xform(holder, translation=[float(v) for v in pos], worldSpace=True)
+    handle = cmds.createNode("transform", name=base + "_keyPoint", parent=holder,
+                             skipSelect=True)
+    loc = cmds.createNode(LOCATOR_TYPE, name=base + "_keyPointShape", parent=handle,
+                          skipSelect=True)
+    cmds.setAttr(loc + ".keyName", key, type="string")
+    cmds.setAttr(loc + ".landmarkIndex", int(landmark))
+    cmds.setAttr(loc + ".size", max(float(sm.radius) * 0.08, 0.05))
+    for src, dst in (("translate", "handleTranslate"), ("rotate", "handleRotate"),
+                     ("scale", "handleScale")):
+        cmds.connectAttr(handle + "." + src, manip + "." + dst)
+    return manip, handle
+
+
+# ------------------------------------------------------------------ landmark sources
+def resolve_landmarks(transform: str, shape: str, landmark_file: Optional[PathLike],
+                      vertices: Optional[Sequence[int]],
+                      image_landmarks: Optional[Sequence[Sequence[float]]],
+                      camera: Optional[str],
+                      image_size: Optional[Tuple[int, int]] = None) -> np.ndarray:
+    count = scene_io.vertex_count(shape)
+    given = [x is not None for x in (landmark_file, vertices, image_landmarks)]
+    if sum(given) > 1:
+        raise MicroExprError("more than one landmark source was given", field="landmarks",
+                             fix="give only one of landmark_file, vertices, image_landmarks")
+    if landmark_file is not None:
+        return read_landmark_vertices(os.fspath(landmark_file), count)
+    if vertices is not None:
+        return parse_landmark_vertices(list(vertices), count, source="vertices")
+    if image_landmarks is not None:
+        if not camera:
+            raise MicroExprError("image landmarks need the camera they were seen from",
+                                 field="camera", fix="pass camera='front' (or your camera)")
+        return project_image_landmarks(transform, shape, image_landmarks, camera, image_size)
+    return selected_vertices(transform, shape, count)
+
+
+_VTX = re.compile(r"^(?P<node>.+)\.vtx\[(?P<i>\d+)\]$")
+
+
+def selected_vertices(transform: str, shape: str, count: int) -> np.ndarray:
+    """The 68 selected vertices of this mesh, in the order they were selected."""
+    ordered = bool(cmds.selectPref(query=True, trackSelectionOrder=True))
+    picked: List[int] = []
+    mine = set(cmds.ls(transform, shape, long=True) or [])
+    for item in cmds.ls(orderedSelection=True, flatten=True) or []:
+        m = _VTX.match(item)
+        if m and (cmds.ls(m.group("node"), long=True) or [""])[0] in mine:
+            picked.append(int(m.group("i")))
+    if not picked:
+        raise MicroExprError("no landmark source: no file, no vertices and no vertices of %s "
+                             "selected" % scene_io.short_name(transform), field="landmarks",
+                             fix="pass landmark_file=... or select 68 vertices in iBUG order")
+    if not ordered:
+        raise MicroExprError("Maya is not tracking selection order, so the 68 selected "
+                             "vertices have no landmark order", field="selection",
+                             fix="turn on Preferences > Selection > Track selection order "
+                                 "and select the vertices again")
+    return parse_landmark_vertices(picked, count, source="selection")
+
+
+def project_image_landmarks(transform: str, shape: str,
+                            image_landmarks: Sequence[Sequence[float]], camera: str,
+                            image_size: Optional[Tuple[int, int]] = None) -> np.ndarray:
+    """Vertex nearest to the camera ray through each of 68 image landmarks (pixels)."""
+    xy = np.asarray(image_landmarks, dtype=np.float64)
+    if xy.shape != (68, 2) or not np.all(np.isfinite(xy)):
+        raise MicroExprError("image landmarks must be 68 finite (x, y) pixel positions, "
+                             "got shape %s" % (xy.shape,), field="image_landmarks",
+                             fix="pass the 68 iBUG landmarks of the front image")
+    cam_transform, cam_shape = _camera_nodes(camera)
+    if image_size is None:
+        image_size = (int(cmds.getAttr("defaultResolution.width")),
+                      int(cmds.getAttr("defaultResolution.height")))
+    width, height = float(image_size[0]), float(image_size[1])
+    aspect = width / height
+    ndc = np.stack([2.0 * xy[:, 0] / width - 1.0, 1.0 - 2.0 * xy[:, 1] / height], axis=1)
+    if cmds.getAttr(cam_shape + ".orthographic"):
+        half = float(cmds.getAttr(cam_shape + ".orthographicWidth")) / scene_io.ui_per_cm() / 2
+        origins = np.column_stack([ndc[:, 0] * half, ndc[:, 1] * half / aspect, np.zeros(68)])
+        dirs = np.tile([0.0, 0.0, -1.0], (68, 1))
+    else:
+        tan = float(cmds.getAttr(cam_shape + ".horizontalFilmAperture")) * 25.4 / 2.0 / \
+            float(cmds.getAttr(cam_shape + ".focalLength"))
+        origins = np.zeros((68, 3))
+        dirs = np.column_stack([ndc[:, 0] * tan, ndc[:, 1] * tan / aspect, -np.ones(68)])
+    m = scene_io.world_matrix(cam_transform)
+    origins = origins @ m[:3, :3] + m[3, :3]
+    dirs = dirs @ m[:3, :3]
+    points = scene_io.read_points(shape, world=True)
+    counts, connects = scene_io.read_topology(shape)
+    return nearest_vertices_to_rays(points, origins, dirs, _median_edge(counts, connects,
+                                                                        points))
+
+
+def _camera_nodes(camera: str) -> Tuple[str, str]:
+    found = cmds.ls(camera, long=True) or []
+    if not found:
+        raise MicroExprError("no camera named %r" % camera, field="camera",
+                             fix="pass an existing camera, e.g. 'front'")
+    node = found[0]
+    if cmds.nodeType(node) == "camera":
+        return (cmds.listRelatives(node, parent=True, fullPath=True) or [node])[0], node
+    shapes = cmds.listRelatives(node, shapes=True, fullPath=True, type="camera") or []
+    if not shapes:
+        raise MicroExprError("%r is not a camera" % camera, field="camera",
+                             fix="pass a camera transform or shape")
+    return node, shapes[0]
+
+
+def _median_edge(counts: np.ndarray, connects: np.ndarray, points: np.ndarray) -> float:
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    nxt = np.arange(len(connects)) + 1
+    nxt[ends - 1] = starts
+    lengths = np.linalg.norm(points[connects] - points[connects[nxt]], axis=1)
+    return float(np.median(lengths)) if len(lengths) else 0.0
+
+
+def nearest_vertices_to_rays(points: np.ndarray, origins: np.ndarray, dirs: np.ndarray,
+                             tolerance: float = 0.0) -> np.ndarray:
+    """For each ray, the vertex nearest to it in front of the origin; among vertices within
+    ``tolerance`` of that distance, the one closest to the camera (the visible side)."""
+    out = np.zeros(len(origins), dtype=np.int64)
+    for k, (o, d) in enumerate(zip(origins, dirs)):
+        d = d / np.linalg.norm(d)
+        rel = points - o
+        t = rel @ d
+        perp = np.linalg.norm(rel - t[:, None] * d, axis=1)
+        perp[t <= 0] = np.inf
+        best = float(perp.min())
+        if not np.isfinite(best):
+            raise MicroExprError("landmark %d's ray misses the mesh (everything is behind "
+                                 "the camera)" % k, field="camera",
+                                 fix="use the camera the image was taken from")
+        near = np.nonzero(perp <= best + 0.5 * tolerance)[0]
+        out[k] = int(near[np.argmin(t[near])])
+    return out

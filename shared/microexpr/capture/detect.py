@@ -1,0 +1,296 @@
+"""Find one face and follow it: dlib's frontal detector and 68-point shape predictor.
+
+Per frame (:meth:`FaceTracker.update`):
+
+1. No face yet (or lost): search the whole frame, downscaled to ``detect_width`` first, then
+   at full size, then upsampled once (small faces; the slow steps run at most every
+   ``search_every`` frames while lost). Several faces: the highest detector score at the
+   start (or the one overlapping ``face_box``), later the one overlapping the last box.
+2. Face known: its box for this frame comes from the previous frame's landmarks (the rigid
+   points carry the detector box along by a similarity fit), so the box moves smoothly.
+3. The landmarks are predicted on a crop resized so the box is ``predict_size`` pixels wide
+   (finer than dlib's whole-pixel output on small faces).
+4. The face is confirmed by the detector on a small crop around the box (cheap). A miss
+   marks the frame ``unverified``; ``lost_after`` misses in a row trigger a full search, and
+   if that finds nothing the face is ``lost`` (those frames get no landmarks).
+5. Every ``redetect_every`` frames the whole (downscaled) frame is searched again; the box is
+   re-anchored only if the tracked box has drifted off the detection.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import MicroExprError
+from ..keyweights import similarity_fit
+from ..landmarks import RIGID
+
+Box = Tuple[float, float, float, float]  # left, top, right, bottom in full-frame pixels
+
+_MODELS: Dict[str, object] = {}
+
+
+def model_path(path: Optional[str] = None) -> str:
+    """The shape predictor file: ``path``, else the one face_recognition_models installs."""
+    if path:
+        return path
+    try:
+        import face_recognition_models
+    except ImportError:
+        raise MicroExprError("the 68-point landmark model is not installed",
+                             fix="pip install face_recognition_models (or pass --model FILE)") from None
+    return face_recognition_models.pose_predictor_model_location()
+
+
+def load_models(path: Optional[str] = None):
+    """(detector, predictor), loaded once per process."""
+    try:
+        import dlib
+    except ImportError:
+        raise MicroExprError("dlib is not installed",
+                             fix="pip install dlib-bin (or 'pip install microexpr[capture]')") from None
+    path = model_path(path)
+    if path not in _MODELS:
+        try:
+            _MODELS[path] = (dlib.get_frontal_face_detector(), dlib.shape_predictor(path))
+        except RuntimeError as exc:
+            raise MicroExprError("cannot load the landmark model (%s)" % exc, file=path,
+                                 fix="give dlib's 68-point shape predictor .dat file") from None
+    return _MODELS[path]
+
+
+@dataclass
+class TrackerSettings:
+    detect_width: int = 320        # width of the downscaled frame searched for faces
+    redetect_every: int = 30       # frames between whole-frame searches while tracking
+    search_every: int = 15         # while lost: frames between the slow (full-size) searches
+    lost_after: int = 3            # unconfirmed frames in a row before a full search
+    detect_threshold: float = 0.0  # dlib score needed for a whole-frame detection
+    verify_threshold: float = -0.6  # lower bar to confirm the face near its known place
+    verify_size: int = 100         # box width (px) the confirming crop is scaled to
+    predict_size: int = 320        # box width (px) the landmark crop is scaled to
+    drift_iou: float = 0.5         # re-anchor when the tracked box overlaps a detection less
+    face_box: Optional[Box] = None  # pick the face overlapping this box at the start
+
+
+@dataclass
+class Face:
+    """One frame's result. ``points`` (68, 2) float pixels, y down, or None (no face)."""
+
+    points: Optional[np.ndarray]
+    box: Optional[Box]
+    score: float                  # detector score (NaN when the detector did not run here)
+    state: str                    # detected, tracked, unverified or lost
+    faces: int = 0                # faces seen when the whole frame was searched (else 0)
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return float(inter / (area(a) + area(b) - inter))
+
+
+def confidence(score: float) -> float:
+    """A detector score as 0-1: about 0.5 at the detection threshold, 1 from score 1 up."""
+    if not np.isfinite(score):
+        return 0.0
+    return float(np.clip(0.5 + 0.5 * score, 0.05, 1.0))
+
+
+@dataclass
+class FaceTracker:
+    """Follows one face through a sequence of gray frames. Not thread-safe."""
+
+    settings: TrackerSettings = field(default_factory=TrackerSettings)
+    model: Optional[str] = None
+
+    def __post_init__(self):
+        self.detector, self.predictor = load_models(self.model)
+        self.frame = -1
+        self.points: Optional[np.ndarray] = None      # previous frame's landmarks
+        self.anchor: Optional[Tuple[np.ndarray, Box]] = None   # (rigid points, box) at detection
+        self.last_box: Optional[Box] = None
+        self.misses = 0
+        self.lost_since = 0
+        self.timing = {"detect": 0.0, "predict": 0.0}
+        self.events: List[str] = []
+
+    # -- detection ------------------------------------------------------------------------
+    def _run(self, img, upsample: int, threshold: float):
+        t = time.perf_counter()
+        rects, scores, _ = self.detector.run(img, upsample, threshold)
+        self.timing["detect"] += time.perf_counter() - t
+        return [((r.left(), r.top(), r.right(), r.bottom()), float(s)) for r, s in zip(rects, scores)]
+
+    def search(self, gray: np.ndarray, full: bool = True) -> List[Tuple[Box, float]]:
+        """Detections in the whole frame, coarse to fine; stops at the first level that finds
+        a face. ``full=False`` tries the downscaled level only."""
+        import cv2
+
+        h, w = gray.shape[:2]
+        s = self.settings
+        levels: List[Tuple[float, int]] = []
+        if w > s.detect_width * 1.25:
+            levels.append((s.detect_width / float(w), 0))
+        if full or not levels:
+            levels += [(1.0, 0), (1.0, 1)]
+        for scale, up in levels:
+            img = gray if scale == 1.0 else cv2.resize(
+                gray, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA)
+            found = self._run(img, up, s.detect_threshold)
+            if found:
+                return [((b[0] / scale, b[1] / scale, b[2] / scale, b[3] / scale), sc)
+                        for b, sc in found]
+        return []
+
+    def _verify(self, gray: np.ndarray, box: Box) -> Tuple[Optional[Box], float]:
+        """The detector on a crop around ``box`` scaled so the face is ``verify_size`` wide."""
+        import cv2
+
+        bw = box[2] - box[0]
+        m = 0.45 * bw
+        x0, y0 = int(max(0, box[0] - m)), int(max(0, box[1] - m))
+        x1, y1 = int(min(gray.shape[1], box[2] + m)), int(min(gray.shape[0], box[3] + m))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None, float("nan")
+        f = min(1.0, self.settings.verify_size / max(bw, 1.0))
+        crop = gray[y0:y1, x0:x1]
+        if f < 1.0:
+            crop = cv2.resize(crop, (max(1, int(round((x1 - x0) * f))),
+                                     max(1, int(round((y1 - y0) * f)))), interpolation=cv2.INTER_AREA)
+        found = self._run(crop, 0, self.settings.verify_threshold)
+        if not found:
+            return None, float("nan")
+        found = [((b[0] / f + x0, b[1] / f + y0, b[2] / f + x0, b[3] / f + y0), sc) for b, sc in found]
+        b, sc = max(found, key=lambda d: iou(d[0], box))
+        return (b, sc) if iou(b, box) > 0.3 else (None, float("nan"))
+
+    # -- landmarks ------------------------------------------------------------------------
+    def predict(self, gray: np.ndarray, box: Box) -> np.ndarray:
+        """68 landmarks (float px) inside ``box``, predicted on a crop scaled to
+        ``predict_size``."""
+        import cv2
+        import dlib
+
+        t = time.perf_counter()
+        bw = box[2] - box[0]
+        f = float(np.clip(self.settings.predict_size / max(bw, 1.0), 0.25, 4.0))
+        m = 0.6 * bw
+        x0, y0 = int(max(0, np.floor(box[0] - m))), int(max(0, np.floor(box[1] - m)))
+        x1 = int(min(gray.shape[1], np.ceil(box[2] + m)))
+        y1 = int(min(gray.shape[0], np.ceil(box[3] + m)))
+        crop = gray[y0:y1, x0:x1]
+        if abs(f - 1.0) > 1e-3:
+            crop = cv2.resize(crop, (max(1, int(round((x1 - x0) * f))), max(1, int(round((y1 - y0) * f)))),
+                              interpolation=cv2.INTER_LINEAR if f > 1 else cv2.INTER_AREA)
+        fx = crop.shape[1] / float(x1 - x0)
+        fy = crop.shape[0] / float(y1 - y0)
+        rect = dlib.rectangle(int(round((box[0] - x0) * fx)), int(round((box[1] - y0) * fy)),
+                              int(round((box[2] - x0) * fx)), int(round((box[3] - y0) * fy)))
+        shape = self.predictor(np.ascontiguousarray(crop), rect)
+        pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+        # a crop pixel centre (i + 0.5) / f - 0.5 in the frame
+        pts[:, 0] = (pts[:, 0] + 0.5) / fx - 0.5 + x0
+        pts[:, 1] = (pts[:, 1] + 0.5) / fy - 0.5 + y0
+        self.timing["predict"] += time.perf_counter() - t
+        return pts
+
+    def _box_from_points(self, pts: np.ndarray) -> Box:
+        """Carry the anchor box along with the rigid landmarks (similarity fit)."""
+        ref, box = self.anchor
+        s, R, t = similarity_fit(ref, pts[list(RIGID)])
+        c = np.array([(box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0])
+        c = s * R @ c + t
+        hw, hh = s * (box[2] - box[0]) / 2.0, s * (box[3] - box[1]) / 2.0
+        return (c[0] - hw, c[1] - hh, c[0] + hw, c[1] + hh)
+
+    def _anchor(self, gray: np.ndarray, box: Box) -> np.ndarray:
+        pts = self.predict(gray, box)
+        self.anchor = (pts[list(RIGID)].copy(), box)
+        return pts
+
+    # -- the per-frame step ---------------------------------------------------------------
+    def _choose(self, found: List[Tuple[Box, float]], prefer: Optional[Box]):
+        if prefer is not None:
+            best = max(found, key=lambda d: (iou(d[0], prefer), d[1]))
+            if iou(best[0], prefer) > 0.0:
+                return best
+            if self.points is None and self.settings.face_box is not None and self.frame_found == 0:
+                return None  # the chosen face is not here (yet): never jump to another one
+            # no overlap: the nearest face (the subject moved while hidden)
+            c = np.array([(prefer[0] + prefer[2]) / 2, (prefer[1] + prefer[3]) / 2])
+            return min(found, key=lambda d: np.hypot((d[0][0] + d[0][2]) / 2 - c[0],
+                                                     (d[0][1] + d[0][3]) / 2 - c[1]))
+        return max(found, key=lambda d: d[1])
+
+    frame_found = 0
+
+    def update(self, gray: np.ndarray) -> Face:
+        """Landmarks for the next frame (gray uint8, H x W)."""
+        self.frame += 1
+        s = self.settings
+        if gray.ndim != 2:
+            raise ValueError("FaceTracker.update takes a gray image (H, W)")
+        if self.points is None:
+            slow = self.lost_since % max(1, s.search_every) == 0
+            found = self.search(gray, full=slow)
+            self.lost_since += 1
+            prefer = self.last_box if self.last_box is not None else s.face_box
+            pick = self._choose(found, prefer) if found else None
+            if pick is None:
+                return Face(None, None, float("nan"), "lost", len(found))
+            if self.frame_found and self.last_box is not None and iou(pick[0], self.last_box) == 0:
+                self.events.append("frame %d: face found again at a new place" % self.frame)
+            self.frame_found += 1
+            self.lost_since = 0
+            self.misses = 0
+            self.points = self._anchor(gray, pick[0])
+            self.last_box = pick[0]
+            return Face(self.points, pick[0], pick[1], "detected", len(found))
+
+        box = self._box_from_points(self.points)
+        faces = 0
+        if s.redetect_every > 0 and self.frame % s.redetect_every == 0:
+            found = self.search(gray, full=False)
+            faces = len(found)
+            near = [d for d in found if iou(d[0], box) > 0.0]
+            if near:
+                best = max(near, key=lambda d: iou(d[0], box))
+                if iou(best[0], box) < s.drift_iou:
+                    self.events.append("frame %d: box re-anchored (drift)" % self.frame)
+                    box = best[0]
+                    self.points = self._anchor(gray, box)
+        vbox, score = self._verify(gray, box)
+        if vbox is None:
+            self.misses += 1
+            if self.misses >= s.lost_after:
+                found = self.search(gray, full=True)
+                near = [d for d in found if iou(d[0], box) > 0.1]
+                if not near:
+                    self.points = None
+                    self.last_box = box
+                    self.lost_since = 1
+                    return Face(None, box, float("nan"), "lost", len(found))
+                best = max(near, key=lambda d: iou(d[0], box))
+                self.misses = 0
+                self.points = self._anchor(gray, best[0])
+                self.last_box = best[0]
+                return Face(self.points, best[0], best[1], "detected", len(found))
+        else:
+            self.misses = 0
+            if iou(vbox, box) < s.drift_iou:
+                self.events.append("frame %d: box re-anchored (drift)" % self.frame)
+                box = vbox
+                self.points = self._anchor(gray, box)
+        pts = self.predict(gray, box)
+        self.points = pts
+        self.last_box = box
+        return Face(pts, box, score, "tracked" if vbox is not None else "unverified", faces)
