@@ -15,10 +15,12 @@ exactly in C#:
 1. Start from the previous frame's weights (zeros at first), clipped to [0, 1]; a weight at 0
    or 1 is *bound*, any other is *free*.
 2. Solve the free weights with the bound ones fixed (Cholesky of H on the free set).
-3. If that solution leaves [0, 1]: for the first 8 times, bind every weight that left at the
-   bound it crossed and take the others as they are; after that, step from the current weights
-   toward the solution until the first free weight reaches a bound (lowest index wins ties),
-   bind it. Go to 2.
+3. For the first 8 solves (a primal-dual step): take the solution, bind every free weight that
+   left [0, 1] at the bound it crossed, and free every bound weight whose pull (see 4, computed
+   with the solution before binding) exceeds ``tol``; stop if nothing changed, else go to 2.
+   After that (the safe primal steps): if the solution leaves [0, 1], step from the current
+   weights toward it until the first free weight reaches a bound (lowest index wins ties),
+   bind it and go to 2.
 4. Else accept it and compute the gradient ``r = Hw - g``. Every bound weight that wants to
    move inward (pull ``-r`` at 0, ``r`` at 1) by more than ``tol = 1e-12 * (1 + max|g|)`` is
    freed; go to 2. If none does, stop. After a step of length 0 in 3 (no progress), only the
@@ -49,8 +51,8 @@ except ImportError:  # pragma: no cover
 
 
 @njit(cache=True)
-def _chol_solve(A, b, n):
-    """Solve A[:n,:n] x = b[:n] by Cholesky (A positive definite); A is overwritten."""
+def _chol_factor(A, n):
+    """Cholesky factor of A[:n,:n] in its lower triangle (A positive definite), in place."""
     for j in range(n):
         s = A[j, j]
         for k in range(j):
@@ -63,6 +65,11 @@ def _chol_solve(A, b, n):
             for k in range(j):
                 s -= A[i, k] * A[j, k]
             A[i, j] = s / A[j, j]
+
+
+@njit(cache=True)
+def _chol_subst(A, b, n):
+    """Solve with a factor from ``_chol_factor``."""
     x = np.empty(n)
     for i in range(n):
         s = b[i]
@@ -78,11 +85,13 @@ def _chol_solve(A, b, n):
 
 
 @njit(cache=True)
-def box_qp(H, g, w, allowed, work, rhs, free):
+def box_qp(H, g, w, allowed, work, rhs, free, cache):
     """Minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not ``allowed``), in place.
 
-    ``work`` (T, T), ``rhs`` (T,) and ``free`` (T,) int are scratch buffers. Returns the number
-    of steps taken.
+    ``work`` (T, T), ``rhs`` (T,) and ``free`` (T,) int are scratch buffers. ``cache`` (T+1,)
+    int remembers which free set the factor in ``work`` belongs to: keep ``work`` and ``cache``
+    between frames with the same H to skip refactoring (set ``cache[0] = -1`` when H changes).
+    Returns the number of steps taken.
     """
     T = g.shape[0]
     gmax = 0.0
@@ -91,6 +100,7 @@ def box_qp(H, g, w, allowed, work, rhs, free):
             gmax = abs(g[t])
     tol = 1e-12 * (1.0 + gmax)
     state = np.empty(T, np.int64)          # 0 at lower, 1 free, 2 at upper, 3 pinned
+    upper = np.empty(T, np.int64)
     for t in range(T):
         if not allowed[t]:
             w[t] = 0.0
@@ -110,37 +120,74 @@ def box_qp(H, g, w, allowed, work, rhs, free):
     while steps < max_steps:
         steps += 1
         nf = 0
+        nu = 0
         for t in range(T):
             if state[t] == 1:
                 free[nf] = t
                 nf += 1
+            elif state[t] == 2:
+                upper[nu] = t
+                nu += 1
+        same = cache[0] == nf
+        if same:
+            for a in range(nf):
+                if cache[1 + a] != free[a]:
+                    same = False
+                    break
         for a in range(nf):
             i = free[a]
             s = g[i]
-            for t in range(T):
-                if state[t] == 2:
-                    s -= H[i, t]
+            for b in range(nu):
+                s -= H[i, upper[b]]
             rhs[a] = s
-            for b in range(nf):
-                work[a, b] = H[i, free[b]]
-        x = _chol_solve(work, rhs, nf)
+            if not same:
+                for b in range(a + 1):
+                    work[a, b] = H[i, free[b]]
+        if not same:
+            _chol_factor(work, nf)
+            cache[0] = nf
+            for a in range(nf):
+                cache[1 + a] = free[a]
+        x = _chol_subst(work, rhs, nf)
         feasible = True
         for a in range(nf):
             if x[a] < 0.0 or x[a] > 1.0:
                 feasible = False
                 break
-        if not feasible and fast > 0:
-            fast -= 1                              # bind every weight that left [0, 1]
+        if fast > 0:
+            fast -= 1                              # primal-dual step: bind and free at once
+            for a in range(nf):
+                w[free[a]] = x[a]
+            nz = 0
+            for u in range(T):
+                if w[u] != 0.0:
+                    upper[nz] = u
+                    nz += 1
+            changed = False
+            for t in range(T):
+                if state[t] == 0 or state[t] == 2:
+                    r = -g[t]
+                    for b in range(nz):
+                        r += H[t, upper[b]] * w[upper[b]]
+                    v = -r if state[t] == 0 else r
+                    if v > tol:
+                        state[t] = 4
+                        changed = True
             for a in range(nf):
                 i = free[a]
                 if x[a] < 0.0:
                     w[i] = 0.0
                     state[i] = 0
+                    changed = True
                 elif x[a] > 1.0:
                     w[i] = 1.0
                     state[i] = 2
-                else:
-                    w[i] = x[a]
+                    changed = True
+            for t in range(T):
+                if state[t] == 4:
+                    state[t] = 1
+            if not changed:
+                break
             continue
         if not feasible:
             alpha = 1.0
@@ -180,14 +227,19 @@ def box_qp(H, g, w, allowed, work, rhs, free):
             continue
         for a in range(nf):
             w[free[a]] = x[a]
+        nz = 0
+        for u in range(T):
+            if w[u] != 0.0:
+                upper[nz] = u                     # reused: indices of nonzero weights
+                nz += 1
         best = -1
         pull = tol
         nfreed = 0
         for t in range(T):
             if state[t] == 0 or state[t] == 2:
                 r = -g[t]
-                for u in range(T):
-                    r += H[t, u] * w[u]
+                for b in range(nz):
+                    r += H[t, upper[b]] * w[upper[b]]
                 v = -r if state[t] == 0 else r
                 if v > tol and not single:
                     state[t] = 4                   # freed below, after the scan
@@ -235,6 +287,7 @@ def _sequence(B, D, G, C, k, lam, mu, allowed, H0, W, valid, uniform):
     work = np.empty((T, T))
     rhs = np.empty(T)
     free = np.empty(T, np.int64)
+    cache = np.full(T + 1, -1, np.int64)
     w = np.zeros(T)
     for f in range(F):
         if not valid[f]:
@@ -244,10 +297,12 @@ def _sequence(B, D, G, C, k, lam, mu, allowed, H0, W, valid, uniform):
         if uniform[f]:
             for a in range(T):
                 g[a] = G[f, a] + mu * w[a]
-            box_qp(H0, g, w, allowed, work, rhs, free)
+            box_qp(H0, g, w, allowed, work, rhs, free, cache)
         else:
             _normal(B, D[f], C[f], k, lam, mu, w, H, g)
-            box_qp(H, g, w, allowed, work, rhs, free)
+            cache[0] = -1
+            box_qp(H, g, w, allowed, work, rhs, free, cache)
+            cache[0] = -1
         for t in range(T):
             W[f, t] = w[t]
 
@@ -261,12 +316,13 @@ def _independent(B, G, lam, allowed, H0, W, chunks):
         work = np.empty((T, T))
         rhs = np.empty(T)
         free = np.empty(T, np.int64)
+        cache = np.full(T + 1, -1, np.int64)
         w = np.zeros(T)
         g = np.empty(T)
         for f in range(chunks[c], chunks[c + 1]):
             for t in range(T):
                 g[t] = G[f, t]
-            box_qp(H0, g, w, allowed, work, rhs, free)
+            box_qp(H0, g, w, allowed, work, rhs, free, cache)
             for t in range(T):
                 W[f, t] = w[t]
 
@@ -316,7 +372,8 @@ class WeightSolver:
         g = np.empty(T)
         c = np.ones(self.B.shape[0] // self.k) if conf is None else np.asarray(conf, np.float64)
         _normal(self.B, d, c, self.k, self.lam, self.mu, wp, H, g)
-        box_qp(H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64))
+        box_qp(H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64),
+               np.full(T + 1, -1, np.int64))
         return w
 
     def solve(self, D: np.ndarray, conf: Optional[np.ndarray] = None,

@@ -69,11 +69,13 @@ def _sequence(B3, G, Ps, R, C, lam, mu, allowed, valid, W):
     work = np.empty((T, T))
     rhs = np.empty(T)
     free = np.empty(T, np.int64)
+    cache = np.full(T + 1, -1, np.int64)
     w = np.zeros(T)
     for f in range(F):
         if valid[f]:
             _frame(B3, G, Ps[f], R[f], C[f], lam, mu, w, H, g, A)
-            box_qp(H, g, w, allowed, work, rhs, free)
+            cache[0] = -1                          # H differs every frame
+            box_qp(H, g, w, allowed, work, rhs, free, cache)
         for t in range(T):
             W[f, t] = w[t]
 
@@ -114,7 +116,8 @@ class ProjectedSolver:
         _frame(self.B3, self.G, np.asarray(P, dtype=np.float64),
                np.asarray(r, dtype=np.float64).reshape(L, 2), c, self.lam, self.mu, w.copy(), H, g,
                np.empty((3, 3)))
-        box_qp(H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64))
+        box_qp(H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64),
+               np.full(T + 1, -1, np.int64))
         return w
 
     def solve(self, R, Ps, conf=None, valid=None) -> np.ndarray:

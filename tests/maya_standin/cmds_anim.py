@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, List, Optional
 
+import numpy as np
+
 from . import schema
 from .cmds_nodes import _create
 from .registry import command
@@ -148,13 +150,22 @@ def keyTangent(*args: Any, **flags: Any) -> Any:
 
 @command
 def cutKey(*args: Any, **flags: Any) -> int:
-    only("cutKey", flags, ("attribute", "clear"))
+    only("cutKey", flags, ("attribute", "clear", "time"))
     scene = current()
+    lo, hi = -np.inf, np.inf
+    if "time" in flags:
+        t = flags["time"]
+        lo, hi = (float(t[0]), float(t[-1])) if isinstance(t, (list, tuple)) else (float(t),) * 2
     n = 0
     with scene.undoable("cutKey"):
         for curve in _curves_for(scene, args, flags):
-            n += len(scene.nodes[curve].data["keys"])
-            scene.remove_node(curve)
+            keys = scene.nodes[curve].data["keys"]
+            kept = [k for k in keys if not lo <= k[0] <= hi]
+            n += len(keys) - len(kept)
+            if kept:
+                scene.nodes[curve].data["keys"] = kept
+            else:  # Maya deletes a curve whose last key is cut
+                scene.remove_node(curve)
     return n
 
 

@@ -6,6 +6,8 @@ Per frame (:meth:`FaceTracker.update`):
    at full size, then upsampled once (small faces; the slow steps run at most every
    ``search_every`` frames while lost). Several faces: the highest detector score at the
    start (or the one overlapping ``face_box``), later the one overlapping the last box.
+   The chosen face's box is then refined by dlib's usual full-resolution call on a crop
+   around it, so the landmarks start exactly as good as plain dlib's.
 2. Face known: its box for this frame comes from the previous frame's landmarks (the rigid
    points carry the detector box along by a similarity fit), so the box moves smoothly.
 3. The landmarks are predicted on a crop resized so the box is ``predict_size`` pixels wide
@@ -72,6 +74,7 @@ class TrackerSettings:
     verify_threshold: float = -0.6  # lower bar to confirm the face near its known place
     verify_size: int = 100         # box width (px) the confirming crop is scaled to
     predict_size: int = 320        # box width (px) the landmark crop is scaled to
+    refine_pixels: int = 1_500_000  # largest crop (px) refined with upsampling
     drift_iou: float = 0.5         # re-anchor when the tracked box overlaps a detection less
     face_box: Optional[Box] = None  # pick the face overlapping this box at the start
 
@@ -98,6 +101,12 @@ def iou(a: Box, b: Box) -> float:
     return float(inter / (area(a) + area(b) - inter))
 
 
+def _unscale(b, fx: float, fy: float, x0: float = 0.0, y0: float = 0.0) -> Box:
+    """A box found in an image resized by (fx, fy) from (x0, y0) back in frame pixels."""
+    return ((b[0] + 0.5) / fx - 0.5 + x0, (b[1] + 0.5) / fy - 0.5 + y0,
+            (b[2] + 0.5) / fx - 0.5 + x0, (b[3] + 0.5) / fy - 0.5 + y0)
+
+
 def confidence(score: float) -> float:
     """A detector score as 0-1: about 0.5 at the detection threshold, 1 from score 1 up."""
     if not np.isfinite(score):
@@ -120,6 +129,7 @@ class FaceTracker:
         self.last_box: Optional[Box] = None
         self.misses = 0
         self.lost_since = 0
+        self.found_count = 0
         self.timing = {"detect": 0.0, "predict": 0.0}
         self.events: List[str] = []
 
@@ -130,9 +140,9 @@ class FaceTracker:
         self.timing["detect"] += time.perf_counter() - t
         return [((r.left(), r.top(), r.right(), r.bottom()), float(s)) for r, s in zip(rects, scores)]
 
-    def search(self, gray: np.ndarray, full: bool = True) -> List[Tuple[Box, float]]:
+    def search(self, gray: np.ndarray, full: bool = True, accept=None) -> List[Tuple[Box, float]]:
         """Detections in the whole frame, coarse to fine; stops at the first level that finds
-        a face. ``full=False`` tries the downscaled level only."""
+        a face (one that ``accept`` takes, if given). ``full=False``: the downscaled level only."""
         import cv2
 
         h, w = gray.shape[:2]
@@ -147,8 +157,10 @@ class FaceTracker:
                 gray, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA)
             found = self._run(img, up, s.detect_threshold)
             if found:
-                return [((b[0] / scale, b[1] / scale, b[2] / scale, b[3] / scale), sc)
-                        for b, sc in found]
+                fx, fy = img.shape[1] / float(w), img.shape[0] / float(h)
+                found = [(_unscale(b, fx, fy), sc) for b, sc in found]
+                if accept is None or any(accept(d) for d in found):
+                    return found
         return []
 
     def _verify(self, gray: np.ndarray, box: Box) -> Tuple[Optional[Box], float]:
@@ -166,10 +178,11 @@ class FaceTracker:
         if f < 1.0:
             crop = cv2.resize(crop, (max(1, int(round((x1 - x0) * f))),
                                      max(1, int(round((y1 - y0) * f)))), interpolation=cv2.INTER_AREA)
-        found = self._run(crop, 0, self.settings.verify_threshold)
+        found = self._run(np.ascontiguousarray(crop), 0, self.settings.verify_threshold)
         if not found:
             return None, float("nan")
-        found = [((b[0] / f + x0, b[1] / f + y0, b[2] / f + x0, b[3] / f + y0), sc) for b, sc in found]
+        fx, fy = crop.shape[1] / float(x1 - x0), crop.shape[0] / float(y1 - y0)
+        found = [(_unscale(b, fx, fy, x0, y0), sc) for b, sc in found]
         b, sc = max(found, key=lambda d: iou(d[0], box))
         return (b, sc) if iou(b, box) > 0.3 else (None, float("nan"))
 
@@ -182,7 +195,7 @@ class FaceTracker:
 
         t = time.perf_counter()
         bw = box[2] - box[0]
-        f = float(np.clip(self.settings.predict_size / max(bw, 1.0), 0.25, 4.0))
+        f = 1.0 if not self.settings.predict_size else float(np.clip(self.settings.predict_size / max(bw, 1.0), 0.25, 4.0))
         m = 0.6 * bw
         x0, y0 = int(max(0, np.floor(box[0] - m))), int(max(0, np.floor(box[1] - m)))
         x1 = int(min(gray.shape[1], np.ceil(box[2] + m)))
@@ -193,8 +206,9 @@ class FaceTracker:
                               interpolation=cv2.INTER_LINEAR if f > 1 else cv2.INTER_AREA)
         fx = crop.shape[1] / float(x1 - x0)
         fy = crop.shape[0] / float(y1 - y0)
-        rect = dlib.rectangle(int(round((box[0] - x0) * fx)), int(round((box[1] - y0) * fy)),
-                              int(round((box[2] - x0) * fx)), int(round((box[3] - y0) * fy)))
+        cx = lambda v, o, k: int(round((v - o + 0.5) * k - 0.5))  # noqa: E731
+        rect = dlib.rectangle(cx(box[0], x0, fx), cx(box[1], y0, fy),
+                              cx(box[2], x0, fx), cx(box[3], y0, fy))
         shape = self.predictor(np.ascontiguousarray(crop), rect)
         pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
         # a crop pixel centre (i + 0.5) / f - 0.5 in the frame
@@ -212,50 +226,74 @@ class FaceTracker:
         hw, hh = s * (box[2] - box[0]) / 2.0, s * (box[3] - box[1]) / 2.0
         return (c[0] - hw, c[1] - hh, c[0] + hw, c[1] + hh)
 
-    def _anchor(self, gray: np.ndarray, box: Box) -> np.ndarray:
-        pts = self.predict(gray, box)
-        self.anchor = (pts[list(RIGID)].copy(), box)
-        return pts
+    def refine(self, gray: np.ndarray, box: Box) -> Tuple[Box, float]:
+        """The detector at full resolution, upsampled once (dlib's usual call), on a crop
+        around a coarse detection: the box the shape predictor does best with. Costly, so
+        only when a face is (re)acquired."""
+        bw = box[2] - box[0]
+        m = 0.5 * bw
+        x0, y0 = int(max(0, box[0] - m)), int(max(0, box[1] - m))
+        x1, y1 = int(min(gray.shape[1], box[2] + m)), int(min(gray.shape[0], box[3] + m))
+        up = 1 if (x1 - x0) * (y1 - y0) <= self.settings.refine_pixels else 0
+        found = self._run(np.ascontiguousarray(gray[y0:y1, x0:x1]), up, -0.5)
+        found = [(_unscale(b, 1.0, 1.0, x0, y0), sc) for b, sc in found]
+        if found:
+            b, sc = max(found, key=lambda d: iou(d[0], box))
+            if iou(b, box) > 0.3:
+                return b, sc
+        return box, float("nan")
 
-    # -- the per-frame step ---------------------------------------------------------------
-    def _choose(self, found: List[Tuple[Box, float]], prefer: Optional[Box]):
+    def _acquire(self, gray: np.ndarray, box: Box, score: float) -> Tuple[Box, float]:
+        """Refine ``box``, predict, and make it the anchor the next boxes are carried from."""
+        fine, fs = self.refine(gray, box)
+        pts = self.predict(gray, fine)
+        self.anchor = (pts[list(RIGID)].copy(), fine)
+        self.points, self.last_box, self.misses, self.lost_since = pts, fine, 0, 0
+        return fine, (fs if np.isfinite(fs) else score)
+
+    def _choose(self, found: List[Tuple[Box, float]], prefer: Optional[Box], strict: bool):
+        """Highest score, or the face overlapping ``prefer``; ``strict``: that face or none."""
         if prefer is not None:
             best = max(found, key=lambda d: (iou(d[0], prefer), d[1]))
             if iou(best[0], prefer) > 0.0:
                 return best
-            if self.points is None and self.settings.face_box is not None and self.frame_found == 0:
-                return None  # the chosen face is not here (yet): never jump to another one
+            if strict:
+                return None
             # no overlap: the nearest face (the subject moved while hidden)
             c = np.array([(prefer[0] + prefer[2]) / 2, (prefer[1] + prefer[3]) / 2])
             return min(found, key=lambda d: np.hypot((d[0][0] + d[0][2]) / 2 - c[0],
                                                      (d[0][1] + d[0][3]) / 2 - c[1]))
         return max(found, key=lambda d: d[1])
 
-    frame_found = 0
-
+    # -- the per-frame step ---------------------------------------------------------------
     def update(self, gray: np.ndarray) -> Face:
         """Landmarks for the next frame (gray uint8, H x W)."""
         self.frame += 1
-        s = self.settings
         if gray.ndim != 2:
             raise ValueError("FaceTracker.update takes a gray image (H, W)")
         if self.points is None:
-            slow = self.lost_since % max(1, s.search_every) == 0
-            found = self.search(gray, full=slow)
-            self.lost_since += 1
-            prefer = self.last_box if self.last_box is not None else s.face_box
-            pick = self._choose(found, prefer) if found else None
-            if pick is None:
-                return Face(None, None, float("nan"), "lost", len(found))
-            if self.frame_found and self.last_box is not None and iou(pick[0], self.last_box) == 0:
-                self.events.append("frame %d: face found again at a new place" % self.frame)
-            self.frame_found += 1
-            self.lost_since = 0
-            self.misses = 0
-            self.points = self._anchor(gray, pick[0])
-            self.last_box = pick[0]
-            return Face(self.points, pick[0], pick[1], "detected", len(found))
+            return self._find(gray)
+        return self._follow(gray)
 
+    def _find(self, gray: np.ndarray) -> Face:
+        s = self.settings
+        slow = self.lost_since % max(1, s.search_every) == 0
+        self.lost_since += 1
+        prefer = self.last_box if self.last_box is not None else s.face_box
+        strict = self.last_box is None and s.face_box is not None
+        accept = (lambda d: iou(d[0], s.face_box) > 0.0) if strict else None
+        found = self.search(gray, full=slow, accept=accept)
+        pick = self._choose(found, prefer, strict) if found else None
+        if pick is None:
+            return Face(None, None, float("nan"), "lost", len(found))
+        if self.found_count and self.last_box is not None and iou(pick[0], self.last_box) == 0:
+            self.events.append("frame %d: face found again at a new place" % self.frame)
+        self.found_count += 1
+        box, score = self._acquire(gray, pick[0], pick[1])
+        return Face(self.points, box, score, "detected", len(found))
+
+    def _follow(self, gray: np.ndarray) -> Face:
+        s = self.settings
         box = self._box_from_points(self.points)
         faces = 0
         if s.redetect_every > 0 and self.frame % s.redetect_every == 0:
@@ -266,8 +304,8 @@ class FaceTracker:
                 best = max(near, key=lambda d: iou(d[0], box))
                 if iou(best[0], box) < s.drift_iou:
                     self.events.append("frame %d: box re-anchored (drift)" % self.frame)
-                    box = best[0]
-                    self.points = self._anchor(gray, box)
+                    box, score = self._acquire(gray, best[0], best[1])
+                    return Face(self.points, box, score, "detected", faces)
         vbox, score = self._verify(gray, box)
         if vbox is None:
             self.misses += 1
@@ -275,22 +313,17 @@ class FaceTracker:
                 found = self.search(gray, full=True)
                 near = [d for d in found if iou(d[0], box) > 0.1]
                 if not near:
-                    self.points = None
-                    self.last_box = box
-                    self.lost_since = 1
+                    self.points, self.last_box, self.lost_since = None, box, 1
                     return Face(None, box, float("nan"), "lost", len(found))
                 best = max(near, key=lambda d: iou(d[0], box))
-                self.misses = 0
-                self.points = self._anchor(gray, best[0])
-                self.last_box = best[0]
-                return Face(self.points, best[0], best[1], "detected", len(found))
+                box, score = self._acquire(gray, best[0], best[1])
+                return Face(self.points, box, score, "detected", len(found))
         else:
             self.misses = 0
             if iou(vbox, box) < s.drift_iou:
                 self.events.append("frame %d: box re-anchored (drift)" % self.frame)
-                box = vbox
-                self.points = self._anchor(gray, box)
-        pts = self.predict(gray, box)
-        self.points = pts
+                box, score = self._acquire(gray, vbox, score)
+                return Face(self.points, box, score, "detected", faces)
+        self.points = self.predict(gray, box)
         self.last_box = box
-        return Face(pts, box, score, "tracked" if vbox is not None else "unverified", faces)
+        return Face(self.points, box, score, "tracked" if vbox is not None else "unverified", faces)

@@ -16,7 +16,7 @@ from microexpr.mesh import Mesh
 
 from .._maya import om1, ompx1
 from . import FALLOFF_CURVES, FALLOFF_MODES, MANIPULATOR_ID, MANIPULATOR_TYPE
-from ._softmod_eval import ManipulatorParams, WeightCache, deform
+from ._softmod_eval import ManipulatorParams, WeightCache, deform, is_rest
 
 TYPE_NAME = MANIPULATOR_TYPE
 
@@ -86,8 +86,8 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
         translate = cls._vec(data, "handleTranslate")
         rotate = tuple(np.degrees(cls._vec(data, "handleRotate")))  # radians internally
         scale = cls._vec(data, "handleScale")
-        if envelope == 0.0:
-            return
+        if envelope == 0.0 or is_rest(translate, rotate, scale, matrix):
+            return  # nothing moves: leave the points alone without reading them
         handle = data.outputArrayValue(_inherited("input"))
         handle.jumpToElement(multi_index)
         mesh_obj = handle.outputValue().child(_inherited("inputGeom")).asMesh()

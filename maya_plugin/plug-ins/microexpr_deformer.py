@@ -1,0 +1,19 @@
+"""MicroExpr soft-mod manipulator deformer (Python API 1.0: API 2.0 has no MPxDeformerNode).
+
+Loaded by ``microexpr_plugin.py``; registers ``microexprSoftModManipulator`` only.
+"""
+from microexpr_maya._maya import ompx1
+from microexpr_maya.nodes import softmod_manipulator as manipulator
+
+VENDOR = "MicroExpr"
+VERSION = "0.1.0"
+
+
+def initializePlugin(mobject):
+    plugin = ompx1.MFnPlugin(mobject, VENDOR, VERSION, "Any")
+    plugin.registerNode(manipulator.TYPE_NAME, manipulator.type_id(), manipulator.creator,
+                        manipulator.initialize, ompx1.MPxNode.kDeformerNode)
+
+
+def uninitializePlugin(mobject):
+    ompx1.MFnPlugin(mobject).deregisterNode(manipulator.type_id())

@@ -1,0 +1,25 @@
+"""MicroExpr for Maya: bind key points, generate blendShapes, export rigs, apply clips.
+
+The public API (each command is one undo step and leaves the scene unchanged on failure
+or cancel):
+
+* :func:`bind_key_points` -- landmark vertices + one soft-mod manipulator and key-point
+  locator per preset key point;
+* :func:`generate_blendshapes` -- the preset's expressions as targets of one blendShape;
+* :func:`export_rig` -- bridge JSON (and FBX) from the blendShape's stored deltas;
+* :func:`apply_clip` -- key blendShape weights from a clip JSON;
+* :func:`micro_expression`, :func:`review` -- the core's command line inside Maya.
+
+The math lives in the host-agnostic core (``microexpr``); this package only talks to Maya.
+"""
+from __future__ import annotations
+
+from .apply_clip import apply_clip
+from .bind import bind_key_points, ensure_plugin
+from .cli import micro_expression, review
+from .export import export_rig
+from .generate import generate_blendshapes
+from .progress import Cancelled
+
+__all__ = ["bind_key_points", "generate_blendshapes", "export_rig", "apply_clip",
+           "micro_expression", "review", "ensure_plugin", "Cancelled"]

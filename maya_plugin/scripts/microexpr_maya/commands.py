@@ -1,0 +1,122 @@
+"""MEL/Python commands of the plug-in (API 2.0 MPxCommand), each calling the public API.
+
+``microexprBindKeyPoints``, ``microexprGenerateBlendShapes``, ``microexprExportRig`` and
+``microexprApplyClip`` take the node as their object and the options as flags.  They are not
+undoable themselves: the functions they call record one undo chunk of ordinary commands.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Tuple, Type
+
+from microexpr.errors import MicroExprError
+
+from ._maya import om
+
+Flag = Tuple[str, str, str, int]  # short, long, python keyword, MSyntax argument type
+
+
+class _Command(om.MPxCommand):
+    NAME = ""
+    FLAGS: Tuple[Flag, ...] = ()
+
+    def __init__(self) -> None:
+        om.MPxCommand.__init__(self)
+
+    def isUndoable(self) -> bool:
+        return False
+
+    def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def doIt(self, args: Any) -> None:
+        db = om.MArgDatabase(self.syntax(), args)
+        options: Dict[str, Any] = {}
+        for short, long, key, kind in self.FLAGS:
+            if db.isFlagSet(short):
+                if kind == om.MSyntax.kBoolean:
+                    options[key] = db.flagArgumentBool(short, 0)
+                elif kind == om.MSyntax.kDouble:
+                    options[key] = db.flagArgumentDouble(short, 0)
+                else:
+                    options[key] = db.flagArgumentString(short, 0)
+        try:
+            result = self.run(list(db.getObjectStrings()), options)
+        except MicroExprError as exc:
+            om.MGlobal.displayError(str(exc))
+            raise
+        om.MPxCommand.setResult(result)
+
+    @classmethod
+    def creator(cls) -> "_Command":
+        return cls()
+
+    @classmethod
+    def syntax_creator(cls) -> Any:
+        syntax = om.MSyntax()
+        syntax.setObjectType(om.MSyntax.kStringObjects, 1, 1)
+        for short, long, _key, kind in cls.FLAGS:
+            syntax.addFlag("-" + short, "-" + long, kind)
+        return syntax
+
+
+def _one(objects: List[str], what: str) -> str:
+    if len(objects) != 1:
+        raise MicroExprError("give one %s" % what, fix="pass the %s's name" % what)
+    return objects[0]
+
+
+class BindKeyPoints(_Command):
+    NAME = "microexprBindKeyPoints"
+    FLAGS = (("lf", "landmarkFile", "landmark_file", om.MSyntax.kString),
+             ("p", "preset", "preset", om.MSyntax.kString))
+
+    def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
+        from .bind import bind_key_points
+        return bind_key_points(_one(objects, "mesh"), **options)
+
+
+class GenerateBlendShapes(_Command):
+    NAME = "microexprGenerateBlendShapes"
+    FLAGS = (("p", "preset", "preset", om.MSyntax.kString),
+             ("kt", "keepTargets", "keep_targets", om.MSyntax.kBoolean),
+             ("bs", "blendShape", "blendshape", om.MSyntax.kString),
+             ("r", "replace", "replace", om.MSyntax.kBoolean))
+
+    def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
+        from .generate import generate_blendshapes
+        return generate_blendshapes(_one(objects, "mesh"), **options)
+
+
+class ExportRig(_Command):
+    NAME = "microexprExportRig"
+    FLAGS = (("f", "file", "path", om.MSyntax.kString),
+             ("fbx", "fbxFile", "fbx_path", om.MSyntax.kString))
+
+    def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
+        from .export import export_rig
+        if "path" not in options:
+            raise MicroExprError("no output file", field="-file", fix="pass -file rig.json")
+        return export_rig(_one(objects, "mesh or blendShape"), **options)
+
+
+class ApplyClip(_Command):
+    NAME = "microexprApplyClip"
+    FLAGS = (("c", "clip", "clip_path", om.MSyntax.kString),
+             ("sf", "startFrame", "start_frame", om.MSyntax.kDouble),
+             ("t", "tangent", "tangent", om.MSyntax.kString),
+             ("al", "animLayer", "anim_layer", om.MSyntax.kString))
+
+    def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
+        from .apply_clip import apply_clip
+        if "clip_path" not in options:
+            raise MicroExprError("no clip file", field="-clip", fix="pass -clip clip.json")
+        return apply_clip(_one(objects, "blendShape"), **options)
+
+
+COMMANDS: Tuple[Type[_Command], ...] = (BindKeyPoints, GenerateBlendShapes, ExportRig,
+                                        ApplyClip)
+
+
+def registrations() -> List[Tuple[str, Callable[[], Any], Callable[[], Any]]]:
+    """(name, creator, syntax creator) of every command, for the plug-in."""
+    return [(c.NAME, c.creator, c.syntax_creator) for c in COMMANDS]
