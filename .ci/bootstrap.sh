@@ -31,7 +31,12 @@ want="$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[bootstrap] installing Python packages (pip install -e .[all extras])"
   "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$venv/bin/python" -m pip install -q -e ".[fast,export,review,capture,unity,dev]"
+  set +e
+  "$venv/bin/python" -m pip install -q -e ".[fast,export,review,capture,unity,dev]" 2>&1 \
+    | grep -v "^WARNING: Location"
+  rc=${PIPESTATUS[0]}
+  set -e
+  [ "$rc" -eq 0 ] || { echo "[bootstrap] pip install failed (exit $rc)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 export PATH="$venv/bin:$PATH"

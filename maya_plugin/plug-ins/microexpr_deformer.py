@@ -2,6 +2,8 @@
 
 Loaded by ``microexpr_plugin.py``; registers ``microexprSoftModManipulator`` only.
 """
+from __future__ import annotations
+
 from microexpr_maya._maya import ompx1
 from microexpr_maya.nodes import softmod_manipulator as manipulator
 
@@ -9,11 +11,11 @@ VENDOR = "MicroExpr"
 VERSION = "0.1.0"
 
 
-def initializePlugin(mobject):
+def initializePlugin(mobject: object) -> None:
     plugin = ompx1.MFnPlugin(mobject, VENDOR, VERSION, "Any")
     plugin.registerNode(manipulator.TYPE_NAME, manipulator.type_id(), manipulator.creator,
                         manipulator.initialize, ompx1.MPxNode.kDeformerNode)
 
 
-def uninitializePlugin(mobject):
+def uninitializePlugin(mobject: object) -> None:
     ompx1.MFnPlugin(mobject).deregisterNode(manipulator.type_id())

@@ -5,6 +5,8 @@ commands, and loads ``microexpr_deformer.py`` (API 1.0) for the soft-mod manipul
 deformer, because API 2.0 has no deformer proxy.  Everything else lives in the
 ``microexpr_maya`` package.
 """
+from __future__ import annotations
+
 import os
 
 from microexpr_maya import commands
@@ -17,11 +19,11 @@ DEFORMER_PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "microexpr_deformer.py")
 
 
-def maya_useNewAPI():
+def maya_useNewAPI() -> None:
     """Tells Maya this plug-in uses Python API 2.0."""
 
 
-def initializePlugin(mobject):
+def initializePlugin(mobject: object) -> None:
     plugin = om.MFnPlugin(mobject, VENDOR, VERSION, "Any")
     plugin.registerNode(locator.TYPE_NAME, locator.type_id(), locator.creator,
                         locator.initialize, om.MPxNode.kLocatorNode,
@@ -34,7 +36,7 @@ def initializePlugin(mobject):
     cmds.loadPlugin(DEFORMER_PLUGIN, quiet=True)
 
 
-def uninitializePlugin(mobject):
+def uninitializePlugin(mobject: object) -> None:
     plugin = om.MFnPlugin(mobject)
     for name, _creator, _syntax in commands.registrations():
         plugin.deregisterCommand(name)

@@ -240,9 +240,16 @@ class Scene:
             value = self.evaluate_output(src)
             if value is not None:
                 return value
+        spec = self.leaf_spec(node, path)
+        if spec.parent:  # a child of a connected double3 takes the source's component
+            parent = node.spec(spec.parent)
+            if parent is not None and parent.kind in ("double3", "float3"):
+                psrc = self.incoming(f"{node.name}.{_sibling(path, spec.parent)}")
+                if psrc is not None:
+                    value = self.evaluate_output(psrc)
+                    return float(value[parent.children.index(spec.long)])
         if path in node.values:
             return node.values[path]
-        spec = self.leaf_spec(node, path)
         if spec.children and spec.kind in ("double3", "float3"):
             return tuple(self.get_value(node, _sibling(path, c)) for c in spec.children)
         return copy.deepcopy(spec.default)

@@ -6,18 +6,24 @@ use that with ``QT_QPA_PLATFORM=offscreen``).
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, cast
 
-try:
-    from PySide6 import QtCore, QtGui, QtWidgets
+if TYPE_CHECKING:  # type-check against PySide6; PySide2's API used here is the same
     import shiboken6 as shiboken
+    from PySide6 import QtCore, QtGui, QtWidgets
 
     BINDING = "PySide6"
-except ImportError:  # Maya 2022-2024 ship PySide2
-    from PySide2 import QtCore, QtGui, QtWidgets  # type: ignore[no-redef]
-    import shiboken2 as shiboken  # type: ignore[no-redef]
+else:
+    try:
+        import shiboken6 as shiboken
+        from PySide6 import QtCore, QtGui, QtWidgets
 
-    BINDING = "PySide2"
+        BINDING = "PySide6"
+    except ImportError:  # Maya 2022-2024 ship PySide2
+        import shiboken2 as shiboken
+        from PySide2 import QtCore, QtGui, QtWidgets
+
+        BINDING = "PySide2"
 
 __all__ = ["QtCore", "QtGui", "QtWidgets", "shiboken", "BINDING", "application",
            "maya_main_window"]
@@ -44,7 +50,7 @@ def maya_main_window(mqtutil: Any = None) -> Optional[QtWidgets.QWidget]:
     if mqtutil is not None:
         ptr = mqtutil.mainWindow()
         if ptr:
-            return shiboken.wrapInstance(int(ptr), QtWidgets.QWidget)
+            return cast(QtWidgets.QWidget, shiboken.wrapInstance(int(ptr), QtWidgets.QWidget))
     app = QtWidgets.QApplication.instance()
     if isinstance(app, QtWidgets.QApplication):
         for widget in app.topLevelWidgets():

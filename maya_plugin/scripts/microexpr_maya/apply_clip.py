@@ -18,7 +18,7 @@ from microexpr.bridge import load_clip
 from microexpr.errors import MicroExprError
 
 from . import scene_io
-from ._maya import cmds
+from ._maya import cmds, names, set_keyframe
 from .export import resolve_blendshape
 from .progress import Progress
 from .undo import command_chunk
@@ -78,13 +78,10 @@ def _key_target(bs: str, name: str, frames: np.ndarray, values: np.ndarray,
         return 0
     _clear_range(plug, float(frames[0]), float(frames[-1]), layer)
     count = 0
-    extra = {} if layer is None else {"animLayer": layer}
     for k in keyed.tolist():
         held = k + 1 < len(valid) and not valid[k + 1]
-        count += int(cmds.setKeyframe(bs, attribute=name, time=float(frames[k]),
-                                      value=float(values[k]), inTangentType=tangent,
-                                      outTangentType="step" if held else tangent,
-                                      **extra) or 0)
+        count += set_keyframe(bs, name, float(frames[k]), float(values[k]), tangent,
+                              "step" if held else tangent, layer)
     return count
 
 
@@ -92,5 +89,5 @@ def _clear_range(plug: str, first: float, last: float, layer: Optional[str]) -> 
     if layer is None:
         cmds.cutKey(plug, time=(first, last), clear=True)
         return
-    for curve in cmds.animLayer(layer, query=True, findCurveForPlug=plug) or []:
+    for curve in names(cmds.animLayer(layer, query=True, findCurveForPlug=plug)):
         cmds.cutKey(curve, time=(first, last), clear=True)

@@ -19,7 +19,7 @@ from microexpr.presets import preset_key_points, preset_targets
 from microexpr.softmod import SoftMod
 
 from . import scene_io
-from ._maya import cmds
+from ._maya import cmds, names, set_attr
 from .nodes import FALLOFF_CURVES, FALLOFF_MODES, LOCATOR_TYPE, MANIPULATOR_TYPE
 from .progress import Progress
 from .undo import command_chunk
@@ -81,7 +81,7 @@ def bind_key_points(mesh: str, landmark_file: Optional[PathLike] = None,
 def _softmods_by_key(preset: str, points: np.ndarray, triangles: np.ndarray,
                      lv: np.ndarray) -> Dict[str, SoftMod]:
     out: Dict[str, SoftMod] = {}
-    for spec in preset_targets(preset, points, triangles, lv):
+    for spec in preset_targets(preset, points, triangles, lv.tolist()):
         for sm in spec.softmods:
             out.setdefault(sm.key_name, sm)
     return out
@@ -91,36 +91,37 @@ def _remove_previous(transform: str) -> None:
     text = scene_io.get_string_attr(transform, NODES_ATTR) or ""
     old = [n for n in text.split() if cmds.objExists(n)]
     if old:
-        cmds.delete(old)
+        cmds.delete(*old)
 
 
 def _key_point(label: str, shape: str, key: str, landmark: int, sm: SoftMod,
                points: np.ndarray, world: np.ndarray, scale: float,
                group: str) -> Tuple[str, str]:
     base = "%s_%s" % (label, key)
-    manip = cmds.deformer(shape, type=MANIPULATOR_TYPE, name=base + "_softMod")[0]
-    cmds.setAttr(manip + ".keyName", key, type="string")
-    cmds.setAttr(manip + ".landmarkIndex", int(landmark))
-    cmds.setAttr(manip + ".vertexIndex", int(sm.vertex))
-    cmds.setAttr(manip + ".radius", float(sm.radius))
-    cmds.setAttr(manip + ".innerRadius", float(sm.inner_radius))
-    cmds.setAttr(manip + ".falloffCurve", FALLOFF_CURVES.index(sm.curve))
-    cmds.setAttr(manip + ".falloffMode", FALLOFF_MODES.index(sm.mode))
+    manip = names(cmds.deformer(shape, type=MANIPULATOR_TYPE, name=base + "_softMod"))[0]
+    set_attr(manip + ".keyName", key, type="string")
+    set_attr(manip + ".landmarkIndex", int(landmark))
+    set_attr(manip + ".vertexIndex", int(sm.vertex))
+    set_attr(manip + ".radius", float(sm.radius))
+    set_attr(manip + ".innerRadius", float(sm.inner_radius))
+    set_attr(manip + ".falloffCurve", FALLOFF_CURVES.index(sm.curve))
+    set_attr(manip + ".falloffMode", FALLOFF_MODES.index(sm.mode))
     centre = points[sm.vertex] if sm.center is None else np.asarray(sm.center, dtype=float)
     if sm.center is not None:
-        cmds.setAttr(manip + ".useCenter", True)
-        cmds.setAttr(manip + ".center", *[float(c) for c in centre], type="double3")
+        set_attr(manip + ".useCenter", True)
+        set_attr(manip + ".center", *[float(c) for c in centre], type="double3")
     pos = (np.append(centre, 1.0) @ world)[:3] * scale
     holder = cmds.createNode("transform", name=base + "_keyPoint_grp", parent=group,
                              skipSelect=True)
-    cmds.xform(holder, translation=[float(v) for v in pos], worldSpace=True)
+    cmds.xform(holder, translation=(float(pos[0]), float(pos[1]), float(pos[2])),
+               worldSpace=True)
     handle = cmds.createNode("transform", name=base + "_keyPoint", parent=holder,
                              skipSelect=True)
     loc = cmds.createNode(LOCATOR_TYPE, name=base + "_keyPointShape", parent=handle,
                           skipSelect=True)
-    cmds.setAttr(loc + ".keyName", key, type="string")
-    cmds.setAttr(loc + ".landmarkIndex", int(landmark))
-    cmds.setAttr(loc + ".size", max(float(sm.radius) * 0.08, 0.05))
+    set_attr(loc + ".keyName", key, type="string")
+    set_attr(loc + ".landmarkIndex", int(landmark))
+    set_attr(loc + ".size", max(float(sm.radius) * 0.08, 0.05))
     for src, dst in (("translate", "handleTranslate"), ("rotate", "handleRotate"),
                      ("scale", "handleScale")):
         cmds.connectAttr(handle + "." + src, manip + "." + dst)

@@ -9,7 +9,7 @@ are read through the API in Maya's internal unit, so the rig's unit is always ce
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Literal, Optional, Tuple, Union, cast
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from ._maya import cmds, mel
 from .undo import command_chunk
 
 PathLike = Union[str, "os.PathLike[str]"]
+Side = Literal["L", "R", "C"]
 
 
 def export_rig(mesh_or_blendshape: str, path: PathLike,
@@ -89,8 +90,8 @@ def _preset_infos(bs: str, base: Mesh, lv: np.ndarray) -> Dict[str, TargetInfo]:
     if preset not in PRESETS:
         return {}
     out = {}
-    for spec in preset_targets(str(preset), base.points, base.triangles(), lv):
-        out[spec.name] = TargetInfo(side=spec.side, region=spec.region, aus=list(spec.aus),
+    for spec in preset_targets(str(preset), base.points, base.triangles(), lv.tolist()):
+        out[spec.name] = TargetInfo(side=cast(Optional[Side], spec.side), region=spec.region, aus=list(spec.aus),
                                     observable=spec.observable, preset=preset,
                                     description=spec.description or None)
     return out
@@ -114,7 +115,7 @@ def export_fbx(transform: str, fbx_path: PathLike) -> str:
             mel.eval('FBXExport -f "%s" -s' % path)
         finally:
             if selection:
-                cmds.select(selection, replace=True)
+                cmds.select(*selection, replace=True)
             else:
                 cmds.select(clear=True)
     return path

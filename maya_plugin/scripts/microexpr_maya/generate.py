@@ -9,7 +9,7 @@ sets up its weight, alias and editor data) and its exact deltas are then written
 from __future__ import annotations
 
 from dataclasses import replace as dc_replace
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from microexpr.presets import TargetSpec, preset_targets
 from microexpr.softmod import SoftMod, softmod_deltas
 
 from . import scene_io
-from ._maya import cmds
+from ._maya import cmds, names
 from .nodes import FALLOFF_CURVES, FALLOFF_MODES, MANIPULATOR_TYPE
 from .progress import Progress
 from .undo import command_chunk
@@ -40,7 +40,7 @@ def generate_blendshapes(mesh: str, preset: str = "table1", keep_targets: bool =
     lv = scene_io.landmark_vertices(transform)
     base = scene_io.base_mesh(transform, shape)
     tris = base.triangles()
-    specs = apply_manipulator_edits(preset_targets(preset, base.points, tris, lv), shape)
+    specs = apply_manipulator_edits(preset_targets(preset, base.points, tris, lv.tolist()), shape)
     graph = edge_graph(base.points, tris)
     with command_chunk("MicroExpr: generate blendShapes"), \
             Progress("MicroExpr: generating targets", len(specs), progress) as bar:
@@ -65,18 +65,30 @@ def generate_blendshapes(mesh: str, preset: str = "table1", keep_targets: bool =
         return bs
 
 
+class _Edit(NamedTuple):
+    radius: float
+    inner_radius: float
+    curve: str
+    mode: str
+
+    def differs(self, sm: SoftMod) -> bool:
+        return (abs(self.radius - sm.radius) > 1e-9 * max(1.0, sm.radius)
+                or abs(self.inner_radius - sm.inner_radius) > 1e-9
+                or self.curve != sm.curve or self.mode != sm.mode)
+
+
 def apply_manipulator_edits(specs: List[TargetSpec], shape: str) -> List[TargetSpec]:
     """Use the radius/falloff of bound manipulators where the artist changed them."""
-    edits: Dict[str, Dict[str, object]] = {}
-    history = cmds.ls(cmds.listHistory(shape) or [], type=MANIPULATOR_TYPE) or []
+    edits: Dict[str, _Edit] = {}
+    history = cmds.ls(*names(cmds.listHistory(shape)), type=MANIPULATOR_TYPE) or []
     for manip in history:
         key = cmds.getAttr(manip + ".keyName")
         if key:
-            edits[str(key)] = {
-                "radius": float(cmds.getAttr(manip + ".radius")),
-                "inner_radius": float(cmds.getAttr(manip + ".innerRadius")),
-                "curve": FALLOFF_CURVES[int(cmds.getAttr(manip + ".falloffCurve"))],
-                "mode": FALLOFF_MODES[int(cmds.getAttr(manip + ".falloffMode"))]}
+            edits[str(key)] = _Edit(
+                float(cmds.getAttr(manip + ".radius")),
+                float(cmds.getAttr(manip + ".innerRadius")),
+                FALLOFF_CURVES[int(cmds.getAttr(manip + ".falloffCurve"))],
+                FALLOFF_MODES[int(cmds.getAttr(manip + ".falloffMode"))])
     if not edits:
         return specs
     out = []
@@ -84,18 +96,14 @@ def apply_manipulator_edits(specs: List[TargetSpec], shape: str) -> List[TargetS
         mods: List[SoftMod] = []
         for sm in spec.softmods:
             e = edits.get(sm.key_name)
-            if e is not None and _changed(sm, e):
-                sm = dc_replace(sm, radius=e["radius"], inner_radius=e["inner_radius"],
-                                curve=e["curve"], mode=e["mode"])
+            if e is not None and e.differs(sm):
+                sm = dc_replace(sm, radius=e.radius, inner_radius=e.inner_radius,
+                                curve=e.curve, mode=e.mode)
             mods.append(sm)
         out.append(dc_replace(spec, softmods=mods))
     return out
 
 
-def _changed(sm: SoftMod, e: Dict[str, object]) -> bool:
-    return (abs(float(e["radius"]) - sm.radius) > 1e-9 * max(1.0, sm.radius)  # type: ignore[arg-type]
-            or abs(float(e["inner_radius"]) - sm.inner_radius) > 1e-9  # type: ignore[arg-type]
-            or e["curve"] != sm.curve or e["mode"] != sm.mode)
 
 
 def _blendshape_for(shape: str, blendshape: Optional[str], preset: str) -> str:
@@ -104,7 +112,7 @@ def _blendshape_for(shape: str, blendshape: Optional[str], preset: str) -> str:
         if not found:
             raise MicroExprError("%r is not a blendShape node" % blendshape, field="blendshape",
                                  fix="pass an existing blendShape, or None to find or make one")
-        if cmds.ls(shape, long=True)[0] not in scene_io.blendshape_geometry(found[0]):
+        if names(cmds.ls(shape, long=True))[0] not in scene_io.blendshape_geometry(found[0]):
             raise MicroExprError("%s does not deform %s" % (found[0], scene_io.short_name(shape)),
                                  field="blendshape", fix="pass the blendShape of this mesh")
         return found[0]
@@ -117,8 +125,8 @@ def _blendshape_for(shape: str, blendshape: Optional[str], preset: str) -> str:
     if len(mine) > 1:
         raise MicroExprError("%s has %d blendShape nodes" % (scene_io.short_name(shape), len(mine)),
                              field="blendshape", fix="pass blendshape=<the one to extend>")
-    name = scene_io.short_name(cmds.listRelatives(shape, parent=True)[0]) + "_microexpr"
-    bs = cmds.blendShape(shape, name=name, frontOfChain=True, origin="local")[0]
+    name = scene_io.short_name(names(cmds.listRelatives(shape, parent=True))[0]) + "_microexpr"
+    bs = names(cmds.blendShape(shape, name=name, frontOfChain=True, origin="local"))[0]
     scene_io.set_string_attr(bs, scene_io.BLENDSHAPE_ATTR, preset)
     return bs
 
@@ -131,8 +139,8 @@ def _next_index(bs: str) -> int:
 
 def _add_target(bs: str, shape: str, index: int, name: str, points: np.ndarray,
                 keep: bool) -> None:
-    source = cmds.listRelatives(shape, parent=True, fullPath=True)[0]
-    target = cmds.duplicate(source, name=name, returnRootsOnly=True)[0]
+    source = names(cmds.listRelatives(shape, parent=True, fullPath=True))[0]
+    target = names(cmds.duplicate(source, name=name, returnRootsOnly=True))[0]
     for extra in cmds.listRelatives(target, shapes=True, fullPath=True) or []:
         if cmds.getAttr(extra + ".intermediateObject"):
             cmds.delete(extra)
@@ -143,7 +151,7 @@ def _add_target(bs: str, shape: str, index: int, name: str, points: np.ndarray,
     scene_io.set_points(target_shape, points)
     cmds.blendShape(bs, edit=True, target=(shape, index, target, 1.0))
     plug = "%s.weight[%d]" % (bs, index)
-    if cmds.aliasAttr(plug, query=True) != name:
+    if names(cmds.aliasAttr(plug, query=True)) != [name]:
         cmds.aliasAttr(name, plug)
     if not keep:
         cmds.delete(target)

@@ -13,7 +13,7 @@ import numpy as np
 from microexpr.errors import MicroExprError
 from microexpr.mesh import Mesh
 
-from ._maya import cmds, om
+from ._maya import cmds, names, om, set_attr
 
 LANDMARK_ATTR = "microexprLandmarks"
 PRESET_ATTR = "microexprPreset"
@@ -115,7 +115,7 @@ def create_mesh(mesh: Mesh, name: Optional[str] = None) -> str:
                     [int(c) for c in mesh.face_counts], [int(i) for i in mesh.face_indices])
     transform = om.MFnDependencyNode(obj).name()
     transform = cmds.rename(transform, name or mesh.name or "mesh")
-    cmds.rename(cmds.listRelatives(transform, shapes=True, fullPath=True)[0],
+    cmds.rename(names(cmds.listRelatives(transform, shapes=True, fullPath=True))[0],
                 short_name(transform) + "Shape")
     cmds.sets(transform, edit=True, forceElement="initialShadingGroup")
     return transform
@@ -132,14 +132,13 @@ def vertex_components(indices: Sequence[int]) -> List[str]:
     """Sorted vertex indices as compact ``vtx[a:b]`` component strings."""
     out: List[str] = []
     idx = sorted(int(i) for i in indices)
-    start = prev = None
-    for i in idx + [None]:  # type: ignore[list-item]
-        if start is not None and (i is None or i != prev + 1):
-            out.append("vtx[%d]" % start if start == prev else "vtx[%d:%d]" % (start, prev))
-            start = None
-        if i is not None and start is None:
-            start = i
-        prev = i
+    k = 0
+    while k < len(idx):
+        end = k
+        while end + 1 < len(idx) and idx[end + 1] == idx[end] + 1:
+            end += 1
+        out.append("vtx[%d]" % idx[k] if end == k else "vtx[%d:%d]" % (idx[k], idx[end]))
+        k = end + 1
     return out
 
 
@@ -163,7 +162,7 @@ def expand_components(components: Sequence[str]) -> List[int]:
 def set_string_attr(node: str, attr: str, value: str) -> None:
     if not cmds.attributeQuery(attr, node=node, exists=True):
         cmds.addAttr(node, longName=attr, dataType="string")
-    cmds.setAttr(node + "." + attr, value, type="string")
+    set_attr(node + "." + attr, value, type="string")
 
 
 def get_string_attr(node: str, attr: str) -> Optional[str]:
@@ -185,12 +184,14 @@ def landmark_vertices(transform: str) -> np.ndarray:
 
 # ------------------------------------------------------------------ blendShapes
 def blendshape_geometry(bs: str) -> List[str]:
-    return cmds.ls(cmds.blendShape(bs, query=True, geometry=True) or [], long=True) or []
+    geometry = names(cmds.blendShape(bs, query=True, geometry=True))
+    return cmds.ls(*geometry, long=True) if geometry else []
 
 
 def blendshapes_on(shape: str) -> List[str]:
     """blendShape nodes that deform ``shape`` (not those of its targets)."""
-    history = cmds.ls(cmds.listHistory(shape) or [], type="blendShape") or []
+    history = names(cmds.listHistory(shape))
+    history = (cmds.ls(*history, type="blendShape") or []) if history else []
     mine = cmds.ls(shape, long=True)
     return [bs for bs in history if any(g in mine for g in blendshape_geometry(bs))]
 
@@ -217,8 +218,8 @@ def write_deltas(bs: str, index: int, deltas: np.ndarray, item: int = FULL_ITEM)
     plug = target_item_plug(bs, index, item)
     pts = [(float(x), float(y), float(z), 1.0) for x, y, z in d[idx]]
     comps = vertex_components(idx.tolist())
-    cmds.setAttr(plug + ".inputPointsTarget", len(pts), *pts, type="pointArray")
-    cmds.setAttr(plug + ".inputComponentsTarget", len(comps), *comps, type="componentList")
+    set_attr(plug + ".inputPointsTarget", len(pts), *pts, type="pointArray")
+    set_attr(plug + ".inputComponentsTarget", len(comps), *comps, type="componentList")
 
 
 def read_deltas(bs: str, index: int, item: int, count: int,

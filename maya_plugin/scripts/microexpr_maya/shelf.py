@@ -105,8 +105,9 @@ def build(parent: Optional[str] = None) -> str:
                              "session", fix="run shelf.build() in interactive Maya")
     if cmds.shelfLayout(SHELF_NAME, exists=True):
         shelf = SHELF_NAME
-        for child in cmds.shelfLayout(shelf, query=True, childArray=True) or []:
-            cmds.deleteUI(child)
+        children: Any = cmds.shelfLayout(shelf, query=True, childArray=True)
+        for child in children or []:
+            cmds.deleteUI(str(child))
     else:
         shelf = str(cmds.shelfLayout(SHELF_NAME, parent=parent or _shelf_top_level()))
     for button in BUTTONS:
@@ -149,7 +150,8 @@ def selected_blendshape() -> str:
     for name in cmds.ls(selection=True, objectsOnly=True) or []:
         if cmds.nodeType(name) == "blendShape":
             return str(name)
-        found = cmds.ls(cmds.listHistory(name) or [], type="blendShape") or []
+        history: Any = cmds.listHistory(name) or []
+        found = cmds.ls(history, type="blendShape") or []
         if found:
             return str(found[0])
     raise MicroExprError("no blendShape node is selected or found in the selection's history",

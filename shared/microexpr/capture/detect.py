@@ -10,8 +10,8 @@ Per frame (:meth:`FaceTracker.update`):
    around it, so the landmarks start exactly as good as plain dlib's.
 2. Face known: its box for this frame comes from the previous frame's landmarks (the rigid
    points carry the detector box along by a similarity fit), so the box moves smoothly.
-3. The landmarks are predicted on a crop resized so the box is ``predict_size`` pixels wide
-   (finer than dlib's whole-pixel output on small faces).
+3. The landmarks are predicted on a crop upscaled ``predict_upscale`` times (finer than
+   dlib's whole-pixel output; about 25 % less jitter on faces of 100-200 px).
 4. The face is confirmed by the detector on a small crop around the box (cheap). A miss
    marks the frame ``unverified``; ``lost_after`` misses in a row trigger a full search, and
    if that finds nothing the face is ``lost`` (those frames get no landmarks).
@@ -73,8 +73,9 @@ class TrackerSettings:
     detect_threshold: float = 0.0  # dlib score needed for a whole-frame detection
     verify_threshold: float = -0.6  # lower bar to confirm the face near its known place
     verify_size: int = 100         # box width (px) the confirming crop is scaled to
-    predict_size: int = 320        # box width (px) the landmark crop is scaled to
-    refine_pixels: int = 1_500_000  # largest crop (px) refined with upsampling
+    predict_upscale: float = 2.0   # landmark crop scale for faces smaller than ...
+    predict_upscale_below: int = 400  # ... this box width (px)
+    refine_pixels: int = 2_500_000  # largest frame (px) refined with upsampling
     drift_iou: float = 0.5         # re-anchor when the tracked box overlaps a detection less
     face_box: Optional[Box] = None  # pick the face overlapping this box at the start
 
@@ -188,14 +189,13 @@ class FaceTracker:
 
     # -- landmarks ------------------------------------------------------------------------
     def predict(self, gray: np.ndarray, box: Box) -> np.ndarray:
-        """68 landmarks (float px) inside ``box``, predicted on a crop scaled to
-        ``predict_size``."""
+        """68 landmarks (float px) inside ``box``, predicted on an upscaled crop."""
         import cv2
         import dlib
 
         t = time.perf_counter()
         bw = box[2] - box[0]
-        f = 1.0 if not self.settings.predict_size else float(np.clip(self.settings.predict_size / max(bw, 1.0), 0.25, 4.0))
+        f = self.settings.predict_upscale if bw < self.settings.predict_upscale_below else 1.0
         m = 0.6 * bw
         x0, y0 = int(max(0, np.floor(box[0] - m))), int(max(0, np.floor(box[1] - m)))
         x1 = int(min(gray.shape[1], np.ceil(box[2] + m)))
@@ -227,20 +227,22 @@ class FaceTracker:
         return (c[0] - hw, c[1] - hh, c[0] + hw, c[1] + hh)
 
     def refine(self, gray: np.ndarray, box: Box) -> Tuple[Box, float]:
-        """The detector at full resolution, upsampled once (dlib's usual call), on a crop
-        around a coarse detection: the box the shape predictor does best with. Costly, so
-        only when a face is (re)acquired."""
-        bw = box[2] - box[0]
-        m = 0.5 * bw
-        x0, y0 = int(max(0, box[0] - m)), int(max(0, box[1] - m))
-        x1, y1 = int(min(gray.shape[1], box[2] + m)), int(min(gray.shape[0], box[3] + m))
-        up = 1 if (x1 - x0) * (y1 - y0) <= self.settings.refine_pixels else 0
-        found = self._run(np.ascontiguousarray(gray[y0:y1, x0:x1]), up, -0.5)
-        found = [(_unscale(b, 1.0, 1.0, x0, y0), sc) for b, sc in found]
+        """dlib's usual call (full resolution, upsampled once) around a coarse detection: the
+        box the shape predictor does best with. Frames up to ``refine_pixels`` are searched
+        whole (exactly dlib's call); larger ones on a crop that keeps the top-left corner, so
+        the detector's pyramid sees nearly the same pixel grid. Costly (about 0.1 s at
+        640 x 480), so only when a face is (re)acquired."""
+        h, w = gray.shape[:2]
+        x1, y1 = w, h
+        if w * h > self.settings.refine_pixels:
+            bw = box[2] - box[0]
+            x1, y1 = int(min(w, box[2] + 0.5 * bw)), int(min(h, box[3] + 0.5 * bw))
+        up = 1 if x1 * y1 <= self.settings.refine_pixels else 0
+        found = self._run(np.ascontiguousarray(gray[:y1, :x1]), up, -0.5)
         if found:
             b, sc = max(found, key=lambda d: iou(d[0], box))
             if iou(b, box) > 0.3:
-                return b, sc
+                return tuple(float(v) for v in b), sc
         return box, float("nan")
 
     def _acquire(self, gray: np.ndarray, box: Box, score: float) -> Tuple[Box, float]:

@@ -95,7 +95,7 @@ def max_displacement(rd: RigDeltas, active: np.ndarray, W: np.ndarray
     bound = np.abs(W).max(axis=0) @ rd.norms[active]                  # (M,)
     m = min(PROBE, bound.size)
     probe = np.argpartition(-bound, m - 1)[:m]
-    low = _eval(rd, active, W, probe).max()
+    low = float(np.sqrt(_eval(rd, active, W, probe).max()))
     cand = np.nonzero(bound >= low * (1.0 - 1e-12))[0]
     mag = _eval(rd, active, W, cand)                                   # (S, C)
     s, c = np.unravel_index(int(np.argmax(mag)), mag.shape)

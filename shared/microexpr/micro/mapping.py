@@ -147,11 +147,17 @@ class AUMap:
         return bool(self.drives.get(code))
 
     def target_aus(self) -> Dict[str, List[Tuple[str, str]]]:
-        """Target -> [(AU, side)] that drive it (used to read AUs back from a clip)."""
-        out: Dict[str, List[Tuple[str, str]]] = {}
+        """Target -> [(AU, side)] it stands for, used to read AUs back from a clip: the AUs
+        that drive it at the highest gain (mouthPress reads as AU24, not as AU23 which
+        borrows it at half gain)."""
+        found: Dict[str, List[Tuple[float, str, str]]] = {}
         for code, drives in self.drives.items():
             for d in drives:
-                out.setdefault(d.target, []).append((code, d.side))
+                found.setdefault(d.target, []).append((d.gain, code, d.side))
+        out = {}
+        for target, items in found.items():
+            top = max(g for g, _, _ in items)
+            out[target] = [(c, s) for g, c, s in items if g >= top - 1e-12]
         return out
 
     def coverage(self) -> List[dict]:

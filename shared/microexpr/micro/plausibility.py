@@ -151,6 +151,34 @@ def clip_violations(weights: np.ndarray, targets: Sequence[str], times: np.ndarr
     return out
 
 
+def layer_violations(reqs: Sequence[AURequest], spans: Sequence[Tuple[float, float]],
+                     base: np.ndarray, targets: Sequence[str], times: np.ndarray,
+                     target_aus: Dict[str, List[Tuple[str, str]]], threshold: float = 0.05
+                     ) -> List[Violation]:
+    """Micro AUs (with their [onset, offset]) that contradict what a base clip's active
+    targets stand for during that time."""
+    w = np.asarray(base, dtype=np.float64)
+    times = np.asarray(times, dtype=np.float64)
+    out = []
+    for req, (t0, t1) in zip(reqs, spans):
+        during = (times >= t0) & (times <= t1)
+        if not during.any():
+            continue
+        for j, name in enumerate(targets):
+            reads = target_aus.get(name)
+            if not reads:
+                continue
+            on = during & (w[:, j] > threshold)
+            if not on.any():
+                continue
+            rules = [conflict(req, AURequest(c, None if s == "C" else s)) for c, s in reads]
+            if all(r is not None for r in rules):
+                f = np.nonzero(on)[0]
+                out.append(Violation(rules[0], req.label, "%s (base %s)" % (reads[0][0], name),
+                                     float(times[f[0]]), float(times[f[-1]])))
+    return out
+
+
 def check(reqs: Sequence[AURequest], context: str = "--aus") -> None:
     """Raise a MicroExprError naming the first contradiction in an AU list."""
     bad = violations(reqs)

@@ -97,7 +97,6 @@ namespace MicroExpr.Runtime
                     double v = finite ? points[src * K + i] : 0.0;
                     filled[l * K + i] = (Mirrored && i == 0) ? -v : v;
                 }
-                if (!finite && Mirrored) filled[l * K] = 0.0;
                 conf[l] = c;
             }
         }

@@ -98,8 +98,8 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
             counts, connects = om1.MIntArray(), om1.MIntArray()
             fn.getVertices(counts, connects)
             return Mesh("input", np.zeros((topology[0], 3)),
-                        [counts[i] for i in range(counts.length())],
-                        [connects[i] for i in range(connects.length())]).triangles()
+                        np.array([counts[i] for i in range(counts.length())]),
+                        np.array([connects[i] for i in range(connects.length())])).triangles()
 
         pts = om1.MPointArray()
         geom_iter.allPositions(pts)
@@ -124,13 +124,14 @@ def _double3(name: str, short: str, default: float, unit: Optional[int] = None) 
     kids: List[Any] = []
     for axis in "XYZ":
         if unit is None:
-            child = om1.MFnNumericAttribute()
-            kids.append(child.create(name + axis, short + axis.lower(),
-                                     om1.MFnNumericData.kDouble, default))
+            number = om1.MFnNumericAttribute()
+            kids.append(number.create(name + axis, short + axis.lower(),
+                                      om1.MFnNumericData.kDouble, default))
+            number.setKeyable(True)
         else:
-            child = om1.MFnUnitAttribute()
-            kids.append(child.create(name + axis, short + axis.lower(), unit, default))
-        child.setKeyable(True)
+            measure = om1.MFnUnitAttribute()
+            kids.append(measure.create(name + axis, short + axis.lower(), unit, default))
+            measure.setKeyable(True)
     fn = om1.MFnNumericAttribute()
     obj = fn.create(name, short, kids[0], kids[1], kids[2])
     fn.setKeyable(True)

@@ -1,0 +1,93 @@
+// The online pipeline: key weights from a frame of landmarks, then the bounded solver.
+// Frames without enough data hold the last weights (Python's solve: invalid frames repeat
+// the last weights). Set-up allocates; Solve allocates nothing.
+using System;
+
+namespace MicroExpr.Runtime
+{
+    public sealed class FaceSolver
+    {
+        public const double DefaultReg = 1e-3;
+        public const double DefaultTemporal = 0.0;
+
+        public readonly RigData Rig;
+        public readonly KeyWeights Keys;
+        public readonly double Reg;
+        public readonly double Temporal;
+        WeightSolver solver;
+        readonly double[] deltas;
+        readonly double[] conf;
+        readonly double[] weights;
+
+        public FaceSolver(RigData rig, int dims, Compensation mode, double reg = DefaultReg,
+                          double temporal = DefaultTemporal, bool mirrored = false)
+        {
+            if (!(reg >= 0) || !(temporal >= 0))
+                throw new MicroExprException("reg and temporal must be 0 or more", null, "reg", "use e.g. reg 1e-3, temporal 0");
+            Rig = rig;
+            Reg = reg;
+            Temporal = temporal;
+            Keys = new KeyWeights(rig, dims, mode, mirrored);
+            deltas = new double[Landmarks.Count * dims];
+            conf = new double[Landmarks.Count];
+            weights = new double[rig.TargetCount];
+        }
+
+        public int Dims { get { return Keys.K; } }
+        public int TargetCount { get { return Rig.TargetCount; } }
+        public bool Ready { get { return Keys.Ready; } }
+        /// <summary>The current weights (0-1, rig target order). Do not modify.</summary>
+        public double[] Weights { get { return weights; } }
+        /// <summary>Whether the last frame had enough data (false: weights were held).</summary>
+        public bool LastValid { get; private set; }
+        public WeightSolver Solver { get { return solver; } }
+        /// <summary>The last frame's offsets and confidences, as the solver saw them.</summary>
+        public double[] LastDeltas { get { return deltas; } }
+        public double[] LastConfidence { get { return conf; } }
+
+        /// <summary>Sets up from the neutral frame (68 * dims points, bridge space); weights reset to 0.</summary>
+        public void SetNeutral(double[] points, double[] confidence)
+        {
+            Keys.SetNeutral(points, confidence);
+            var pinned = new bool[Rig.TargetCount];
+            for (int t = 0; t < pinned.Length; t++) pinned[t] = !Rig.Observable[t];
+            solver = new WeightSolver(Keys.Basis, Landmarks.Count * Dims, Rig.TargetCount, Dims, Reg, Temporal, pinned);
+            Array.Clear(weights, 0, weights.Length);
+        }
+
+        /// <summary>Solves one frame; copies the weights into <paramref name="outWeights"/>
+        /// when given. Returns false when the frame was invalid (weights held).</summary>
+        public bool Solve(double[] points, double[] confidence, double[] outWeights)
+        {
+            bool valid = Keys.Frame(points, confidence, deltas, conf);
+            if (valid) solver.SolveFrame(deltas, conf, weights);
+            LastValid = valid;
+            if (outWeights != null) Array.Copy(weights, outWeights, weights.Length);
+            return valid;
+        }
+
+        /// <summary>Every frame of a track, in order, through the online API: points
+        /// [frame][68][dims], confidence [frame][68] (null = all 1), the neutral frame first.
+        /// Fills weights [frame][target] and valid [frame].</summary>
+        public void SolveSequence(double[] points, double[] confidence, int frames, int neutralFrame,
+                                  double[] outWeights, bool[] outValid)
+        {
+            int n = Landmarks.Count * Dims, T = Rig.TargetCount;
+            if (neutralFrame < 0 || neutralFrame >= frames)
+                throw new MicroExprException("neutral frame " + neutralFrame + " is outside the " + frames + " frames",
+                    null, "neutral frame", "pick a frame between 0 and " + (frames - 1));
+            var frame = new double[n];
+            var c = confidence == null ? null : new double[Landmarks.Count];
+            Array.Copy(points, neutralFrame * n, frame, 0, n);
+            if (c != null) Array.Copy(confidence, neutralFrame * Landmarks.Count, c, 0, Landmarks.Count);
+            SetNeutral(frame, c);
+            for (int f = 0; f < frames; f++)
+            {
+                Array.Copy(points, f * n, frame, 0, n);
+                if (c != null) Array.Copy(confidence, f * Landmarks.Count, c, 0, Landmarks.Count);
+                outValid[f] = Solve(frame, c, null);
+                Array.Copy(weights, 0, outWeights, f * T, T);
+            }
+        }
+    }
+}
