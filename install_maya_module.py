@@ -12,13 +12,16 @@ is used. Autodesk's own pages disagree on the case of the last part (``maya`` on
 page, ``Maya`` on the environment-variable page); we use ``maya`` unless only ``Maya`` exists.
 
 The module root is this repository; the file only points at it, so moving the repository
-needs a re-run. Standard library only; runs on Python 3.9+.
+needs a re-run. No shelf file is shipped (so no MAYA_SHELF_PATH line): the shelf is built
+once in Maya with ``import microexpr_maya.shelf; microexpr_maya.shelf.build()`` and Maya
+keeps it in the user's prefs. Standard library only; runs on Python 3.9+.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -99,7 +102,8 @@ def _mod_path(path: str, platform: str) -> str:
 
 
 def module_text(platform: str, repo: str = REPO, versions: Sequence[str] = ()) -> str:
-    """The whole .mod file for the module root ``repo`` (an absolute path): the marker line, then one block per Maya version (or one for all).
+    """The .mod text for module root ``repo`` (absolute): the marker line, then one block
+    per Maya version (or one for all versions).
 
     Inside a block there are no blank lines and no comments: either stops Maya reading
     the block.
@@ -228,7 +232,8 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
         return 1
     if args.install_deps:
         cmd = deps_command(args.install_deps)
-        print("%srunning: %s" % (prefix, subprocess.list2cmdline(cmd)))
+        shown = subprocess.list2cmdline(cmd) if platform == "windows" else shlex.join(cmd)
+        print("%srunning: %s" % (prefix, shown))
         if not args.dry_run:
             try:
                 rc = subprocess.call(cmd)

@@ -8,7 +8,6 @@ in a 32-unit coordinate system (1 unit = 1 pixel, y up) straight at the final si
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 from typing import Callable, Dict

@@ -101,3 +101,71 @@ def plugin(maya_scene: Any) -> Any:
     """The MicroExpr plug-in loaded in a new scene; yields maya.cmds."""
     maya_scene.loadPlugin(os.path.join(PLUGIN_DIR, "microexpr_plugin.py"), quiet=True)
     yield maya_scene
+
+
+# ---------------------------------------------------------------- shared helpers
+@pytest.fixture(scope="session")
+def face() -> Any:
+    """The core's default face (> 5000 vertices) with its 68 landmark vertices."""
+    from microexpr.face import default_face
+
+    return default_face()
+
+
+@pytest.fixture(scope="session")
+def small_face() -> Any:
+    """A coarser default face for tests that do not need 5000 vertices."""
+    from microexpr.face import default_face
+
+    return default_face(resolution=0.4)
+
+
+@pytest.fixture
+def make_head(plugin: Any) -> Any:
+    """make_head(core_face, name="head") -> transform: the face's skin as a Maya mesh."""
+    from microexpr_maya import scene_io
+
+    def make(core_face: Any, name: str = "head") -> str:
+        return scene_io.create_mesh(core_face.skin, name)
+
+    return make
+
+
+def public_state(cmds: Any) -> Any:
+    """A comparable picture of the scene through public commands only: every node's
+    type, incoming connections, user attributes, aliases, mesh points and keys."""
+    from microexpr_maya import scene_io
+
+    out = {}
+    for node in sorted(cmds.ls(long=True) or []):
+        typ = cmds.nodeType(node)
+        pairs = cmds.listConnections(node, connections=True, plugs=True, source=True,
+                                     destination=False) or []
+        entry = {"type": typ, "in": sorted(zip(pairs[0::2], pairs[1::2]))}
+        for attr in cmds.listAttr(node, userDefined=True) or []:
+            try:
+                entry["attr:" + attr] = cmds.getAttr(node + "." + attr)
+            except (RuntimeError, ValueError):
+                pass
+        if typ == "mesh":
+            entry["points"] = scene_io.read_points(node).round(12).tolist()
+        if typ == "blendShape":
+            entry["aliases"] = cmds.aliasAttr(node, query=True)
+            entry["weights"] = cmds.blendShape(node, query=True, weight=True)
+        if typ.startswith("animCurve"):
+            entry["keys"] = list(zip(cmds.keyframe(node, query=True, timeChange=True) or [],
+                                     cmds.keyframe(node, query=True, valueChange=True) or []))
+        out[node] = entry
+    return out
+
+
+@pytest.fixture
+def scene_state() -> Any:
+    """scene_state() -> (public picture, stand-in dump or None) for exact comparisons."""
+    from maya import cmds
+
+    def snap() -> Any:
+        dump = STANDIN.current().dump() if STANDIN is not None else None
+        return public_state(cmds), dump
+
+    return snap

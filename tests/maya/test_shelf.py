@@ -152,9 +152,9 @@ def _run(button_key: str) -> None:
 
 
 def test_bind_generate_export_buttons(face, ui, tmp_path):
+    from maya import cmds
     from microexpr.landmarks import write_landmark_vertices
 
-    cmds = face[0] and __import__("maya.cmds", fromlist=["cmds"])
     mesh, f = face
     lm_file = str(tmp_path / "head_landmarks.txt")
     write_landmark_vertices(lm_file, [int(v) for v in f.landmark_vertices])
@@ -163,8 +163,10 @@ def test_bind_generate_export_buttons(face, ui, tmp_path):
     _run("bind")
     assert ui.DIALOGS[-1]["fileMode"] == 1
     assert cmds.attributeQuery("microexprLandmarks", node=mesh, exists=True)
+    cmds.select(mesh, replace=True)
     _run("generate")
     assert cmds.ls(type="blendShape")
+    cmds.select(mesh, replace=True)
     out = str(tmp_path / "head_rig.json")
     ui.DIALOG_ANSWERS.append([out])
     _run("export")
@@ -190,3 +192,29 @@ def test_no_selection_names_the_fix(maya_scene, ui):
         shelf.selected_mesh()
     with pytest.raises(MicroExprError, match="blendShape"):
         shelf.selected_blendshape()
+
+
+def test_micro_and_review_buttons_call_the_api(face, ui, monkeypatch, tmp_path):
+    import microexpr_maya
+    from maya import cmds
+
+    calls = []
+    for name in ("micro_expression", "apply_clip", "review"):
+        monkeypatch.setattr(microexpr_maya, name,
+                            lambda *a, _n=name, **k: calls.append((_n, a, k)))
+    mesh, _ = face
+    blend = cmds.blendShape(mesh)[0]
+    cmds.select(mesh, replace=True)
+    cmds.currentTime(12)
+    rig, clip = str(tmp_path / "rig.json"), str(tmp_path / "clip.json")
+    ui.DIALOG_ANSWERS.extend([[rig], [clip]])
+    _run("micro")
+    assert calls[0] == ("micro_expression", (), {"rig": rig, "out": clip})
+    assert calls[1][0] == "apply_clip" and calls[1][1] == (blend, clip)
+    assert calls[1][2] == {"start_frame": 12.0}
+    ui.DIALOG_ANSWERS.extend([[rig], [clip]])
+    _run("review")
+    assert calls[2] == ("review", (), {"rig": rig, "clip": clip})
+    ui.DIALOG_ANSWERS.append(None)  # cancelled: no call
+    _run("review")
+    assert len(calls) == 3

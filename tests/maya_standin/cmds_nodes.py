@@ -65,10 +65,20 @@ def _delete_node(scene: Scene, name: str) -> None:
                 scene.disconnect(f"{node.name}.outputGeometry[{k}]", dst)
                 if src is not None:
                     scene.connect(src, dst)
-    if node.type == "mesh":  # deleting a live blendShape target keeps its deltas
-        from .cmds_deform import bake_live_targets
-        bake_live_targets(scene, node.name)
+    from .cmds_deform import bake_live_targets
+    for name in [node.name] + _descendants(scene, node.name):
+        if scene.nodes[name].type == "mesh":  # a deleted live target keeps its deltas
+            bake_live_targets(scene, name)
     scene.remove_node(node.name)
+
+
+def _descendants(scene: Scene, name: str) -> List[str]:
+    out, stack = [], list(scene.children(name))
+    while stack:
+        c = stack.pop(0)
+        out.append(c)
+        stack += scene.children(c)
+    return out
 
 
 @command
@@ -159,7 +169,11 @@ def ls(*args: Any, **flags: Any) -> List[str]:
     elif args:
         items = []
         for pat in flatten_args(args):
-            items += _expand(scene, pat, bool(flags.get("flatten")))
+            found = _expand(scene, pat, bool(flags.get("flatten")))
+            if flags.get("dagObjects"):  # with objects: them and everything below them
+                found = [x for n in found for x in [n] + ([] if "." in n else
+                                                          _descendants(scene, n))]
+            items += found
     else:
         items = list(scene.state.order)
     types = flags.get("type")
@@ -227,21 +241,21 @@ def listRelatives(*args: Any, **flags: Any) -> Optional[List[str]]:
 def select(*args: Any, **flags: Any) -> None:
     only("select", flags, ("replace", "add", "clear", "deselect", "noExpand"))
     scene = current()
-    if flags.get("clear"):
-        scene.state.selection = []
-        return
     items: List[str] = []
     for pat in flatten_args(args):
         found = _expand(scene, pat, False)
         if not found:
             raise NoObjectError(f"No object matches name: {pat}")
         items += found
-    if flags.get("add"):
-        scene.state.selection += [i for i in items if i not in scene.state.selection]
-    elif flags.get("deselect"):
-        scene.state.selection = [s for s in scene.state.selection if s not in items]
-    else:
-        scene.state.selection = items
+    with scene.undoable("select"):  # selection changes are undoable in Maya
+        if flags.get("clear"):
+            scene.state.selection = []
+        elif flags.get("add"):
+            scene.state.selection += [i for i in items if i not in scene.state.selection]
+        elif flags.get("deselect"):
+            scene.state.selection = [s for s in scene.state.selection if s not in items]
+        else:
+            scene.state.selection = items
 
 
 @command

@@ -236,7 +236,7 @@ class Scene:
 
     def get_value(self, node: Node, path: str) -> Any:
         src = self.incoming(f"{node.name}.{path}")
-        if src is not None and not src.startswith("@"):
+        if src is not None:  # a connected plug reads its source (pull evaluation)
             value = self.evaluate_output(src)
             if value is not None:
                 return value

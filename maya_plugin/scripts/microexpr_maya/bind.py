@@ -235,8 +235,12 @@ def _median_edge(counts: np.ndarray, connects: np.ndarray, points: np.ndarray) -
 
 def nearest_vertices_to_rays(points: np.ndarray, origins: np.ndarray, dirs: np.ndarray,
                              tolerance: float = 0.0) -> np.ndarray:
-    """For each ray, the vertex nearest to it in front of the origin; among vertices within
-    ``tolerance`` of that distance, the one closest to the camera (the visible side)."""
+    """For each ray, the vertex nearest to it on the surface the camera sees first.
+
+    Vertices within ``tolerance`` (about an edge length) of the ray are candidates; of
+    those, the ones within two tolerances of the nearest depth form the visible surface
+    (the back of a head is farther), and the one nearest the ray among them wins.
+    """
     out = np.zeros(len(origins), dtype=np.int64)
     for k, (o, d) in enumerate(zip(origins, dirs)):
         d = d / np.linalg.norm(d)
@@ -249,6 +253,7 @@ def nearest_vertices_to_rays(points: np.ndarray, origins: np.ndarray, dirs: np.n
             raise MicroExprError("landmark %d's ray misses the mesh (everything is behind "
                                  "the camera)" % k, field="camera",
                                  fix="use the camera the image was taken from")
-        near = np.nonzero(perp <= best + 0.5 * tolerance)[0]
-        out[k] = int(near[np.argmin(t[near])])
+        near = np.nonzero(perp <= best + tolerance)[0]
+        front = near[t[near] <= t[near].min() + 2.0 * tolerance]
+        out[k] = int(front[np.argmin(perp[front])])
     return out

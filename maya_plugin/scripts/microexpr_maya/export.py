@@ -31,7 +31,8 @@ def export_rig(mesh_or_blendshape: str, path: PathLike,
                fbx_path: Optional[PathLike] = None) -> str:
     """Write the rig JSON to ``path`` (and the mesh with its shapes to ``fbx_path``).
 
-    Returns the JSON path.
+    Returns the JSON path.  The scene is not changed (the FBX export selects the mesh and
+    then restores the selection, in one undo step).
     """
     bs, transform, shape = resolve_blendshape(mesh_or_blendshape)
     lv = scene_io.landmark_vertices(transform)
@@ -57,9 +58,10 @@ def export_rig(mesh_or_blendshape: str, path: PathLike,
                            inbetweens=inbetweens, name=scene_io.short_name(transform),
                            source=bs)
     out = os.fspath(path)
-    save_rig(rig, out)
-    if fbx_path is not None:
-        export_fbx(transform, fbx_path)
+    with command_chunk("MicroExpr: export rig"):
+        save_rig(rig, out)
+        if fbx_path is not None:
+            export_fbx(transform, fbx_path)
     return out
 
 

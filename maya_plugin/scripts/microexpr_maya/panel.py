@@ -71,6 +71,9 @@ class KeyPointPanel(QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        for col in (2, 4, 5, 6):  # the slider columns share the spare width
+            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Stretch)
         root.addWidget(self.table, 1)
         buttons = QtWidgets.QHBoxLayout()
         self.buttons: Dict[str, QtWidgets.QPushButton] = {}
@@ -193,15 +196,17 @@ class KeyPointPanel(QtWidgets.QWidget):
             self._guard(lambda: self.model.apply_clip(path), "Applied %s." % path)
 
     def _micro(self) -> None:
-        rig = self.ask_path("Rig file for the micro-expression", _filters("rig"), False)
+        rig = self.ask_path("Rig file (written by Export)", _filters("rig"), False)
         out = rig and self.ask_path("Save the micro-expression clip", _filters("clip"), True)
         if rig and out:
-            self._guard(lambda: self.model.micro_expression(rig, out=out), "Wrote %s." % out)
+            self._guard(lambda: self.model.micro_expression(rig=rig, out=out),
+                        "Wrote and applied %s." % out)
 
     def _review(self) -> None:
-        clip = self.ask_path("Clip to review", _filters("clip"), False)
-        if clip:
-            self._guard(lambda: self.model.review(clip), "Reviewed %s." % clip)
+        rig = self.ask_path("Rig file (written by Export)", _filters("rig"), False)
+        clip = rig and self.ask_path("Clip to review", _filters("clip"), False)
+        if rig and clip:
+            self._guard(lambda: self.model.review(rig=rig, clip=clip), "Reviewed %s." % clip)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self.model.end_edit()

@@ -231,11 +231,17 @@ class PanelModel:
     def export(self, path: str, fbx_path: Optional[str] = None) -> Any:
         return self.api.export_rig(self._need_mesh(), path, fbx_path=fbx_path)
 
-    def apply_clip(self, clip_path: str) -> Any:
-        return self.api.apply_clip(self._blendshape(), clip_path)
+    def apply_clip(self, clip_path: str, start_frame: float = 1.0) -> Any:
+        return self.api.apply_clip(self._blendshape(), clip_path, start_frame=start_frame)
 
-    def micro_expression(self, *args: Any, **options: Any) -> Any:
-        return self.api.micro_expression(*args, **options)
+    def micro_expression(self, rig: str, out: str, apply: bool = True,
+                         **options: Any) -> Any:
+        """``microexpr micro --rig RIG --out OUT ...``; then key the clip on this mesh's
+        blendShape at the current frame unless ``apply`` is False."""
+        result = self.api.micro_expression(rig=rig, out=out, **options)
+        if apply:
+            self.apply_clip(out, start_frame=float(cmds.currentTime(query=True)))
+        return result
 
     def review(self, *args: Any, **options: Any) -> Any:
         return self.api.review(*args, **options)

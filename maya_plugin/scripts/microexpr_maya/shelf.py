@@ -19,7 +19,7 @@ from microexpr.errors import MicroExprError
 from ._maya import cmds, is_batch, mel
 
 __all__ = ["SHELF_NAME", "BUTTONS", "Button", "ICON_DIR", "build", "remove", "icon_path",
-           "ask_path", "selected_mesh", "selected_blendshape"]
+           "ask_path", "selected_mesh", "selected_blendshape", "current_frame"]
 
 SHELF_NAME = "MicroExpr"
 #: ``<repo>/shelf_icons``: this file is ``<repo>/maya_plugin/scripts/microexpr_maya/shelf.py``.
@@ -66,11 +66,21 @@ BUTTONS: List[Button] = [
            _HEAD + "_path = _mxs.ask_path('Expression clip to apply', _mxs.CLIP_FILTER)\n"
                    "if _path:\n"
                    "    _mx.apply_clip(_mxs.selected_blendshape(), _path)\n"),
-    Button("micro", "Micro", "Key a micro-expression on the selected rig at the current time",
-           "micro_expression",
-           _HEAD + "_mx.micro_expression(_mxs.selected_blendshape())\n"),
-    Button("review", "Review", "Review the selected rig's expressions", "review",
-           _HEAD + "_mx.review(_mxs.selected_blendshape())\n"),
+    Button("micro", "Micro", "Synthesise a micro-expression clip from an exported rig file "
+           "and key it on the selected rig at the current frame", "micro_expression",
+           _HEAD + "_bs = _mxs.selected_blendshape()\n"
+                   "_rig = _mxs.ask_path('Rig file (written by Export)', _mxs.RIG_FILTER)\n"
+                   "_clip = _rig and _mxs.ask_path('Save the micro-expression clip', "
+                   "_mxs.CLIP_FILTER, save=True)\n"
+                   "if _rig and _clip:\n"
+                   "    _mx.micro_expression(rig=_rig, out=_clip)\n"
+                   "    _mx.apply_clip(_bs, _clip, start_frame=_mxs.current_frame())\n"),
+    Button("review", "Review", "Review a clip against its rig file (readability, timing, "
+           "identity checks)", "review",
+           _HEAD + "_rig = _mxs.ask_path('Rig file (written by Export)', _mxs.RIG_FILTER)\n"
+                   "_clip = _rig and _mxs.ask_path('Clip to review', _mxs.CLIP_FILTER)\n"
+                   "if _rig and _clip:\n"
+                   "    _mx.review(rig=_rig, clip=_clip)\n"),
 ]
 
 
@@ -133,9 +143,24 @@ def ask_path(caption: str, file_filter: str, save: bool = False) -> Optional[str
     return str(result[0] if isinstance(result, (list, tuple)) else result)
 
 
+def current_frame() -> float:
+    """The current time, in the scene's time unit (frames)."""
+    return float(cmds.currentTime(query=True))
+
+
+def _selected_objects() -> List[str]:
+    """Selected node names, components reduced to their node (``head.vtx[3]`` -> ``head``)."""
+    out: List[str] = []
+    for item in cmds.ls(selection=True) or []:
+        name = str(item).split(".", 1)[0]
+        if name not in out:
+            out.append(name)
+    return out
+
+
 def selected_mesh() -> str:
     """The selected mesh transform (a selected mesh shape gives its transform)."""
-    for name in cmds.ls(selection=True, objectsOnly=True) or []:
+    for name in _selected_objects():
         if cmds.nodeType(name) == "mesh":
             parents = cmds.listRelatives(name, parent=True) or []
             return str(parents[0]) if parents else str(name)
@@ -146,14 +171,15 @@ def selected_mesh() -> str:
 
 
 def selected_blendshape() -> str:
-    """The selected blendShape node, or the first one in the selected mesh's history."""
-    for name in cmds.ls(selection=True, objectsOnly=True) or []:
+    """The selected blendShape node, or the MicroExpr blendShape of the selected mesh."""
+    selected = _selected_objects()
+    for name in selected:
         if cmds.nodeType(name) == "blendShape":
             return str(name)
-        history: Any = cmds.listHistory(name) or []
-        found = cmds.ls(history, type="blendShape") or []
-        if found:
-            return str(found[0])
-    raise MicroExprError("no blendShape node is selected or found in the selection's history",
-                         field="selection",
-                         fix="select the rigged face mesh (run Generate first if it has none)")
+    if not selected:
+        raise MicroExprError("nothing is selected; a blendShape or a rigged mesh is needed",
+                             field="selection",
+                             fix="select the rigged face mesh (run Generate first if it has none)")
+    from .export import resolve_blendshape
+
+    return resolve_blendshape(selected_mesh())[0]

@@ -16,6 +16,7 @@ from microexpr.errors import MicroExprError
 from ._maya import cmds
 
 _DEPTH: List[int] = [0]
+_COUNT: List[int] = [0]
 
 
 def _queue_size() -> int:
@@ -31,7 +32,10 @@ def command_chunk(name: str) -> Iterator[None]:
     if outermost and not was_on:
         cmds.undoInfo(stateWithoutFlush=True)
     before = _queue_size() if outermost else 0
-    cmds.undoInfo(openChunk=True, chunkName=name)
+    _COUNT[0] += 1
+    # unique, so the rollback below can never mistake an earlier run's chunk for this one
+    chunk = "%s [%d]" % (name, _COUNT[0])
+    cmds.undoInfo(openChunk=True, chunkName=chunk)
     _DEPTH[0] += 1
     closed = False
     try:
@@ -43,7 +47,7 @@ def command_chunk(name: str) -> Iterator[None]:
         if not outermost:
             raise
         try:
-            if _queue_size() > before or cmds.undoInfo(query=True, undoName=True) == name:
+            if _queue_size() > before or cmds.undoInfo(query=True, undoName=True) == chunk:
                 cmds.undo()
         finally:
             if not was_on:

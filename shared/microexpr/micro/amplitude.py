@@ -22,10 +22,12 @@ import numpy as np
 from ..errors import MicroExprError
 
 UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
-COARSE = 129          # coarse samples over the events' span
-FINE = 41             # fine samples around each of the best local maxima
-REFINE = 3            # how many local maxima are refined
-PROBE = 24            # vertices evaluated first to get a lower bound
+COARSE = 65           # coarse samples over the events' span
+FINE = 21             # fine samples around each of the best local maxima
+REFINE = 2            # how many local maxima are refined
+PROBE = 24            # largest-moving vertices kept per target ...
+PROBE_EACH = 6        # ... of which the first few are evaluated first for a lower bound
+_XYZ = np.arange(3)
 
 
 def mm_per_unit(rig) -> float:
@@ -52,27 +54,34 @@ class RigDeltas:
             vert_of.append(moved)
         T = len(self.targets)
         self.deltas = (np.concatenate(blocks, axis=1) if blocks else np.zeros((T, 0, 3)))
+        self.by_axis = np.ascontiguousarray(self.deltas.transpose(0, 2, 1))   # (T, 3, M)
         self.norms = np.sqrt((self.deltas ** 2).sum(axis=2))
+        self.support = [np.nonzero(n > 0)[0] for n in self.norms]         # moved vertices
+        self.support_norm = [n[i] for n, i in zip(self.norms, self.support)]
         self.mesh_of = np.concatenate(mesh_of) if mesh_of else np.zeros(0, int)
         self.vertex_of = np.concatenate(vert_of) if vert_of else np.zeros(0, int)
         self.target_max = self.norms.max(axis=1) if self.norms.size else np.zeros(T)
+        m = min(PROBE, self.norms.shape[1])
+        self.top_vertices = (np.argsort(-self.norms, axis=1)[:, :m] if m
+                             else np.zeros((T, 0), int))           # probes per target
 
 
 def envelopes(t, onset, apex, top, offset) -> np.ndarray:
-    """(S, E) envelope values, the same formula as ``microexpr.envelope.envelope`` but for
-    many events at once (``top`` = end of the hold)."""
+    """(S, E) envelope values, the same formula as ``microexpr.envelope.envelope`` (bit for
+    bit) for many events at once; ``top`` is the end of the hold. Needs onset < apex and
+    top < offset (``smooth_ok``)."""
     t = np.asarray(t, dtype=np.float64)[:, None]
     onset, apex, top, offset = (np.asarray(a, dtype=np.float64)[None, :]
                                 for a in (onset, apex, top, offset))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = (t - onset) / (apex - onset)
-        v = (t - top) / (offset - top)
-    out = np.zeros(np.broadcast(t, onset).shape)
-    rise = (t > onset) & (t < apex)
-    out = np.where(rise, u * u * (3.0 - 2.0 * u), out)
-    out = np.where((t >= apex) & (t <= top), 1.0, out)
-    fall = (t > top) & (t < offset)
-    return np.where(fall, 1.0 - v * v * (3.0 - 2.0 * v), out)
+    u = np.clip((t - onset) / (apex - onset), 0.0, 1.0)
+    v = np.clip((t - top) / (offset - top), 0.0, 1.0)
+    return np.where(t <= top, u * u * (3.0 - 2.0 * u), 1.0 - v * v * (3.0 - 2.0 * v))
+
+
+def smooth_ok(onset, apex, top, offset) -> bool:
+    """True when ``envelopes`` applies (every event rises and falls over a nonzero time)."""
+    return bool(np.all(np.asarray(apex) > np.asarray(onset))
+                and np.all(np.asarray(offset) > np.asarray(top)))
 
 
 @dataclass
@@ -82,58 +91,101 @@ class Peak:
     vertex: int                # index into RigDeltas (mesh_of / vertex_of)
     max_weight: np.ndarray     # (k,) largest summed weight of each active target
     active: np.ndarray         # (k,) rig target indices
+    frame_mm: Optional[float] = None     # largest displacement at the given frame times
+    frame_time: Optional[float] = None
 
 
-def max_displacement(rd: RigDeltas, active: np.ndarray, W: np.ndarray
-                     ) -> Tuple[float, int, int, np.ndarray, np.ndarray]:
-    """Largest |displacement| (mm) over samples W (S, k) of the ``active`` targets.
-
-    Returns (mm, sample, vertex, per-sample maximum over candidate vertices, candidates).
-    Exact: every vertex that could exceed the probe's lower bound is evaluated."""
-    if W.size == 0 or rd.norms.shape[1] == 0:
-        return 0.0, 0, 0, np.zeros(len(W)), np.zeros(0, int)
-    bound = np.abs(W).max(axis=0) @ rd.norms[active]                  # (M,)
-    m = min(PROBE, bound.size)
-    probe = np.argpartition(-bound, m - 1)[:m]
-    low = float(np.sqrt(_eval(rd, active, W, probe).max()))
-    cand = np.nonzero(bound >= low * (1.0 - 1e-12))[0]
-    mag = _eval(rd, active, W, cand)                                   # (S, C)
-    s, c = np.unravel_index(int(np.argmax(mag)), mag.shape)
-    return float(np.sqrt(mag[s, c])), int(s), int(cand[c]), np.sqrt(mag.max(axis=1)), cand
+def _gather(rd: RigDeltas, active: np.ndarray, verts: np.ndarray) -> np.ndarray:
+    """(k, 3V) offsets of ``verts`` for the ``active`` targets, x then y then z."""
+    return rd.by_axis[np.ix_(active, _XYZ, verts)].reshape(len(active), -1)
 
 
-def _eval(rd: RigDeltas, active: np.ndarray, W: np.ndarray, verts: np.ndarray) -> np.ndarray:
-    """Squared displacement (S, V) of ``verts``."""
-    D = rd.deltas[np.ix_(active, verts)]                                # (k, V, 3)
-    X = W @ D.reshape(len(active), -1)
-    X = X.reshape(len(W), len(verts), 3)
-    return np.einsum("svc,svc->sv", X, X)
+def _mag2(W: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Squared displacement (S, V) for weights W (S, k) and gathered offsets D (k, 3V)."""
+    X = W @ D
+    X *= X
+    X = X.reshape(len(W), 3, -1)
+    return X[:, 0] + X[:, 1] + X[:, 2]
+
+
+class _Pruned:
+    """Vertices ranked by the bound ``sum_k max(w_k) |delta_kv|`` (valid for every sample
+    whose weights stay below ``wmax``); evaluates only those that can reach the peak."""
+
+    def __init__(self, rd: RigDeltas, active: np.ndarray, wmax: np.ndarray) -> None:
+        self.rd, self.active = rd, active
+        idx = [rd.support[k] for k in active]
+        w = np.repeat(wmax, [len(i) for i in idx]) * np.concatenate([rd.support_norm[k] for k in active])
+        self.bound = np.bincount(np.concatenate(idx), w, minlength=rd.norms.shape[1])
+        self.probe = _gather(rd, active, np.unique(rd.top_vertices[active, :PROBE_EACH]))
+        self.low = np.inf                    # threshold of the cached candidate set
+        self.cand = np.zeros(0, int)
+        self.D = self.probe[:, :0]
+
+    def max(self, W: np.ndarray, low: float = 0.0) -> Tuple[float, int, int, np.ndarray]:
+        """(mm, sample, vertex, per-sample max over the evaluated vertices) for W (S, k)."""
+        if len(W) == 0 or self.bound.size == 0:
+            return 0.0, 0, 0, np.zeros(len(W))
+        low = max(low, float(np.sqrt(_mag2(W, self.probe).max())))
+        if low < self.low:                   # candidate sets shrink as the threshold rises
+            self.cand = np.nonzero(self.bound >= low * (1.0 - 1e-12))[0]
+            self.D = _gather(self.rd, self.active, self.cand)
+            self.low = low
+        if not len(self.cand):
+            return 0.0, 0, 0, np.zeros(len(W))
+        mag = _mag2(W, self.D)
+        s, c = np.unravel_index(int(np.argmax(mag)), mag.shape)
+        return float(np.sqrt(mag[s, c])), int(s), int(self.cand[c]), np.sqrt(mag.max(axis=1))
+
+
+def max_displacement(rd: RigDeltas, active: np.ndarray, W: np.ndarray) -> Tuple[float, int, int]:
+    """Largest |displacement| (mm), its sample and vertex, over samples W (S, k) of the
+    ``active`` targets (exact: pruning only skips vertices that cannot reach it)."""
+    if len(W) == 0:
+        return 0.0, 0, 0
+    mm, s, v, _ = _Pruned(rd, active, np.abs(W).max(axis=0)).max(W)
+    return mm, s, v
 
 
 def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
-               onset, apex, top, offset) -> Peak:
-    """Continuous-time peak displacement of events (arrays, one entry per event)."""
+               onset, apex, top, offset, frames: Optional[np.ndarray] = None) -> Peak:
+    """Continuous-time peak displacement of events (arrays, one entry per event); with
+    ``frames`` (times) also the largest displacement at those frames."""
     target_idx = np.asarray(target_idx, dtype=np.int64)
     active, col = np.unique(target_idx, return_inverse=True)
+    peaks = np.asarray(peaks, dtype=np.float64)
     P = np.zeros((len(target_idx), len(active)))
-    P[np.arange(len(target_idx)), col] = np.asarray(peaks, dtype=np.float64)
+    P[np.arange(len(target_idx)), col] = peaks
     onset, apex, top, offset = (np.asarray(a, dtype=np.float64) for a in (onset, apex, top, offset))
     lo, hi = float(onset.min()), float(offset.max())
-    grid = np.unique(np.concatenate([np.linspace(lo, hi, COARSE), apex, np.minimum(top, offset)]))
+    grid = np.sort(np.concatenate([np.linspace(lo, hi, COARSE), apex, np.minimum(top, offset)]))
     W1 = envelopes(grid, onset, apex, top, offset) @ P
-    mm, s, v, curve, _ = max_displacement(rd, active, W1)
+    pruned = _Pruned(rd, active, P.sum(axis=0))         # events never exceed their peaks
+    mm, s, v, curve = pruned.max(W1)
+    best = (mm, float(grid[s]), v)
     # fine grids around the best local maxima of the sampled curve
     inner = (curve >= np.r_[-1.0, curve[:-1]]) & (curve >= np.r_[curve[1:], -1.0])
     tops = np.nonzero(inner)[0]
     tops = tops[np.argsort(-curve[tops])][:REFINE]
     fine = [np.linspace(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)], FINE) for i in tops]
-    grid2 = np.concatenate(fine) if fine else grid[:0]
-    W2 = envelopes(grid2, onset, apex, top, offset) @ P
-    mm2, s2, v2, _, _ = max_displacement(rd, active, W2)
-    wmax = np.maximum(W1.max(axis=0), W2.max(axis=0) if len(W2) else 0.0)
-    if mm2 > mm:
-        return Peak(mm2, float(grid2[s2]), v2, wmax, active)
-    return Peak(mm, float(grid[s]), v, wmax, active)
+    wmax = W1.max(axis=0)
+    if fine:
+        grid2 = np.concatenate(fine)
+        W2 = envelopes(grid2, onset, apex, top, offset) @ P
+        mm2, s2, v2, _ = pruned.max(W2, low=mm)
+        wmax = np.maximum(wmax, W2.max(axis=0))
+        if mm2 > mm:
+            best = (mm2, float(grid2[s2]), v2)
+    peak = Peak(best[0], best[1], best[2], wmax, active)
+    if frames is not None:
+        f = np.asarray(frames, dtype=np.float64)
+        f = f[(f > lo) & (f < hi)]
+        if len(f):
+            fm, fs, _, _ = pruned.max(envelopes(f, onset, apex, top, offset) @ P)
+            peak.frame_mm, peak.frame_time = fm, float(f[fs])
+        else:
+            peak.frame_mm, peak.frame_time = 0.0, lo
+    return peak
 
 
 def frame_peak(rd: RigDeltas, weights: np.ndarray, times: np.ndarray) -> Tuple[float, float]:
@@ -142,7 +194,7 @@ def frame_peak(rd: RigDeltas, weights: np.ndarray, times: np.ndarray) -> Tuple[f
     active = np.nonzero(np.abs(w).max(axis=0) > 0)[0]
     if not len(active):
         return 0.0, float(times[0]) if len(times) else 0.0
-    mm, s, _, _, _ = max_displacement(rd, active, w[:, active])
+    mm, s, _ = max_displacement(rd, active, w[:, active])
     return mm, float(times[s])
 
 

@@ -87,7 +87,7 @@ TABLE1: Dict[str, Tuple[_Alt, ...]] = {
     "1": (_lr("browInnerUp"),),
     "4": (_lr("browInnerDown"),),
     "5": (_lr("eyeOpen"),),
-    "6": (_lr("eyeUp") + _c("faceUp", 0.5),),
+    "6": (_lr("eyeUp"),),
     "9": (_c("noseUp"),),
     "10": (_c("faceUp"),),
     "12": (_lr("mouthMove"),),
@@ -100,9 +100,10 @@ TABLE1: Dict[str, Tuple[_Alt, ...]] = {
     "45": (_lr("eyeClose"),),
 }
 TABLE1_NOTES = {
-    "6": "eyeUp lifts the eye region and faceUp the mid-face (centred)",
+    "6": "eyeUp lifts the whole eye region, lower lid and cheek top together",
     "9": "noseUp is centred: a one-sided AU9 moves both sides",
-    "10": "faceUp lifts the whole mid-face, centred",
+    "10": "faceUp lifts the whole mid-face, centred (on the default rig it also moves the "
+          "nose bridge, which the review flags)",
     "12": "mouthMove pulls the corner outward only: Table 1 has no corner-up target",
     "20": "mouthMove with a little mouthPullDown",
     "25": "the open-mouth target, also used for AU26/27",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from .. import __version__
 from .. import envelope as env
 from ..bridge import Clip, MicroEvent, Rig
 from ..errors import MicroExprError
-from . import amplitude, emotions, facs, plausibility
+from . import amplitude, emotions, plausibility
 from .emotions import AURequest
 from .mapping import AUMap, au_map
 from .timing import AUTiming, TimingBounds, draw_timing, span_of
@@ -75,20 +75,21 @@ class Synthesizer:
 
     # -- events ------------------------------------------------------------------------
     def plan(self, reqs: Sequence[AURequest], timings: Sequence[AUTiming], peak_mm: float,
-             at: float, strict: bool = False) -> Plan:
+             at: float, strict: bool = False, frames: Optional[np.ndarray] = None) -> Plan:
         """Sized events for ``reqs`` with their ``timings`` (``timing.draw_timing``), the
-        micro-expression starting at ``at`` seconds."""
+        micro-expression starting at ``at`` seconds; ``frames`` (times) to also report the
+        largest displacement the frames catch."""
         rows, unexpressed, both = [], [], []
-        for req, tm in zip(reqs, timings):
+        rounded = np.round(np.array([[at + t.onset, at + t.apex, at + t.offset, t.hold]
+                                     for t in timings]), ROUND_DIGITS).tolist()
+        for req, tm, (onset, apex, offset, hold) in zip(reqs, timings, rounded):
             drives, both_sides = self.map.drives_for(req.au, req.side)
             if not drives:
                 unexpressed.append(req.label)
                 continue
             if both_sides:
                 both.append(req.label)
-            r = lambda x: round(at + x, 6)  # noqa: E731
-            onset, apex, offset = r(tm.onset), r(tm.apex), r(tm.offset)
-            hold = max(min(round(tm.hold, 6), offset - apex), 0.0)
+            hold = max(min(hold, offset - apex), 0.0)
             rel = req.level * tm.reached * tm.damping
             for d in drives:
                 rows.append((req, tm, d, onset, apex, hold, offset, rel * d.gain))
@@ -103,7 +104,7 @@ class Synthesizer:
         top = np.array([min(row[4] + row[5], row[6]) for row in rows])
         offset = np.array([row[6] for row in rows])
         peak = amplitude.event_peak(self.deltas, tidx, [row[7] for row in rows],
-                                    onset, apex, top, offset)
+                                    onset, apex, top, offset, frames)
         scale = amplitude.scale_for(peak, peak_mm, "rig %r" % self.rig.name)
         events = []
         for req, tm, d, on, ap, hold, off, rel in rows:
@@ -118,6 +119,7 @@ class Synthesizer:
         report = {
             "aus": emotions.format_aus(reqs), "peak_mm": peak_mm, "peak_time": peak.time,
             "reachable_mm": amplitude.reachable_mm(peak),
+            "peak_mm_frames": None if peak.frame_mm is None else peak.frame_mm * scale,
             "scale": scale, "span": float(offset.max() - onset.min()),
             "unexpressed": unexpressed, "both_sides": both, "au_map": self.map.source,
             "approximate": {k: v for k, v in self.map.notes.items() if k in {q.au for q in reqs}},
@@ -130,7 +132,7 @@ class Synthesizer:
     def clip(self, emotion: Optional[str] = None, aus: Optional[str] = None,
              intensity: str = "C", peak_mm: Optional[float] = None, seed: int = 0,
              fps: float = 60.0, at: Optional[float] = None, base: Optional[Clip] = None,
-             duration: Optional[float] = None, bounds: TimingBounds = TimingBounds(),
+             duration: Optional[float] = None, bounds: Optional[TimingBounds] = None,
              mirror: bool = False, strict: bool = False) -> Clip:
         """A clip holding one micro-expression (see ``micro_expression``)."""
         letter = emotions.check_letter(intensity)
@@ -140,7 +142,7 @@ class Synthesizer:
             raise MicroExprError("seed must be a whole number >= 0, got %r" % (seed,),
                                  field="--seed", fix="e.g. --seed 7")
         rng = np.random.default_rng(int(seed))
-        timings = draw_timing(rng, reqs, bounds.checked())
+        timings = draw_timing(rng, reqs, (bounds or TimingBounds()).checked())
         if base is not None:
             return self._layered(reqs, timings, mm, at, base, strict, seed, emotion, letter)
         if not (fps > 0 and math.isfinite(fps)):
@@ -150,16 +152,15 @@ class Synthesizer:
         if not (start >= 0 and math.isfinite(start)):
             raise MicroExprError("the start time must be >= 0 s, got %r" % (at,), field="--at",
                                  fix="e.g. --at 0.1")
-        plan = self.plan(reqs, timings, mm, start, strict)
-        end = max(e.offset for e in plan.events) + TAIL
+        end = start + max(t.offset for t in timings) + TAIL
         if duration is not None:
             if not duration > 0:
                 raise MicroExprError("duration must be positive", field="--duration", fix="e.g. 1.0")
             end = max(end, float(duration))
         frames = int(math.ceil(end * fps - 1e-9)) + 1
         times = np.arange(frames) / float(fps)
-        W = env.layer(np.zeros((frames, len(self.targets))), plan.events, self.targets, times)
-        plan.report["peak_mm_frames"], _ = amplitude.frame_peak(self.deltas, W, times)
+        plan = self.plan(reqs, timings, mm, start, strict, times)
+        W = render(np.zeros((frames, len(self.targets))), plan.events, self.targets, times)
         return self._clip(plan, float(fps), 0.0, self.targets, W, [True] * frames, seed,
                           emotion, letter, base_info=None)
 
@@ -178,7 +179,7 @@ class Synthesizer:
         start = (t0 + t1 - span) / 2.0 if at is None else float(at)   # default: centred
         if not math.isfinite(start):
             raise MicroExprError("the start time must be a number", field="--at", fix="e.g. --at 1.5")
-        plan = self.plan(reqs, timings, mm, start, strict)
+        plan = self.plan(reqs, timings, mm, start, strict, times)
         first = min(e.onset for e in plan.events)
         last = max(e.offset for e in plan.events)
         if first < t0 or last > t1:
@@ -198,15 +199,12 @@ class Synthesizer:
         if bad:
             raise MicroExprError("contradicts the base clip: " + bad[0].message(), field="--base",
                                  fix="pick other AUs or another time (--at)")
-        W = env.layer(B, plan.events, targets, times)
+        W = render(B, plan.events, targets, times)
         known = [i for i, t in enumerate(targets) if t in self.index]
         cols = [self.index[targets[i]] for i in known]
         full = np.zeros((len(times), len(self.targets)))
         full[:, cols] = (W - B)[:, known]
-        layered, _ = amplitude.frame_peak(self.deltas, full, times)
-        full[:, cols] = env.event_weights(plan.events, targets, times)[:, known]
-        plan.report["peak_mm_frames"], _ = amplitude.frame_peak(self.deltas, full, times)
-        plan.report["peak_mm_layered"] = layered
+        plan.report["peak_mm_layered"], _ = amplitude.frame_peak(self.deltas, full, times)
         info = {"frames": len(times), "fps": base.fps, "start_time": base.start_time,
                 "source": base.source.get("kind") if isinstance(base.source, dict) else None}
         return self._clip(plan, base.fps, base.start_time, targets, W, list(base.valid), seed,
@@ -224,11 +222,34 @@ class Synthesizer:
                     events=plan.events, source=rep)
 
 
+def render(base: np.ndarray, events: Sequence[MicroEvent], targets: Sequence[str],
+           times: np.ndarray) -> np.ndarray:
+    """``envelope.layer(base, events, targets, times)``, bit for bit, with the envelopes of
+    all events evaluated at once (the same formula and the same order of additions)."""
+    if any(e.envelope != env.ENVELOPE for e in events):
+        return env.layer(base, events, targets, times)
+    index = {n: i for i, n in enumerate(targets)}
+    evs = [e for e in events if e.target in index]
+    out = np.zeros((len(times), len(targets)))
+    if evs:
+        onset = [e.onset for e in evs]
+        apex = [e.apex for e in evs]
+        offset = [e.offset for e in evs]
+        top = [min(e.apex + max(float(e.params.get("hold", 0.0)) if e.params else 0.0, 0.0), e.offset)
+               for e in evs]
+        if not amplitude.smooth_ok(onset, apex, top, offset):
+            return env.layer(base, events, targets, times)
+        E = amplitude.envelopes(times, onset, apex, top, offset)
+        for k, e in enumerate(evs):
+            out[:, index[e.target]] += e.peak_weight * E[:, k]
+    return np.clip(np.asarray(base, dtype=np.float64) + out, 0.0, 1.0)
+
+
 def micro_expression(rig: Rig, emotion: Optional[str] = None, aus: Optional[str] = None,
                      intensity: str = "C", peak_mm: Optional[float] = None, seed: int = 0,
                      fps: float = 60.0, at: Optional[float] = None, base: Optional[Clip] = None,
                      duration: Optional[float] = None, mapping=None,
-                     bounds: TimingBounds = TimingBounds(), mirror: bool = False,
+                     bounds: Optional[TimingBounds] = None, mirror: bool = False,
                      strict: bool = False) -> Clip:
     """One micro-expression as a clip, its events recorded with every random choice resolved.
 

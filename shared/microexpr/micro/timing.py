@@ -80,8 +80,9 @@ def draw_span(rng: np.random.Generator, bounds: TimingBounds) -> float:
 
 
 def draw_timing(rng: np.random.Generator, reqs: Sequence[AURequest],
-                bounds: TimingBounds = TimingBounds()) -> List[AUTiming]:
+                bounds: Optional[TimingBounds] = None) -> List[AUTiming]:
     """One AUTiming per request, in request order (see the module doc for the rules)."""
+    bounds = bounds or TimingBounds()
     n = len(reqs)
     if n == 0:
         return []
@@ -108,10 +109,13 @@ def draw_timing(rng: np.random.Generator, reqs: Sequence[AURequest],
 
 
 def _damp(rng: np.random.Generator, reqs: Sequence[AURequest], times: List[AUTiming]) -> None:
+    where = {}
+    for i, r in enumerate(reqs):
+        where.setdefault(r.au, []).append(i)
     for a, b in facs.OPPOSING:
-        for i, ra in enumerate(reqs):
-            for j, rb in enumerate(reqs):
-                if ra.au != a or rb.au != b or not (set(ra.sides()) & set(rb.sides())):
+        for i in where.get(a, ()):
+            for j in where.get(b, ()):
+                if not set(reqs[i].sides()) & set(reqs[j].sides()):
                     continue
                 k, by = (i, j) if times[i].onset <= times[j].onset else (j, i)
                 times[k].damping = min(times[k].damping, 0.5 + 0.3 * float(rng.random()))

@@ -14,9 +14,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..envelope import layer
-from ..keyweights import MODES, key_weights
+from ..keyweights import MODES, KeyWeights, key_weights
 from ..landmarks import COUNT, REFERENCE_POINT, RIGID
-from ..solver import WeightSolver
 from ..tracks import Tracks
 from . import net
 
@@ -39,6 +38,9 @@ class RigArrays:
     def targets(self) -> int:
         return int(self.basis3.shape[2])
 
+    def landmark_delta_matrix(self) -> np.ndarray:
+        return np.asarray(self.basis3, np.float64)
+
     def observable_mask(self) -> np.ndarray:
         return np.ones(self.targets, bool) if self.observable is None else np.asarray(self.observable, bool)
 
@@ -60,13 +62,19 @@ class SolveResult:
 
 def python_solve(rig: RigArrays, tracks: Tracks, mode: str = "rigid", neutral_frame: int = 0,
                  reg: float = 1e-3, temporal: float = 0.0, mirrored: bool = False) -> SolveResult:
-    """The Python core, batched, exactly as ``solve_tracks`` runs it."""
+    """The Python core, batched, as ``solve.solve_tracks`` runs it."""
     if mirrored:
         tracks = tracks.mirrored()
     kw = key_weights(rig.basis3, rig.neutral, tracks, mode, neutral_frame, rig.rigid, rig.reference)
-    solver = WeightSolver(kw.basis, kw.k, reg=reg, temporal=temporal, pinned=~rig.observable_mask())
-    W = np.clip(solver.solve(kw.deltas, kw.confidence, kw.valid), 0.0, 1.0)
+    W = np.clip(solve_key_weights(rig, kw, reg, temporal), 0.0, 1.0)
     return SolveResult(W, kw.valid.copy())
+
+
+def solve_key_weights(rig: RigArrays, kw: KeyWeights, reg: float, temporal: float) -> np.ndarray:
+    """The core's solve of key weights (``solve.solve_key_weights``) for rig arrays."""
+    from .. import solve as core_solve
+
+    return core_solve.solve_key_weights(rig, kw, reg, temporal)
 
 
 def csharp_rig(rig: RigArrays):

@@ -1,47 +1,88 @@
-// The primal active-set box QP of microexpr/solver.py (box_qp, _chol_solve), step for step:
-// minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not allowed), warm-started from w.
+// The active-set box QP of microexpr/solver.py (box_qp, _chol_factor, _chol_subst), step for
+// step: minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not allowed), warm-started.
 //  1. Clip the start to [0, 1]; a weight at 0 or 1 is bound, any other free.
 //  2. Solve the free weights with the bound ones fixed (Cholesky of H on the free set).
-//  3. If that leaves [0, 1]: the first 8 times bind every weight that left at the bound it
-//     crossed; after that step toward the solution until the first free weight reaches a
-//     bound (lowest index wins ties) and bind it. Go to 2.
-//  4. Else accept; free every bound weight whose pull inward exceeds tol = 1e-12 (1 + max|g|)
+//  3. The first 8 solves are primal-dual steps: take the solution, bind every free weight that
+//     left [0, 1], free every bound weight whose pull (computed before binding) exceeds tol;
+//     stop if nothing changed. Later, if the solution leaves [0, 1], step toward it until the
+//     first free weight reaches a bound (lowest index wins ties) and bind it.
+//  4. Else accept; free every bound weight pulled inward by more than tol = 1e-12 (1 + max|g|)
 //     (after a zero-length step, only the strongest, once). None: stop.
 //  5. At most 4 T + 20 steps.
-// A Cholesky factor of a constant H on an unchanged free set is reused: the same numbers in
-// the same order, so the result is identical to refactoring.
+// The Cholesky factor stays in `work` with the free set it belongs to, across steps and
+// frames, until H changes (InvalidateFactor), exactly as Python's `cache`.
 using System;
+using System.Collections.Generic;
 
 namespace MicroExpr.Runtime
 {
     public sealed class BoxQp
     {
         readonly int T;
-        readonly double[] work;      // T x T factor
+        readonly double[] work;      // T x T factor (upper triangle: U = L')
         readonly double[] rhs;
         readonly double[] x;
         readonly int[] free;
+        readonly int[] upper;        // weights at 1
         readonly int[] state;        // 0 at lower, 1 free, 2 at upper, 3 pinned, 4 to be freed
-        readonly double[] cacheFactor;
-        readonly int[] cacheFree;
-        int cacheCount = -1;
-        double[] cacheOwner;
+        readonly int[] cache;        // [0] = size of the factored free set (-1: none), then the set
 
-        public BoxQp(int targets)
+        readonly int[] rowStart;     // pattern of H: row t's possibly nonzero columns, ascending
+        readonly int[] rowCols;
+        readonly int[] pos;          // target -> its place in the free list while filling, else -1
+
+        /// <summary>A solver for <paramref name="targets"/> weights. <paramref name="pattern"/>
+        /// lists for each target the targets it may share a nonzero entry of H with (itself
+        /// included); null means dense. Sums over the pattern skip only exact zeros, so the
+        /// results are the same as dense ones.</summary>
+        public BoxQp(int targets, List<int>[] pattern = null)
         {
             T = targets;
-            work = new double[T * T];
+            work = new double[Math.Max(1, T * T)];
             rhs = new double[T];
             x = new double[T];
             free = new int[T];
+            upper = new int[T];
             state = new int[T];
-            cacheFactor = new double[T * T];
-            cacheFree = new int[T];
+            cache = new int[T + 1];
+            cache[0] = -1;
+            pos = new int[T];
+            for (int t = 0; t < T; t++) pos[t] = -1;
+            rowStart = new int[T + 1];
+            var cols = new List<int>();
+            for (int t = 0; t < T; t++)
+            {
+                rowStart[t] = cols.Count;
+                if (pattern == null) { for (int u = 0; u < T; u++) cols.Add(u); continue; }
+                var row = new List<int>(pattern[t]);
+                if (!row.Contains(t)) row.Add(t);
+                row.Sort();
+                for (int k = 0; k < row.Count; k++) if (k == 0 || row[k] != row[k - 1]) cols.Add(row[k]);
+            }
+            rowStart[T] = cols.Count;
+            rowCols = cols.ToArray();
         }
 
-        /// <summary>Solves in place; returns the number of steps. <paramref name="constantH"/>
-        /// says H is the same matrix (same contents) as in earlier calls with this flag.</summary>
-        public int Solve(double[] H, double[] g, double[] w, bool[] allowed, bool constantH)
+        /// <summary>The pattern of H = sum over groups of (members x members): targets sharing a
+        /// landmark row. <paramref name="groupStart"/>/<paramref name="groupTargets"/> list each
+        /// group's targets.</summary>
+        public static List<int>[] PatternOfGroups(int targets, int[] groupStart, int[] groupTargets)
+        {
+            var sets = new HashSet<int>[targets];
+            for (int t = 0; t < targets; t++) sets[t] = new HashSet<int> { t };
+            for (int gi = 0; gi + 1 < groupStart.Length; gi++)
+                for (int p = groupStart[gi]; p < groupStart[gi + 1]; p++)
+                    for (int q = groupStart[gi]; q < groupStart[gi + 1]; q++) sets[groupTargets[p]].Add(groupTargets[q]);
+            var outp = new List<int>[targets];
+            for (int t = 0; t < targets; t++) outp[t] = new List<int>(sets[t]);
+            return outp;
+        }
+
+        /// <summary>Forget the factor: call whenever H changes.</summary>
+        public void InvalidateFactor() { cache[0] = -1; }
+
+        /// <summary>Solves in place; returns the number of steps taken.</summary>
+        public int Solve(double[] H, double[] g, double[] w, bool[] allowed)
         {
             double gmax = 0.0;
             for (int t = 0; t < T; t++) if (Math.Abs(g[t]) > gmax) gmax = Math.Abs(g[t]);
@@ -53,7 +94,6 @@ namespace MicroExpr.Runtime
                 else if (w[t] >= 1.0) { w[t] = 1.0; state[t] = 2; }
                 else state[t] = 1;
             }
-            if (!constantH || !ReferenceEquals(cacheOwner, H)) { cacheCount = -1; cacheOwner = constantH ? H : null; }
             int steps = 0;
             bool single = false;
             int fast = 8;
@@ -61,30 +101,70 @@ namespace MicroExpr.Runtime
             while (steps < maxSteps)
             {
                 steps++;
-                int nf = 0;
-                for (int t = 0; t < T; t++) if (state[t] == 1) free[nf++] = t;
+                int nf = 0, nu = 0;
+                for (int t = 0; t < T; t++)
+                {
+                    if (state[t] == 1) free[nf++] = t;
+                    else if (state[t] == 2) upper[nu++] = t;
+                }
+                bool same = cache[0] == nf;
+                if (same)
+                    for (int a = 0; a < nf; a++) if (cache[1 + a] != free[a]) { same = false; break; }
                 for (int a = 0; a < nf; a++)
                 {
-                    int i = free[a];
+                    int i = free[a], hi = i * T, end = rowStart[i + 1];
                     double s = g[i];
-                    int hi = i * T;
-                    for (int t = 0; t < T; t++) if (state[t] == 2) s -= H[hi + t];
+                    for (int p = rowStart[i]; p < end; p++)
+                    {
+                        int u = rowCols[p];
+                        if (state[u] == 2) s -= H[hi + u];
+                    }
                     rhs[a] = s;
                 }
-                Factor(H, nf, constantH);
-                SolveFactored(nf);
+                if (!same)
+                {
+                    for (int a = 0; a < nf; a++)
+                    {
+                        Array.Clear(work, a * T, nf);
+                        pos[free[a]] = a;
+                    }
+                    for (int a = 0; a < nf; a++)
+                    {
+                        int i = free[a], hi = i * T, end = rowStart[i + 1];
+                        for (int p = rowStart[i]; p < end; p++)
+                        {
+                            int b = pos[rowCols[p]];
+                            if (b >= 0 && b <= a) work[b * T + a] = H[hi + rowCols[p]];
+                        }
+                    }
+                    for (int a = 0; a < nf; a++) pos[free[a]] = -1;
+                    Factor(nf);
+                    cache[0] = nf;
+                    for (int a = 0; a < nf; a++) cache[1 + a] = free[a];
+                }
+                Substitute(nf);
                 bool feasible = true;
                 for (int a = 0; a < nf; a++) if (x[a] < 0.0 || x[a] > 1.0) { feasible = false; break; }
-                if (!feasible && fast > 0)
+                if (fast > 0)
                 {
-                    fast--;                                   // bind every weight that left [0, 1]
+                    fast--;                                   // primal-dual step: bind and free at once
+                    for (int a = 0; a < nf; a++) w[free[a]] = x[a];
+                    bool changed = false;
+                    for (int t = 0; t < T; t++)
+                    {
+                        if (state[t] != 0 && state[t] != 2) continue;
+                        double r = Pull(H, g, w, t);
+                        double v = state[t] == 0 ? -r : r;
+                        if (v > tol) { state[t] = 4; changed = true; }
+                    }
                     for (int a = 0; a < nf; a++)
                     {
                         int i = free[a];
-                        if (x[a] < 0.0) { w[i] = 0.0; state[i] = 0; }
-                        else if (x[a] > 1.0) { w[i] = 1.0; state[i] = 2; }
-                        else w[i] = x[a];
+                        if (x[a] < 0.0) { w[i] = 0.0; state[i] = 0; changed = true; }
+                        else if (x[a] > 1.0) { w[i] = 1.0; state[i] = 2; changed = true; }
                     }
+                    for (int t = 0; t < T; t++) if (state[t] == 4) state[t] = 1;
+                    if (!changed) break;
                     continue;
                 }
                 if (!feasible)
@@ -126,9 +206,7 @@ namespace MicroExpr.Runtime
                 for (int t = 0; t < T; t++)
                 {
                     if (state[t] != 0 && state[t] != 2) continue;
-                    double r = -g[t];
-                    int ht = t * T;
-                    for (int u = 0; u < T; u++) r += H[ht + u] * w[u];
+                    double r = Pull(H, g, w, t);
                     double v = state[t] == 0 ? -r : r;
                     if (v > tol && !single) state[t] = 4;     // freed below, after the scan
                     if (v > pull) { pull = v; best = t; }
@@ -141,58 +219,67 @@ namespace MicroExpr.Runtime
             return steps;
         }
 
-        /// <summary>Cholesky of H on the free set into work (Python's _chol_solve, first half).</summary>
-        void Factor(double[] H, int n, bool constantH)
+        /// <summary>r_t = (Hw - g)_t, summed over the nonzero weights in index order (Python's order).</summary>
+        double Pull(double[] H, double[] g, double[] w, int t)
         {
-            if (constantH && cacheCount == n)
+            double r = -g[t];
+            int ht = t * T, end = rowStart[t + 1];
+            for (int p = rowStart[t]; p < end; p++)
             {
-                bool same = true;
-                for (int a = 0; a < n; a++) if (cacheFree[a] != free[a]) { same = false; break; }
-                if (same) { Array.Copy(cacheFactor, work, n * T); return; }
+                int u = rowCols[p];
+                double wu = w[u];
+                if (wu != 0.0) r += H[ht + u] * wu;
             }
-            for (int a = 0; a < n; a++)
+            return r;
+        }
+
+        /// <summary>Cholesky factor H_free = U'U, U = L' kept in the upper triangle of work
+        /// (row k of U is column k of Python's L). Right-looking: each entry receives the same
+        /// subtractions in the same order as Python's _chol_factor, so the factor is the same
+        /// to the bit; updates by an exact zero are skipped (they change nothing).</summary>
+        void Factor(int n)
+        {
+            for (int k = 0; k < n; k++)
             {
-                int hi = free[a] * T;
-                for (int b = 0; b < n; b++) work[a * T + b] = H[hi + free[b]];
-            }
-            for (int j = 0; j < n; j++)
-            {
-                int rj = j * T;
-                double s = work[rj + j];
-                for (int k = 0; k < j; k++) s -= work[rj + k] * work[rj + k];
+                int rk = k * T;
+                double s = work[rk + k];
                 if (s <= 0.0) s = 1e-300;
-                work[rj + j] = Math.Sqrt(s);
-                for (int i = j + 1; i < n; i++)
+                double d = Math.Sqrt(s);
+                work[rk + k] = d;
+                for (int j = k + 1; j < n; j++) work[rk + j] = work[rk + j] / d;
+                for (int i = k + 1; i < n; i++)
                 {
+                    double u = work[rk + i];
+                    if (u == 0.0) continue;
                     int ri = i * T;
-                    s = work[ri + j];
-                    for (int k = 0; k < j; k++) s -= work[ri + k] * work[rj + k];
-                    work[ri + j] = s / work[rj + j];
+                    for (int j = i; j < n; j++) work[ri + j] -= u * work[rk + j];
                 }
-            }
-            if (constantH)
-            {
-                Array.Copy(work, cacheFactor, n * T);
-                for (int a = 0; a < n; a++) cacheFree[a] = free[a];
-                cacheCount = n;
             }
         }
 
-        /// <summary>Forward and back substitution (Python's _chol_solve, second half).</summary>
-        void SolveFactored(int n)
+        /// <summary>Forward and back substitution with the factor (Python's _chol_subst, same
+        /// operations in the same order).</summary>
+        void Substitute(int n)
         {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; i++) x[i] = rhs[i];
+            for (int k = 0; k < n; k++)
             {
-                int ri = i * T;
-                double s = rhs[i];
-                for (int k = 0; k < i; k++) s -= work[ri + k] * x[k];
-                x[i] = s / work[ri + i];
+                int rk = k * T;
+                double xk = x[k] / work[rk + k];
+                x[k] = xk;
+                if (xk == 0.0) continue;
+                for (int i = k + 1; i < n; i++)
+                {
+                    double u = work[rk + i];
+                    if (u != 0.0) x[i] -= u * xk;
+                }
             }
             for (int i = n - 1; i >= 0; i--)
             {
+                int ri = i * T;
                 double s = x[i];
-                for (int k = i + 1; k < n; k++) s -= work[k * T + i] * x[k];
-                x[i] = s / work[i * T + i];
+                for (int k = i + 1; k < n; k++) s -= work[ri + k] * x[k];
+                x[i] = s / work[ri + i];
             }
         }
     }

@@ -15,6 +15,7 @@ namespace MicroExpr.Runtime
         public readonly double Reg;
         public readonly double Temporal;
         WeightSolver solver;
+        ProjectedSolver projected;
         readonly double[] deltas;
         readonly double[] conf;
         readonly double[] weights;
@@ -40,7 +41,11 @@ namespace MicroExpr.Runtime
         public double[] Weights { get { return weights; } }
         /// <summary>Whether the last frame had enough data (false: weights were held).</summary>
         public bool LastValid { get; private set; }
+        /// <summary>The solver of raw, reference and 3-D rigid mode (null in 2-D rigid mode).</summary>
         public WeightSolver Solver { get { return solver; } }
+        /// <summary>The solver of 2-D rigid mode (null otherwise).</summary>
+        public ProjectedSolver Projected { get { return projected; } }
+        public int LastSteps { get { return projected != null ? projected.LastSteps : (solver != null ? solver.LastSteps : 0); } }
         /// <summary>The last frame's offsets and confidences, as the solver saw them.</summary>
         public double[] LastDeltas { get { return deltas; } }
         public double[] LastConfidence { get { return conf; } }
@@ -51,7 +56,16 @@ namespace MicroExpr.Runtime
             Keys.SetNeutral(points, confidence);
             var pinned = new bool[Rig.TargetCount];
             for (int t = 0; t < pinned.Length; t++) pinned[t] = !Rig.Observable[t];
-            solver = new WeightSolver(Keys.Basis, Landmarks.Count * Dims, Rig.TargetCount, Dims, Reg, Temporal, pinned);
+            if (Keys.Projected)
+            {
+                projected = new ProjectedSolver(Rig.Deltas, Rig.TargetCount, Keys.View0, Reg, Temporal, pinned);
+                solver = null;
+            }
+            else
+            {
+                solver = new WeightSolver(Keys.Basis, Landmarks.Count * Dims, Rig.TargetCount, Dims, Reg, Temporal, pinned);
+                projected = null;
+            }
             Array.Clear(weights, 0, weights.Length);
         }
 
@@ -60,7 +74,11 @@ namespace MicroExpr.Runtime
         public bool Solve(double[] points, double[] confidence, double[] outWeights)
         {
             bool valid = Keys.Frame(points, confidence, deltas, conf);
-            if (valid) solver.SolveFrame(deltas, conf, weights);
+            if (valid)
+            {
+                if (projected != null) projected.SolveFrame(deltas, Keys.Camera, conf, weights);
+                else solver.SolveFrame(deltas, conf, weights);
+            }
             LastValid = valid;
             if (outWeights != null) Array.Copy(weights, outWeights, weights.Length);
             return valid;

@@ -5,10 +5,11 @@
 //   raw:       D = E - E_ori
 //   reference: D = E - E0 - (E_ori - E0_ori), E0 = the (weighted) mean of the reference points
 //   rigid:     3-D: each frame mapped onto the neutral frame by a weighted similarity fit on
-//              the rigid set; 2-D: a weak-perspective camera fitted on the rigid set, the
-//              residual brought into the neutral frame's view by M_0 M^T / s^2.
+//              the rigid set; 2-D: a weak-perspective camera fitted on the rigid set.
 // The basis is the rig's landmark delta matrix seen in the neutral frame's view: M_0 B for
-// 2-D tracks, s_0 R_0 B for 3-D.
+// 2-D tracks, s_0 R_0 B for 3-D. In 2-D rigid mode the offsets are the residual r = x - (M S0 + t)
+// divided by the frame's scale relative to the neutral, and the solver sees the targets
+// through that frame's camera M / (s_n / s_0) (Camera; see ProjectedSolver).
 using System;
 
 namespace MicroExpr.Runtime
@@ -43,8 +44,15 @@ namespace MicroExpr.Runtime
         readonly double[] M = new double[6];
         readonly double[] R = new double[9];
         readonly double[] t = new double[3];
-        readonly double[] back = new double[4];
         readonly double[] scratch = new double[24];
+
+        /// <summary>2-D rigid mode: the last valid frame's camera (2x3, scaled to the neutral);
+        /// the solver sees the targets through it (ProjectedSolver).</summary>
+        public readonly double[] Camera = new double[6];
+        /// <summary>2-D tracks: the neutral frame's camera M_0 (2x3).</summary>
+        public double[] View0 { get { return M0; } }
+        /// <summary>True when the solver must see the targets through each frame's camera.</summary>
+        public bool Projected { get { return K == 2 && Mode == Compensation.Rigid; } }
 
         public bool Ready { get; private set; }
         /// <summary>2-D: |first row of M_0|; 3-D: s_0.</summary>
@@ -248,18 +256,17 @@ namespace MicroExpr.Runtime
             if (!RigidCount()) return false;
             HeadFit.WeakPerspective(S0, filled, rigid, conf, M, t, scratch);
             double s2 = M[0] * M[0] + M[1] * M[1] + M[2] * M[2];
-            for (int i = 0; i < 2; i++)
-                for (int k = 0; k < 2; k++)
-                    back[i * 2 + k] = (M0[i * 3] * M[k * 3] + M0[i * 3 + 1] * M[k * 3 + 1] + M0[i * 3 + 2] * M[k * 3 + 2]) / s2;
+            double rel = Math.Sqrt(s2) / NeutralScale;               // s_n / s_0
             for (int l = 0; l < L; l++)
             {
                 double X0 = S0[l * 3], X1 = S0[l * 3 + 1], X2 = S0[l * 3 + 2];
                 double r0 = filled[l * 2] - (M[0] * X0 + M[1] * X1 + M[2] * X2) - t[0];
                 double r1 = filled[l * 2 + 1] - (M[3] * X0 + M[4] * X1 + M[5] * X2) - t[1];
-                D[l * 2] = back[0] * r0 + back[1] * r1;
-                D[l * 2 + 1] = back[2] * r0 + back[3] * r1;
+                D[l * 2] = r0 / rel;
+                D[l * 2 + 1] = r1 / rel;
             }
-            HeadScale = Math.Sqrt(s2) / NeutralScale;
+            for (int k = 0; k < 6; k++) Camera[k] = M[k] / rel;
+            HeadScale = rel;
             return true;
         }
     }

@@ -1,9 +1,12 @@
 // The bounded weight solver of microexpr/solver.py, online form. Per frame it minimises
 //   sum_i c_i |B_i w - d_i|^2 + sum_t lam_t w_t^2 + mu |w - w_prev|^2,   0 <= w <= 1
 // with lam = reg * s, mu = temporal * s, s = the mean squared column norm of B, by the same
-// primal active-set box QP (same steps, same stopping rule; see BoxQp). All buffers are made
-// in the constructor: solving a frame allocates nothing.
+// box QP (BoxQp). H = B'CB + diag(lam + mu) and g = B'Cd + mu w_prev are summed as Python's
+// _normal does; terms that are exact zeros (a rig moves each landmark with few targets) are
+// skipped, which changes nothing. With every confidence 1, H is the constant H0 and its
+// Cholesky factor is kept between frames. All buffers are made in the constructor.
 using System;
+using System.Collections.Generic;
 
 namespace MicroExpr.Runtime
 {
@@ -16,8 +19,9 @@ namespace MicroExpr.Runtime
         public readonly double Lambda;     // reg * Scale (every target)
         public readonly double Mu;         // temporal * Scale
         readonly double[] B;               // [row][target]
+        readonly int[] nzStart;            // per row: its nonzero targets, ascending
+        readonly int[] nzTarget;
         readonly bool[] allowed;
-        readonly double[] gram;            // B'B, upper and lower triangle
         readonly double[] H0;              // B'B + diag(lam + mu)
         readonly double[] H;
         readonly double[] g;
@@ -44,22 +48,27 @@ namespace MicroExpr.Runtime
             Mu = temporal * Scale;
             allowed = new bool[targets];
             for (int t = 0; t < targets; t++) allowed[t] = pinned == null || !pinned[t];
-            gram = new double[targets * targets];
+            nzStart = new int[rows + 1];
+            var nz = new List<int>();
+            for (int i = 0; i < rows; i++)
+            {
+                nzStart[i] = nz.Count;
+                for (int t = 0; t < targets; t++) if (B[i * targets + t] != 0.0) nz.Add(t);
+            }
+            nzStart[rows] = nz.Count;
+            nzTarget = nz.ToArray();
             H0 = new double[targets * targets];
             H = new double[targets * targets];
             g = new double[targets];
             wprev = new double[targets];
-            AccumulateGram(null, gram);
-            for (int a = 0; a < targets * targets; a++) H0[a] = gram[a];
-            for (int a = 0; a < targets; a++) H0[a * targets + a] += Lambda + Mu;
-            qp = new BoxQp(targets);
+            Normal(null, H0);
+            qp = new BoxQp(targets, BoxQp.PatternOfGroups(targets, nzStart, nzTarget));
         }
 
         public bool IsPinned(int target) { return !allowed[target]; }
 
-        /// <summary>sum_i c_i B_i' B_i into <paramref name="outH"/> (c null = all ones), in the
-        /// summation order of Python's _normal.</summary>
-        void AccumulateGram(double[] c, double[] outH)
+        /// <summary>H = B'CB + diag(lam + mu) (c null = all ones), as Python's _normal sums it.</summary>
+        void Normal(double[] c, double[] outH)
         {
             int T = Targets;
             for (int a = 0; a < T * T; a++) outH[a] = 0.0;
@@ -67,16 +76,24 @@ namespace MicroExpr.Runtime
             {
                 double ci = c == null ? 1.0 : c[i / K];
                 if (ci == 0.0) continue;
-                int row = i * T;
-                for (int a = 0; a < T; a++)
+                int row = i * T, end = nzStart[i + 1];
+                for (int p = nzStart[i]; p < end; p++)
                 {
+                    int a = nzTarget[p];
                     double cba = ci * B[row + a];
                     int ha = a * T;
-                    for (int b = a; b < T; b++) outH[ha + b] += cba * B[row + b];
+                    for (int q = p; q < end; q++)
+                    {
+                        int b = nzTarget[q];
+                        outH[ha + b] += cba * B[row + b];
+                    }
                 }
             }
             for (int a = 0; a < T; a++)
+            {
                 for (int b = a + 1; b < T; b++) outH[b * T + a] = outH[a * T + b];
+                outH[a * T + a] += Lambda + Mu;
+            }
         }
 
         /// <summary>One frame, online: <paramref name="w"/> holds the previous weights on entry
@@ -90,50 +107,28 @@ namespace MicroExpr.Runtime
             bool uniform = true;
             if (conf != null)
                 for (int l = 0; l < L; l++) if (conf[l] != 1.0) { uniform = false; break; }
-            double[] h;
-            if (uniform) h = H0;
-            else
-            {
-                // H = B'CB + diag(lam + mu): only the landmarks with c != 1 change B'B
-                int changed = 0;
-                for (int l = 0; l < L; l++) if (conf[l] != 1.0) changed++;
-                if (changed * 3 <= L)
-                {
-                    for (int a = 0; a < T * T; a++) H[a] = gram[a];
-                    for (int l = 0; l < L; l++)
-                    {
-                        double drop = 1.0 - conf[l];
-                        if (drop == 0.0) continue;
-                        for (int j = 0; j < K; j++)
-                        {
-                            int row = (l * K + j) * T;
-                            for (int a = 0; a < T; a++)
-                            {
-                                double cba = drop * B[row + a];
-                                if (cba == 0.0) continue;
-                                int ha = a * T;
-                                for (int b = a; b < T; b++) H[ha + b] -= cba * B[row + b];
-                            }
-                        }
-                    }
-                    for (int a = 0; a < T; a++)
-                        for (int b = a + 1; b < T; b++) H[b * T + a] = H[a * T + b];
-                }
-                else AccumulateGram(conf, H);
-                for (int a = 0; a < T; a++) H[a * T + a] += Lambda + Mu;
-                h = H;
-            }
             for (int a = 0; a < T; a++) g[a] = 0.0;
             for (int i = 0; i < Rows; i++)
             {
                 double ci = conf == null ? 1.0 : conf[i / K];
                 double di = d[i];
                 if (ci == 0.0 || di == 0.0) continue;
-                int row = i * T;
-                for (int a = 0; a < T; a++) g[a] += ci * B[row + a] * di;
+                int row = i * T, end = nzStart[i + 1];
+                for (int p = nzStart[i]; p < end; p++)
+                {
+                    int a = nzTarget[p];
+                    g[a] += ci * B[row + a] * di;
+                }
             }
-            if (Mu != 0.0) for (int a = 0; a < T; a++) g[a] += Mu * wprev[a];
-            LastSteps = qp.Solve(h, g, w, allowed, uniform);
+            for (int a = 0; a < T; a++) g[a] += Mu * wprev[a];
+            if (uniform) LastSteps = qp.Solve(H0, g, w, allowed);   // H0: its factor is kept
+            else
+            {
+                Normal(conf, H);
+                qp.InvalidateFactor();
+                LastSteps = qp.Solve(H, g, w, allowed);
+                qp.InvalidateFactor();
+            }
         }
 
         /// <summary>The value being minimised, for tests and reports.</summary>

@@ -1,0 +1,205 @@
+"""Unity runtime benchmark: the C# core under Mono, per frame, for 68 2-D landmarks and 52 targets.
+
+A small C# harness (compiled here against the cached runtime DLL, run as its own Mono
+process) sets a ``FaceSolver`` up from the neutral frame and then solves frames in a loop,
+cycling through a few hundred synthetic frames with head motion. It reports microseconds per
+frame and, after a warm-up, the bytes allocated per frame measured three ways over the whole
+run: ``GC.GetAllocatedBytesForCurrentThread`` (exact on Mono >= 6), ``GC.CollectionCount(0)``
+and ``GC.GetTotalMemory``. Baseline measured in the same run: the Python core per frame
+(``key_weights`` + ``solve_key_weights`` over the same frames, batched, and the online
+``solve_frame``). Goals: <= 20 us/frame under Mono, 0 bytes/frame.
+Run: ``PYTHONPATH=shared python benchmarks/unity_runtime.py [--frames 1000000]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "shared"))
+
+from microexpr.keyweights import key_weights  # noqa: E402
+from microexpr.solve import solve_key_weights  # noqa: E402
+from microexpr.unity import build, synth  # noqa: E402
+
+GOAL_US = 20.0
+TARGETS = 52
+
+HARNESS = r"""
+using System;
+using System.Diagnostics;
+using System.IO;
+using MicroExpr.Runtime;
+
+public static class Bench
+{
+    public static int Main(string[] args)
+    {
+        string rigPath = args[0], ptsPath = args[1];
+        int frames = int.Parse(args[2]);
+        int warm = int.Parse(args[3]);
+        string mode = args[4];
+        int dims = int.Parse(args[5]);
+        bool lowConf = args[6] == "1";
+        RigData rig = RigData.FromJson(File.ReadAllText(rigPath), rigPath);
+        byte[] raw = File.ReadAllBytes(ptsPath);
+        int n = 68 * dims;
+        int F = raw.Length / 8 / n;
+        var pts = new double[F * n];
+        Buffer.BlockCopy(raw, 0, pts, 0, raw.Length);
+        var frame = new double[n];
+        var conf = new double[68];
+        for (int l = 0; l < 68; l++) conf[l] = 1.0;
+        if (lowConf) { conf[5] = 0.0; conf[40] = 0.5; conf[60] = 0.7; }
+        Compensation c = mode == "raw" ? Compensation.Raw : (mode == "reference" ? Compensation.Reference : Compensation.Rigid);
+        var solver = new FaceSolver(rig, dims, c);
+        Array.Copy(pts, 0, frame, 0, n);
+        solver.SetNeutral(frame, conf);
+        var weights = new double[rig.TargetCount];
+        long steps = 0;
+        for (int f = 0; f < warm; f++)
+        {
+            Array.Copy(pts, (f % F) * n, frame, 0, n);
+            solver.Solve(frame, conf, weights);
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long mem0 = GC.GetTotalMemory(false);
+        int gc0 = GC.CollectionCount(0);
+        long alloc0 = GC.GetAllocatedBytesForCurrentThread();
+        var sw = Stopwatch.StartNew();
+        for (int f = 0; f < frames; f++)
+        {
+            Array.Copy(pts, (f % F) * n, frame, 0, n);
+            solver.Solve(frame, conf, weights);
+            steps += solver.LastSteps;
+        }
+        sw.Stop();
+        long alloc1 = GC.GetAllocatedBytesForCurrentThread();
+        int gc1 = GC.CollectionCount(0);
+        long mem1 = GC.GetTotalMemory(false);
+        Console.WriteLine("{\"mode\":\"" + mode + "\",\"dims\":" + dims + ",\"frames\":" + frames +
+            ",\"targets\":" + rig.TargetCount + ",\"low_confidence\":" + (lowConf ? "true" : "false") +
+            ",\"us_per_frame\":" + (sw.Elapsed.TotalMilliseconds * 1000.0 / frames).ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            ",\"allocated_bytes\":" + (alloc1 - alloc0) + ",\"gc0_collections\":" + (gc1 - gc0) +
+            ",\"total_memory_delta\":" + (mem1 - mem0) + ",\"qp_steps_per_frame\":" +
+            ((double)steps / frames).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "}");
+        return 0;
+    }
+}
+"""
+
+
+def rig_json(rig) -> str:
+    """The minimal bridge rig the runtime reads (no meshes: the runtime never needs them)."""
+    T = rig.targets
+    return json.dumps({
+        "format": "microexpr.rig", "version": 2, "name": "bench", "units": {"length": rig.unit},
+        "targets": [{"name": n, "info": {"observable": bool(o)}, "shapes": []}
+                    for n, o in zip(rig.target_names(), rig.observable_mask())],
+        "landmarks": {"mesh": "skin", "neutral": rig.neutral.tolist(), "rigid": list(rig.rigid),
+                      "reference_points": list(rig.reference)},
+        "landmark_deltas": {"targets": rig.target_names(),
+                            "deltas": rig.basis3.transpose(2, 0, 1).tolist()},
+    }) if T else "{}"
+
+
+def python_baseline(rig, tracks, mode: str):
+    """The Python core per frame: batched over all frames, and online (one frame per call)."""
+    kw = key_weights(rig.basis3, rig.neutral, tracks, mode, 0, rig.rigid, rig.reference)
+    solve_key_weights(rig, kw, 1e-3, 0.0)             # compile / warm up
+    t0 = time.perf_counter()
+    reps = 3
+    for _ in range(reps):
+        kw = key_weights(rig.basis3, rig.neutral, tracks, mode, 0, rig.rigid, rig.reference)
+        solve_key_weights(rig, kw, 1e-3, 0.0)
+    batched = (time.perf_counter() - t0) / (reps * tracks.frames) * 1e6
+    from microexpr.solver import WeightSolver
+    from microexpr.solver_projected import ProjectedSolver
+
+    pinned = ~rig.observable_mask()
+    if kw.cameras is not None:
+        ps = ProjectedSolver(rig.basis3, kw.view0, pinned=pinned)
+        step = lambda f, w: ps.solve_frame(kw.deltas[f], kw.cameras[f], kw.confidence[f], w)  # noqa: E731
+    else:
+        ws = WeightSolver(kw.basis, kw.k, pinned=pinned)
+        step = lambda f, w: ws.solve_frame(kw.deltas[f], kw.confidence[f], w)  # noqa: E731
+    w = np.zeros(rig.targets)
+    w = step(1, w)
+    n = min(tracks.frames, 300)
+    t0 = time.perf_counter()
+    for f in range(n):
+        w = step(f, w)
+    online = (time.perf_counter() - t0) / n * 1e6
+    return batched, online
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=1_000_000, help="frames timed per case (default 1e6)")
+    ap.add_argument("--warmup", type=int, default=20_000)
+    ap.add_argument("--quick", action="store_true", help="only the headline case")
+    args = ap.parse_args()
+    reason = build.missing_mono()
+    if reason:
+        print("cannot run: " + reason)
+        return 2
+    rig = synth.random_rig(TARGETS, seed=5, pinned=2)
+    dll = build.runtime_dll()
+    exe = build.compile_cs("MicroExprBench", [_harness_file()], refs=[dll], target="exe")
+    cases = [("rigid", 2, False), ("rigid", 2, True), ("raw", 2, False), ("reference", 2, False),
+             ("rigid", 3, False)]
+    if args.quick:
+        cases = cases[:1]
+    print("Unity runtime (C# under Mono, %s) vs the Python core, %d targets, 68 landmarks"
+          % (subprocess.run(["mono", "--version"], capture_output=True, text=True).stdout.split("\n")[0],
+             TARGETS))
+    print("%-26s %12s %10s %8s %12s %10s %12s %12s" % (
+        "case", "C# us/frame", "bytes/fr", "GC gen0", "heap delta", "QP steps", "py batched", "py online"))
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        rig_path = os.path.join(tmp, "rig.microexpr")
+        with open(rig_path, "w") as f:
+            f.write(rig_json(rig))
+        for mode, dims, low in cases:
+            tracks = synth.random_tracks(rig, 900, dims, seed=11, holes=False, smooth=True)
+            pts_path = os.path.join(tmp, "pts%d.f64" % dims)
+            np.ascontiguousarray(tracks.points, dtype="<f8").tofile(pts_path)
+            res = subprocess.run(["mono", "--optimize=all", exe, rig_path, pts_path, str(args.frames),
+                                  str(args.warmup), mode, str(dims), "1" if low else "0"],
+                                 capture_output=True, text=True)
+            if res.returncode != 0:
+                print(res.stdout + res.stderr)
+                return 1
+            r = json.loads(res.stdout.strip().splitlines()[-1])
+            batched, online = python_baseline(rig, tracks, mode)
+            name = "%s %d-D%s" % (mode, dims, " (3 landmarks c<1)" if low else "")
+            per_frame_bytes = r["allocated_bytes"] / r["frames"]
+            print("%-26s %12.2f %10.3f %8d %12d %10.2f %12.1f %12.1f" % (
+                name, r["us_per_frame"], per_frame_bytes, r["gc0_collections"], r["total_memory_delta"],
+                r["qp_steps_per_frame"], batched, online))
+            if mode == "rigid" and dims == 2 and not low:
+                ok = r["us_per_frame"] <= GOAL_US and r["allocated_bytes"] == 0 and r["gc0_collections"] == 0
+    print("goal: <= %.0f us/frame and 0 bytes/frame (rigid 2-D, %d frames): %s"
+          % (GOAL_US, args.frames, "met" if ok else "NOT met"))
+    return 0 if ok else 1
+
+
+def _harness_file() -> str:
+    path = os.path.join(build.cache_dir(), "bench-src", "Bench.cs")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.exists(path) or open(path).read() != HARNESS:
+        with open(path, "w") as f:
+            f.write(HARNESS)
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

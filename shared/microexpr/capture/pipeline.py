@@ -1,0 +1,228 @@
+"""The whole capture run: frames -> one tracked face -> landmarks -> clip, with a progress
+bar on stderr and a summary.
+
+    from microexpr.capture.pipeline import capture, CaptureSettings
+    result = capture("take.mp4", rig)          # result.clip, result.tracks, result.summary()
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from ..bridge import Clip, Rig
+from ..errors import MicroExprError
+from ..landmarks import COUNT
+from .detect import FaceTracker, TrackerSettings, confidence
+from .smooth import runs
+from .video import FrameSource, open_frames
+from .weights import SolveSettings, clip_from_landmarks
+
+#: Below this face width (detector box, px) one pixel is more than ~2 mm on the face: too
+#: coarse for micro-expressions of about 1 mm.
+MIN_FACE_PX = 64.0
+#: A dlib face box spans about 150 mm of a face (about 1.7 times the outer eye corner span).
+BOX_MM = 150.0
+
+
+@dataclass
+class CaptureSettings:
+    tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    solve: SolveSettings = field(default_factory=SolveSettings)
+    min_face: float = MIN_FACE_PX      # px; smaller faces stop the run with an error
+    fps: Optional[float] = None        # rate of an image folder (default 30)
+    model: Optional[str] = None        # shape predictor .dat (default: face_recognition_models)
+
+
+@dataclass
+class Tracked:
+    """Raw tracking of every input frame. ``points`` (F, 68, 2) pixels y down, NaN where no
+    face; ``states`` per frame: detected, tracked, unverified or lost."""
+
+    points: np.ndarray
+    times: np.ndarray
+    valid: np.ndarray
+    scores: np.ndarray
+    states: List[str]
+    boxes: np.ndarray
+    faces: np.ndarray          # faces seen by whole-frame searches (0 = not searched)
+    timing: Dict[str, float]
+    events: List[str]
+    source: FrameSource
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Per frame 0-1: the detector's confidence, 0.3 for unconfirmed, 0 without a face."""
+        c = np.array([confidence(s) for s in self.scores])
+        c[np.array([st == "unverified" for st in self.states], dtype=bool)] = 0.3
+        c[~self.valid] = 0.0
+        return c
+
+
+@dataclass
+class CaptureResult:
+    clip: Clip
+    tracked: Tracked
+    points: np.ndarray          # smoothed landmarks per input frame (pixels, y down)
+    report: Dict[str, object]
+    timing: Dict[str, float]
+
+    def tracks(self):
+        """The smoothed landmarks as :class:`microexpr.tracks.Tracks` (y up, as loaded)."""
+        from ..tracks import finish_tracks
+
+        conf = np.repeat(self.tracked.valid[:, None], COUNT, axis=1).astype(np.float64)
+        return finish_tracks(self.points, conf, self.tracked.times, self.tracked.source.path)
+
+    def write_tracks_csv(self, path: str) -> None:
+        """One row per input frame; after the landmark and c0..c67 columns: face_confidence,
+        face_score (the detector's, blank when it did not run) and face_state."""
+        from ..tracks import write_tracks_csv
+
+        tr = self.tracked
+        extra = {"face_confidence": ["%.3f" % c for c in tr.confidence],
+                 "face_score": ["" if not np.isfinite(s) else "%.3f" % s for s in tr.scores],
+                 "face_state": tr.states}
+        write_tracks_csv(path, self.tracks(), extra)
+
+    def summary(self) -> str:
+        tr, r = self.tracked, self.report
+        F = len(tr.states)
+        found = int(tr.valid.sum())
+        lines = ["%d frames, face found in %d (%.0f %%), %d gap(s) without a face"
+                 % (F, found, 100.0 * found / max(F, 1), len(r["input_gaps"]))]
+        for a, b in r["input_gaps"][:10]:
+            lines.append("  no face: frames %d-%d (%.2f-%.2f s)" % (a, b - 1, tr.times[a], tr.times[b - 1]))
+        cap = self.clip.source.get("capture", {})
+        if cap.get("bridged"):
+            lines.append("  bridged (weights interpolated, still marked invalid): clip frames %s"
+                         % ", ".join("%d-%d" % (a, b - 1) for a, b in cap["bridged"]))
+        if r.get("several_faces"):
+            lines.append("  " + r["several_faces"])
+        for e in tr.events[:5]:
+            lines.append("  " + e)
+        mmpp = cap.get("mm_per_pixel", float("nan"))
+        lines.append("face %.0f px wide (1 px ~ %.2f mm on the face); clip %d frames at %g fps%s"
+                     % (r["face_px"], mmpp, len(self.clip.weights), self.clip.fps,
+                        " (resampled from variable frame rate)" if cap.get("resampled") else ""))
+        if cap.get("noise_px") is not None:
+            lines.append("landmark jitter before smoothing %.2f px (%.2f mm)"
+                         % (cap["noise_px"], cap["noise_px"] * mmpp))
+        t = self.timing
+        lines.append("speed %.1f frames/s (decode %.1f, detect %.1f, predict %.1f, solve %.1f ms/frame)"
+                     % (F / max(t["total"], 1e-9), *(1000 * t[k] / max(F, 1)
+                                                     for k in ("decode", "detect", "predict", "solve"))))
+        return "\n".join(lines)
+
+
+def _progress(total: int, enabled: bool):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm ships with the capture extra
+        return None
+    return tqdm(total=total, unit="frame", file=sys.stderr, disable=not enabled,
+                desc="capture", dynamic_ncols=True, leave=False)
+
+
+def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
+          model: Optional[str] = None, progress: bool = True) -> Tracked:
+    """Follow one face through every frame of ``source``."""
+    tracker = FaceTracker(settings or TrackerSettings(), model)
+    pts, times, scores, states, boxes, faces = [], [], [], [], [], []
+    nan_pts = np.full((COUNT, 2), np.nan)
+    bar = _progress(source.count, progress)
+    decode = 0.0
+    frames = source.frames(color=False)
+    try:
+        while True:
+            t = time.perf_counter()
+            item = next(frames, None)
+            decode += time.perf_counter() - t
+            if item is None:
+                break
+            _, stamp, gray = item
+            face = tracker.update(gray)
+            pts.append(nan_pts if face.points is None else face.points)
+            times.append(stamp)
+            scores.append(face.score)
+            states.append(face.state)
+            boxes.append(face.box if face.box is not None else (np.nan,) * 4)
+            faces.append(face.faces)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not pts:
+        raise MicroExprError("no frame could be decoded", file=source.path,
+                             fix="re-encode the video (e.g. H.264 mp4) or export its frames as images")
+    states_arr = np.array(states)
+    valid = states_arr != "lost"
+    # frames that were only "unverified" just before the face was declared lost had no face
+    for a, b in runs(states_arr == "unverified"):
+        if b < len(states) and states[b] == "lost":
+            valid[a:b] = False
+            states[a:b] = ["lost"] * (b - a)
+    P = np.array(pts)
+    P[~valid] = np.nan
+    timing = {"decode": decode, "detect": tracker.timing["detect"], "predict": tracker.timing["predict"]}
+    return Tracked(P, np.array(times, dtype=np.float64), valid, np.array(scores, dtype=np.float64),
+                   states, np.array(boxes, dtype=np.float64), np.array(faces), timing,
+                   tracker.events, source)
+
+
+def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = None,
+            progress: bool = True) -> CaptureResult:
+    """Video file or image folder -> clip for ``rig``. Raises MicroExprError (unreadable
+    input, no face, face too small) before anything is written."""
+    s = settings or CaptureSettings()
+    t0 = time.perf_counter()
+    source = open_frames(input_path, s.fps)
+    tracked = track(source, s.tracker, s.model, progress)
+    F = len(tracked.states)
+    if not tracked.valid.any():
+        raise MicroExprError(
+            "no face found in any of the %d frames" % F, file=input_path,
+            fix="the detector finds frontal faces at least about 40 px wide in good light; "
+                "check that the video shows the face (crop or film closer if it is small)")
+    widths = tracked.boxes[tracked.valid, 2] - tracked.boxes[tracked.valid, 0]
+    face_px = float(np.nanmedian(widths))
+    if face_px < s.min_face:
+        raise MicroExprError(
+            "the face is only %.0f px wide: one pixel is about %.1f mm on the face, too "
+            "coarse for micro-expressions of about 1 mm" % (face_px, BOX_MM / face_px),
+            file=input_path, field="--min-face",
+            fix="film closer or crop the video so the face is at least %.0f px wide "
+                "(or lower --min-face to accept it)" % s.min_face)
+    t1 = time.perf_counter()
+    clip, smoothed, rep = clip_from_landmarks(rig, tracked.points, tracked.times, tracked.valid,
+                                              s.solve, input_path)
+    solve_t = time.perf_counter() - t1
+    timing = dict(tracked.timing, solve=solve_t, total=time.perf_counter() - t0)
+    report: Dict[str, object] = {
+        "input": input_path, "kind": source.kind, "size": [source.width, source.height],
+        "frames_found": int(tracked.valid.sum()), "face_px": face_px,
+        "input_gaps": [[a, b] for a, b in runs(~tracked.valid)],
+        "states": {k: int(sum(1 for x in tracked.states if x == k))
+                   for k in ("detected", "tracked", "unverified", "lost")},
+        "max_faces": int(tracked.faces.max()) if len(tracked.faces) else 0,
+        "events": list(tracked.events),
+    }
+    first = int(np.argmax(tracked.faces > 0)) if (tracked.faces > 0).any() else None
+    if report["max_faces"] > 1 and first is not None:
+        b = tracked.boxes[int(np.argmax(tracked.valid))]
+        how = ("the one overlapping --face-box" if s.tracker.face_box is not None
+               else "the one with the highest detector score")
+        report["several_faces"] = (
+            "%d faces seen (frame %d): following %s at x=%.0f y=%.0f w=%.0f h=%.0f; pass "
+            "--face-box X,Y,W,H to follow another" % (report["max_faces"], first, how, b[0], b[1],
+                                                       b[2] - b[0], b[3] - b[1]))
+    clip.source["capture"].update({k: report[k] for k in ("input", "frames_found", "face_px",
+                                                          "input_gaps", "states", "max_faces")})
+    from .detect import model_path
+
+    clip.source["capture"]["model"] = model_path(s.model)
+    return CaptureResult(clip, tracked, smoothed, report, timing)

@@ -1,0 +1,135 @@
+"""``microexpr capture``: a video or image folder -> landmarks -> a clip of key weights."""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+from ..capture import MODEL_LICENCE
+from ..errors import MicroExprError
+from .main import command
+
+
+def add_parser(sub) -> None:
+    p = command(sub, "capture", "markerless capture: track a face in a video (or a folder of "
+                                "images) and solve its key weights into a clip",
+                "microexpr capture take.mp4 --rig face_rig.json --out clip.json "
+                "--landmarks-out take_tracks.csv --preview take.png")
+    p.epilog += "\n\nlicence of the landmark model:\n" + textwrap.fill(
+        MODEL_LICENCE, 88, initial_indent="  ", subsequent_indent="  ")
+    p.add_argument("input", metavar="INPUT",
+                   help="video file (mp4, mov, avi, ...), a folder of images or one image")
+    p.add_argument("--rig", required=True, help="rig JSON")
+    p.add_argument("--out", required=True, help="clip JSON to write")
+    p.add_argument("--landmarks-out", metavar="TRACKS.csv",
+                   help="also write the landmarks, one row per frame (reads back with "
+                        "'microexpr solve --landmarks')")
+    p.add_argument("--preview", metavar="OUT.png",
+                   help="also write a sheet: landmarks on a few frames and the weight curves")
+    p.add_argument("--mirrored", action="store_true", help="the video is mirrored (selfie)")
+    p.add_argument("--fps", type=float,
+                   help="frame rate of an image folder (default 30); videos use their timestamps")
+    p.add_argument("--neutral-frame", type=int,
+                   help="frame holding the neutral face (default: the first frames)")
+    p.add_argument("--neutral-frames", type=int, default=10,
+                   help="how many first frames with a face make the neutral (default 10)")
+    p.add_argument("--compensation", default="rigid", help="raw, reference or rigid (default)")
+    p.add_argument("--face-box", metavar="X,Y,W,H",
+                   help="follow the face overlapping this box in the first frames "
+                        "(default: the highest detector score)")
+    p.add_argument("--min-face", type=float, default=64.0,
+                   help="smallest face width in px to accept (default 64)")
+    p.add_argument("--detect-width", type=int, default=320,
+                   help="width of the downscaled frame searched for faces (default 320)")
+    p.add_argument("--redetect-every", type=int, default=30,
+                   help="frames between whole-frame searches while tracking (default 30)")
+    p.add_argument("--bridge", type=float, default=0.05,
+                   help="gaps without a face up to this many seconds get interpolated weights "
+                        "(still marked invalid; default 0.05)")
+    p.add_argument("--no-smooth", action="store_true", help="no One Euro smoothing")
+    p.add_argument("--reg", type=float, default=1e-2,
+                   help="ridge weight, relative (default 1e-2: dlib's landmarks are noisy)")
+    p.add_argument("--temporal", type=float, default=0.0,
+                   help="weight of |w - w_prev|^2, relative (default 0)")
+    p.add_argument("--model", help="dlib 68-point shape predictor .dat "
+                                   "(default: the one from face_recognition_models)")
+    p.add_argument("--report", help="also write a JSON report (gaps, timing, noise floor)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _face_box(text):
+    if text is None:
+        return None
+    try:
+        x, y, w, h = (float(v) for v in text.split(","))
+    except ValueError:
+        raise MicroExprError("expected four numbers X,Y,W,H, got %r" % text, field="--face-box",
+                             fix="e.g. --face-box 200,120,180,180 (pixels in the first frame)") from None
+    if w <= 0 or h <= 0:
+        raise MicroExprError("width and height must be positive", field="--face-box",
+                             fix="e.g. --face-box 200,120,180,180")
+    return (x, y, x + w, y + h)
+
+
+def settings_from_args(args):
+    """CaptureSettings from the command line (checked)."""
+    from ..capture.detect import TrackerSettings
+    from ..capture.pipeline import CaptureSettings
+    from ..capture.smooth import SmoothSettings
+    from ..capture.weights import SolveSettings
+    from ..keyweights import MODES
+
+    if args.compensation not in MODES:
+        raise MicroExprError("unknown compensation mode %r" % args.compensation,
+                             field="--compensation", fix="use one of: " + ", ".join(MODES))
+    checks = [("--neutral-frames", args.neutral_frames >= 1, "e.g. --neutral-frames 10"),
+              ("--min-face", args.min_face > 0, "e.g. --min-face 64"),
+              ("--detect-width", args.detect_width >= 80, "e.g. --detect-width 320"),
+              ("--redetect-every", args.redetect_every >= 0, "e.g. --redetect-every 30"),
+              ("--bridge", args.bridge >= 0, "e.g. --bridge 0.05"),
+              ("--reg", args.reg >= 0, "e.g. --reg 0.01"),
+              ("--temporal", args.temporal >= 0, "e.g. --temporal 0")]
+    for name, ok, fix in checks:
+        if not ok:
+            raise MicroExprError("value out of range", field=name, fix=fix)
+    tracker = TrackerSettings(detect_width=args.detect_width, redetect_every=args.redetect_every,
+                              face_box=_face_box(args.face_box))
+    solve = SolveSettings(compensation=args.compensation, neutral_frame=args.neutral_frame,
+                          neutral_frames=args.neutral_frames, mirrored=args.mirrored,
+                          bridge=args.bridge, reg=args.reg, temporal=args.temporal,
+                          smooth=None if args.no_smooth else SmoothSettings())
+    return CaptureSettings(tracker=tracker, solve=solve, min_face=args.min_face, fps=args.fps,
+                           model=args.model)
+
+
+def run(args) -> int:
+    from .. import bridge
+    from ..atomicio import write_bytes, write_text
+    from ..capture.pipeline import capture
+
+    settings = settings_from_args(args)
+    rig = bridge.load_rig(args.rig)
+    result = capture(args.input, rig, settings, progress=not args.quiet)
+    png = None
+    if args.preview:
+        from ..capture.preview import preview_png
+
+        png = preview_png(result)
+    # everything is computed: now write (each file atomically)
+    bridge.save_clip(result.clip, args.out)
+    if args.landmarks_out:
+        result.write_tracks_csv(args.landmarks_out)
+    if png is not None:
+        write_bytes(args.preview, png)
+    if args.report:
+        rep = dict(result.report, timing=result.timing, clip=result.clip.source)
+        write_text(args.report, json.dumps(rep, indent=1, default=str))
+    print("wrote %s: %d frames at %g fps, %d targets" % (args.out, len(result.clip.weights),
+                                                         result.clip.fps, len(result.clip.targets)))
+    print(result.summary())
+    for extra in (args.landmarks_out, args.preview):
+        if extra:
+            print("wrote %s" % extra)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,59 @@
+"""``microexpr review``: judge a clip like an artist (regions in mm, timing, checks, a sheet)."""
+from __future__ import annotations
+
+import json
+
+from ..errors import MicroExprError
+from .main import command
+
+
+def add_parser(sub) -> None:
+    p = command(sub, "review", "judge a micro-expression clip: per-region mm, timing, checks, "
+                               "a PNG sheet; exits 1 when a check fails",
+                "microexpr review --rig face_rig.json --clip contempt.json --out review.png "
+                "--json review.json")
+    p.add_argument("--rig", required=True, help="rig JSON")
+    p.add_argument("--clip", required=True, help="clip JSON to judge")
+    p.add_argument("--base", help="base clip: judge only the layer on top of it")
+    p.add_argument("--out", help="review sheet PNG to write")
+    p.add_argument("--json", help="review report JSON to write")
+    p.add_argument("--title", help="title on the sheet")
+    p.add_argument("--ceiling-mm", type=float, default=2.0, help="subtle: largest motion (2)")
+    p.add_argument("--floor-mm", type=float, default=0.3, help="readable: smallest peak (0.3)")
+    p.add_argument("--rigid-mm", type=float, default=0.1, help="identity: rigid drift (0.1)")
+    p.add_argument("--min-span-ms", type=float, default=40.0, help="timing: shortest (40)")
+    p.add_argument("--max-span-ms", type=float, default=500.0, help="timing: longest (500)")
+    p.add_argument("--mapping", help="AU map JSON (for the plausibility check)")
+    p.add_argument("--no-fail", action="store_true", help="report only: exit 0 even on a fail")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import bridge
+    from ..review.checks import Limits
+    from ..review.report import Reviewer
+
+    rig = bridge.load_rig(args.rig)
+    clip = bridge.load_clip(args.clip)
+    base = bridge.load_clip(args.base) if args.base else None
+    limits = Limits(ceiling_mm=args.ceiling_mm, floor_mm=args.floor_mm, rigid_mm=args.rigid_mm,
+                    min_span=args.min_span_ms / 1e3, max_span=args.max_span_ms / 1e3)
+    result = Reviewer(rig, limits, args.mapping).review(clip, base)
+    png = None
+    if args.out:
+        try:
+            from ..review.sheet import render_sheet
+        except ImportError as exc:          # pragma: no cover - matplotlib missing
+            raise MicroExprError("cannot draw the sheet (%s)" % exc, field="--out",
+                                 fix="pip install matplotlib, or leave out --out") from None
+        png = render_sheet(result, rig, args.title or args.clip)
+    from ..atomicio import write_bytes, write_text
+    if args.json:
+        write_text(args.json, json.dumps(result.to_dict(), indent=1) + "\n")
+    if png is not None:
+        write_bytes(args.out, png)
+    print(result.text())
+    for path in (args.out, args.json):
+        if path:
+            print("wrote %s" % path)
+    return 0 if (result.passed or args.no_fail) else 1

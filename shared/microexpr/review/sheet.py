@@ -1,0 +1,199 @@
+"""The review sheet: one PNG an artist reads at a glance.
+
+Left, top to bottom: the verdict with each check and its reason; the weight curves of the
+active targets with onset (triangle up), apex (dot) and offset (triangle down) marks and the
+judged burst shaded; the largest displacement over time per region against the floor and
+ceiling; the peak of each region as bars against its limit. Right: the face seen from the
+front, coloured by displacement at the apex. matplotlib (Agg) is imported only here.
+"""
+from __future__ import annotations
+
+import io
+from typing import Optional
+
+import numpy as np
+
+from ..atomicio import write_bytes
+from ..presets import face_frame
+from .regions import EXPRESSIVE, RIGID
+from .report import Review
+
+PASS, FAIL = "#2e8b57", "#c0392b"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def render_sheet(review: Review, rig, title: Optional[str] = None, dpi: int = 110) -> bytes:
+    """PNG bytes of the review sheet."""
+    plt = _plt()
+    from matplotlib.gridspec import GridSpec
+
+    fig = plt.figure(figsize=(15, 9.5))
+    gs = GridSpec(4, 2, figure=fig, width_ratios=[1.55, 1], height_ratios=[0.9, 1.35, 1.0, 1.1],
+                  hspace=0.55, wspace=0.10, left=0.09, right=0.95, top=0.95, bottom=0.06)
+    _verdict(fig.add_subplot(gs[0, 0]), review, title)
+    t0, t1 = _window(review)
+    _curves(fig.add_subplot(gs[1, 0]), review, t0, t1)
+    _regions_over_time(fig.add_subplot(gs[2, 0]), review, t0, t1)
+    _bars(fig.add_subplot(gs[3, 0]), review)
+    _face(fig, fig.add_subplot(gs[:, 1]), review, rig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def write_sheet(path, review: Review, rig, title: Optional[str] = None) -> None:
+    write_bytes(path, render_sheet(review, rig, title))
+
+
+def _window(review: Review):
+    """Time range to show: the bursts with a margin (the whole clip if nothing moves)."""
+    t = review.measurement.times
+    if not review.bursts or len(t) < 2:
+        return float(t[0]) if len(t) else 0.0, float(t[-1]) if len(t) else 1.0
+    a = min(b.start for b in review.bursts)
+    b = max(b.end for b in review.bursts)
+    pad = max(0.25 * (b - a), 0.05)
+    return max(float(t[0]), a - pad), min(float(t[-1]), b + pad)
+
+
+def _verdict(ax, review: Review, title: Optional[str]) -> None:
+    ax.axis("off")
+    ok = review.passed
+    head = "PASS" if ok else "FAIL"
+    ax.text(0.0, 1.0, head, color=PASS if ok else FAIL, fontsize=22, fontweight="bold",
+            va="top", transform=ax.transAxes)
+    sub = title or "micro-expression review"
+    if review.layered:
+        sub += "  (layer on top of the base clip)"
+    ax.text(0.12, 0.97, sub, fontsize=11, va="top", transform=ax.transAxes)
+    for i, c in enumerate(review.checks):
+        y = 0.70 - i * 0.15
+        ax.text(0.0, y, "pass" if c.passed else "FAIL", color=PASS if c.passed else FAIL,
+                fontsize=9.5, fontweight="bold", transform=ax.transAxes, va="top")
+        reason = c.reason if len(c.reason) < 120 else c.reason[:117] + "..."
+        ax.text(0.06, y, "%s: %s" % (c.name, reason), fontsize=9.5, transform=ax.transAxes,
+                va="top")
+
+
+def _curves(ax, review: Review, t0: float, t1: float) -> None:
+    m = review.measurement
+    t = m.times
+    tt = sorted(m.target_timing, key=lambda x: -abs(x.peak_weight))[:12]
+    colors = _colors(len(tt))
+    for c, tg in zip(colors, tt):
+        k = m.targets.index(tg.target)
+        ax.plot(t, m.layer[:, k], color=c, lw=1.6, label=tg.target)
+        y = np.interp([tg.onset, tg.apex, tg.offset], t, m.layer[:, k])
+        ax.plot([tg.onset], [y[0]], "^", color=c, ms=7)
+        ax.plot([tg.apex], [y[1]], "o", color=c, ms=6)
+        ax.plot([tg.offset], [y[2]], "v", color=c, ms=7)
+    for b in review.bursts:
+        ax.axvspan(b.start, b.end, color="0.9", zorder=0)
+    ax.set_xlim(t0, t1)
+    ax.set_ylabel("weight" + (" (layer)" if review.layered else ""))
+    ax.set_title("target weights:  ^ onset   o apex   v offset   (shaded: the judged span)",
+                 fontsize=10, loc="left")
+    ax.grid(alpha=0.3)
+    if tt:
+        ax.legend(fontsize=7.5, ncol=2, loc="upper right", framealpha=0.8)
+    if len(m.target_timing) > len(tt):
+        ax.text(0.01, 0.92, "%d more targets not drawn" % (len(m.target_timing) - len(tt)),
+                fontsize=8, transform=ax.transAxes)
+
+
+def _regions_over_time(ax, review: Review, t0: float, t1: float) -> None:
+    m = review.measurement
+    names = list(m.regions.names) + ["other"]
+    shown = [(i, n) for i, n in enumerate(names)
+             if m.region_curves[:, i].max() > 0.02 * max(m.curve.max(), 1e-12)]
+    for c, (i, n) in zip(_colors(len(shown)), shown):
+        style = "--" if m.regions.kinds.get(n) == RIGID else "-"
+        ax.plot(m.times, m.region_curves[:, i], style, color=c, lw=1.4, label=n)
+    lim = review.limits
+    ax.axvline(float(m.times[m.apex_frame]), color="0.5", lw=0.8)
+    ax.axhline(lim.ceiling_mm, color=FAIL, lw=1, ls=":")
+    ax.axhline(lim.floor_mm, color="0.4", lw=1, ls=":")
+    ax.text(t1, lim.ceiling_mm, " ceiling", fontsize=8, color=FAIL, va="center", ha="left")
+    ax.text(t1, lim.floor_mm, " floor", fontsize=8, color="0.3", va="center", ha="left")
+    ax.set_xlim(t0, t1)
+    ax.set_ylim(0, max(lim.ceiling_mm * 1.1, float(m.curve.max()) * 1.1))
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("mm")
+    ax.set_title("largest displacement per region", fontsize=10, loc="left")
+    ax.grid(alpha=0.3)
+    if shown:
+        ax.legend(fontsize=7.5, ncol=3, loc="upper right", framealpha=0.8)
+
+
+def _bars(ax, review: Review) -> None:
+    rows = [r for r in review.regions() if r["kind"] in (EXPRESSIVE, RIGID)]
+    y = np.arange(len(rows))[::-1]
+    for yi, r in zip(y, rows):
+        limit = r["limit_mm"]
+        bad = (r["peak_mm"] >= limit) if r["kind"] == RIGID else (r["peak_mm"] > limit)
+        ax.barh(yi, r["peak_mm"], color=FAIL if bad else (PASS if r["kind"] == EXPRESSIVE
+                                                           else "#7f8c8d"), height=0.6)
+        ax.plot([limit, limit], [yi - 0.4, yi + 0.4], color="k", lw=2)
+        ax.text(r["peak_mm"], yi, "  %.2f" % r["peak_mm"], va="center", fontsize=8)
+    ax.axvline(review.limits.floor_mm, color="0.4", ls=":", lw=1)
+    ax.set_yticks(y)
+    ax.set_yticklabels(["%s%s" % (r["region"], " (rigid)" if r["kind"] == RIGID else "")
+                        for r in rows], fontsize=8.5)
+    top = max([r["peak_mm"] for r in rows] + [review.limits.ceiling_mm])
+    ax.set_xlim(0, top * 1.25)
+    ax.set_xlabel("peak displacement (mm);  black tick: limit;  dotted: readable floor")
+    ax.set_title("peak per region", fontsize=10, loc="left")
+
+
+def _face(fig, ax, review: Review, rig) -> None:
+    m = review.measurement
+    mesh = rig.mesh()
+    pts = np.asarray(mesh.points, dtype=np.float64)
+    frame, size = face_frame(rig.neutral_landmarks())
+    xy = (pts - pts.mean(axis=0)) @ frame[:2].T / size
+    tris = _triangles(mesh)
+    val = m.apex_mm.get(mesh.name, np.zeros(len(pts)))
+    vmax = max(float(val.max()), review.limits.floor_mm)
+    pc = ax.tripcolor(xy[:, 0], xy[:, 1], tris, val, shading="gouraud", cmap="YlOrRd",
+                      vmin=0.0, vmax=vmax)
+    ax.triplot(xy[:, 0], xy[:, 1], tris, color="0.55", lw=0.08, alpha=0.5)
+    lm = (rig.neutral_landmarks() - pts.mean(axis=0)) @ frame[:2].T / size
+    ax.plot(lm[:, 0], lm[:, 1], ".", color="#1f4e79", ms=3)
+    v = int(np.argmax(val))
+    ax.annotate("%.2f mm" % val[v], xy[v], xytext=(12, 12), textcoords="offset points",
+                fontsize=9, arrowprops={"arrowstyle": "->", "lw": 0.8})
+    ax.set_aspect("equal")
+    ax.axis("off")
+    t = float(m.times[m.apex_frame]) if len(m.times) else 0.0
+    ax.set_title("displacement at the apex (%.3f s), front view\n(subject's right on the left)"
+                 % t, fontsize=10)
+    cb = fig.colorbar(pc, ax=ax, fraction=0.04, pad=0.02)
+    cb.set_label("mm")
+
+
+def _triangles(mesh) -> np.ndarray:
+    counts = np.asarray(mesh.face_counts)
+    idx = np.asarray(mesh.face_indices)
+    if len(counts) and np.all(counts == 3):
+        return idx.reshape(-1, 3)
+    out, k = [], 0
+    for c in counts:
+        poly = idx[k:k + c]
+        out += [(poly[0], poly[i], poly[i + 1]) for i in range(1, c - 1)]
+        k += c
+    return np.asarray(out, dtype=np.int64).reshape(-1, 3)
+
+
+def _colors(n: int):
+    plt = _plt()
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]

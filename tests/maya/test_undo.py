@@ -1,0 +1,116 @@
+"""Every command is one undo step; a failure or a cancel leaves the scene as it was."""
+from __future__ import annotations
+
+import pytest
+
+from microexpr.errors import MicroExprError
+
+from test_generate import bound_head
+
+
+def test_one_undo_step_per_command(make_head, small_face, scene_state):
+    import microexpr_maya as mm
+    from maya import cmds
+
+    head = make_head(small_face)
+    empty = scene_state()
+    mm.bind_key_points(head, vertices=small_face.landmark_vertices.tolist())
+    bound = scene_state()
+    mm.generate_blendshapes(head)
+    generated = scene_state()
+    cmds.undo()
+    assert scene_state() == bound
+    cmds.undo()
+    assert scene_state() == empty
+    cmds.redo()
+    cmds.redo()
+    assert scene_state() == generated
+
+
+def test_failure_midway_restores_the_scene(make_head, small_face, scene_state, monkeypatch):
+    import microexpr_maya as mm
+    import microexpr_maya.generate as generate
+
+    head = bound_head(make_head, small_face)
+    before = scene_state()
+    real = generate.softmod_deltas
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 6:
+            raise ValueError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generate, "softmod_deltas", flaky)
+    with pytest.raises(MicroExprError, match="disk on fire.*restored") as info:
+        mm.generate_blendshapes(head)
+    assert isinstance(info.value.__cause__, ValueError)
+    assert scene_state() == before
+
+
+def test_bind_failure_midway_restores_the_scene(make_head, small_face, scene_state,
+                                                monkeypatch):
+    import microexpr_maya as mm
+    import microexpr_maya.bind as bind
+
+    head = bound_head(make_head, small_face)  # a previous binding must survive too
+    before = scene_state()
+    real = bind._key_point
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("Maya said no")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bind, "_key_point", flaky)
+    with pytest.raises(MicroExprError, match="Maya said no"):
+        mm.bind_key_points(head, vertices=small_face.landmark_vertices.tolist())
+    assert scene_state() == before
+
+
+def test_failure_with_undo_switched_off_still_restores(make_head, small_face, scene_state,
+                                                      monkeypatch):
+    import microexpr_maya as mm
+    import microexpr_maya.generate as generate
+    from maya import cmds
+
+    head = bound_head(make_head, small_face)
+    cmds.undoInfo(stateWithoutFlush=False)
+    before = scene_state()
+    monkeypatch.setattr(generate, "softmod_deltas",
+                        lambda *a, **k: (_ for _ in ()).throw(KeyError("boom")))
+    try:
+        with pytest.raises(MicroExprError):
+            mm.generate_blendshapes(head)
+        assert scene_state() == before
+        assert not cmds.undoInfo(query=True, state=True)
+    finally:
+        cmds.undoInfo(stateWithoutFlush=True)
+
+
+def test_cancel_restores_the_scene(standin, make_head, small_face, scene_state):
+    import microexpr_maya as mm
+
+    head = bound_head(make_head, small_face)
+    standin.batch = False                    # an interactive session shows the bar
+    standin.progress["cancel_after"] = 5     # the user presses Esc after 5 steps
+    before = scene_state()
+    with pytest.raises(mm.Cancelled, match="cancelled"):
+        mm.generate_blendshapes(head)
+    assert scene_state() == before
+    assert not standin.progress["active"]
+    assert standin.progress["history"][-1][0] == "end"
+    standin.progress["cancel_after"] = None
+    mm.generate_blendshapes(head)           # without Esc it runs to the end
+    assert standin.progress["steps"] == 21
+
+
+def test_no_progress_bar_in_batch_mode(standin, make_head, small_face):
+    import microexpr_maya as mm
+
+    head = bound_head(make_head, small_face)
+    mm.generate_blendshapes(head)
+    assert standin.progress["history"] == []
