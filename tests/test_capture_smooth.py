@@ -104,3 +104,45 @@ def test_mm_per_pixel_reads_the_eye_span():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError):
         OneEuroFilter(min_cutoff=0.0)
+
+
+def turning_face(frames=120, seed=1):
+    """A face-sized random landmark set (eye span 90 px = 1 mm/px) rolling by +-12 degrees
+    about a point off the face, at 60 fps."""
+    rng = np.random.default_rng(seed)
+    face = rng.uniform(-70, 70, (68, 2)) + [320, 240]
+    face[36], face[45] = [275, 220], [365, 220]
+    angles = np.radians(12 * np.sin(np.linspace(0, 2 * np.pi, frames)))
+    R = np.stack([np.stack([np.cos(angles), -np.sin(angles)], 1),
+                  np.stack([np.sin(angles), np.cos(angles)], 1)], 1)
+    return face, np.einsum("fij,nj->fni", R, face - [300, 400]) + [300, 400], R
+
+
+def test_head_turns_keep_the_face_rigid():
+    """Smoothing pixels would lag fast (far) points more than slow ones and bend the face;
+    the steadied smoothing keeps it a similarity of the original."""
+    from microexpr.keyweights import similarity_fit
+
+    face, pts, _ = turning_face()
+    out = smooth_track(pts, np.arange(len(pts)) / RATE, np.ones(len(pts), bool))
+    s, R, t = similarity_fit(np.broadcast_to(face, out.shape), out)
+    fitted = s[:, None, None] * np.einsum("fij,nj->fni", R, face) + t[:, None, :]
+    steady_bend = np.abs(out - fitted).max()
+    assert steady_bend < 0.02
+    per_point = smooth_signal(pts.reshape(len(pts), -1), np.arange(len(pts)) / RATE)
+    s, R, t = similarity_fit(np.broadcast_to(face, out.shape), per_point.reshape(out.shape))
+    fitted = s[:, None, None] * np.einsum("fij,nj->fni", R, face) + t[:, None, :]
+    naive_bend = np.abs(per_point.reshape(out.shape) - fitted).max()
+    assert naive_bend > 0.05 and naive_bend > 5 * steady_bend       # the naive way bends
+
+
+def test_an_onset_during_a_head_turn_is_kept():
+    face, pts, R = turning_face()
+    t, x, end = onset(1.0, frames=len(pts), end_frame=60)
+    moved = pts.copy()
+    moved[:, 54] += np.einsum("fij,j->fi", R, [1.0, 0.0]) * x[:, None]    # 1 mm out, in the face
+    out = smooth_track(moved, t, np.ones(len(pts), bool))
+    base = smooth_track(pts, t, np.ones(len(pts), bool))
+    gain = np.einsum("fij,fi->fj", R, out[:, 54] - base[:, 54])[:, 0]    # back in face axes
+    assert gain[end] >= 0.9
+    assert gain[end - 3] <= 0.1

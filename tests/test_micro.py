@@ -11,7 +11,7 @@ from microexpr import envelope as env
 from microexpr.errors import MicroExprError
 from microexpr.face import default_face
 from microexpr.micro import emotions, facs, mapping, plausibility, timing
-from microexpr.micro.emotions import AURequest, parse_aus
+from microexpr.micro.emotions import parse_aus
 from microexpr.rig import build_rig, dense_deltas, rig_from_targets
 
 REQUIRED = ["1", "2", "4", "5", "6", "7", "9", "10", "12", "14", "15", "16", "17", "18", "20",

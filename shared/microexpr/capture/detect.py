@@ -17,8 +17,9 @@ Per frame (:meth:`FaceTracker.update`):
    error depends on the box, and the mean halves the jitter (0.28 -> 0.14 px, 5 boxes, on a
    still 640 x 480 video with noise).
 4. The face is confirmed by the detector on a small crop around the box (cheap). A miss
-   marks the frame ``unverified``; ``lost_after`` misses in a row trigger a full search, and
-   if that finds nothing the face is ``lost`` (those frames get no landmarks).
+   marks the frame ``unverified`` and gives it no landmarks (the last pose is kept);
+   ``lost_after`` misses in a row trigger a full search, and if that finds nothing the face
+   is ``lost`` until a search finds it again.
 5. Every ``redetect_every`` frames the whole (downscaled) frame is searched again; the box is
    re-anchored only if the tracked box has drifted off the detection.
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -94,7 +95,7 @@ class Face:
     points: Optional[np.ndarray]
     box: Optional[Box]
     score: float                  # detector score (NaN when the detector did not run here)
-    state: str                    # detected, tracked, unverified or lost
+    state: str                    # detected or tracked (points given); unverified or lost
     faces: int = 0                # faces seen when the whole frame was searched (else 0)
 
 
@@ -132,9 +133,9 @@ class FaceTracker:
     def __post_init__(self):
         self.detector, self.predictor = load_models(self.model)
         self.frame = -1
-        self.points: Optional[np.ndarray] = None      # previous frame's landmarks
-        self.anchor: Optional[Tuple[np.ndarray, Box]] = None   # (rigid points, box) at detection
-        self.last_box: Optional[Box] = None
+        self.points: Any = None       # the previous frame's landmarks (68, 2)
+        self.anchor: Any = None       # (rigid points, box) where the face was last found
+        self.last_box: Any = None
         self.misses = 0
         self.lost_since = 0
         self.found_count = 0
@@ -266,14 +267,21 @@ class FaceTracker:
         if found:
             b, sc = max(found, key=lambda d: iou(d[0], box))
             if iou(b, box) > 0.3:
-                return tuple(float(v) for v in b), sc
+                return (float(b[0]), float(b[1]), float(b[2]), float(b[3])), sc
         return box, float("nan")
 
     def _acquire(self, gray: np.ndarray, box: Box, score: float) -> Tuple[Box, float]:
-        """Refine ``box``, predict, and make it the anchor the next boxes are carried from."""
+        """Refine ``box`` and predict. The first time, that box becomes the anchor the crop
+        is carried from; later (the face found again, or a drift) the prediction only gives
+        the pose, and the landmarks come from the anchor's crop again: dlib's landmarks
+        depend on the box, and a new box would shift them against the neutral."""
         fine, fs = self.refine(gray, box)
         pts = self.predict(gray, fine)
-        self.anchor = (pts[list(RIGID)].copy(), fine)
+        if self.anchor is None:
+            self.anchor = (pts[list(RIGID)].copy(), fine)
+        else:
+            for _ in range(2):            # the second pass settles the pose on the crop's
+                pts = self.predict(gray, self.anchor[1], self._pose(pts))
         self.points, self.last_box, self.misses, self.lost_since = pts, fine, 0, 0
         return fine, (fs if np.isfinite(fs) else score)
 
@@ -307,7 +315,8 @@ class FaceTracker:
         self.lost_since += 1
         prefer = self.last_box if self.last_box is not None else s.face_box
         strict = self.last_box is None and s.face_box is not None
-        accept = (lambda d: iou(d[0], s.face_box) > 0.0) if strict else None
+        hint = s.face_box
+        accept = (lambda d: iou(d[0], hint) > 0.0) if hint is not None and strict else None
         found = self.search(gray, full=slow, accept=accept)
         pick = self._choose(found, prefer, strict) if found else None
         if pick is None:
@@ -345,6 +354,8 @@ class FaceTracker:
                 best = max(near, key=lambda d: iou(d[0], box))
                 box, score = self._acquire(gray, best[0], best[1])
                 return Face(self.points, box, score, "detected", len(found))
+            # no landmarks for a frame where the face is not confirmed; keep the last pose
+            return Face(None, box, float("nan"), "unverified", faces)
         else:
             self.misses = 0
             if iou(vbox, box) < s.drift_iou:
@@ -353,4 +364,4 @@ class FaceTracker:
                 return Face(self.points, box, score, "detected", faces)
         self.points = self.predict(gray, self.anchor[1], pose)
         self.last_box = box
-        return Face(self.points, box, score, "tracked" if vbox is not None else "unverified", faces)
+        return Face(self.points, box, score, "tracked", faces)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -40,7 +40,8 @@ class CaptureSettings:
 @dataclass
 class Tracked:
     """Raw tracking of every input frame. ``points`` (F, 68, 2) pixels y down, NaN where no
-    face; ``states`` per frame: detected, tracked, unverified or lost."""
+    face; ``states`` per frame: detected, tracked (with landmarks), unverified (the detector
+    did not confirm the face: no landmarks) or lost."""
 
     points: np.ndarray
     times: np.ndarray
@@ -55,9 +56,8 @@ class Tracked:
 
     @property
     def confidence(self) -> np.ndarray:
-        """Per frame 0-1: the detector's confidence, 0.3 for unconfirmed, 0 without a face."""
+        """Per frame 0-1: the detector's confidence, 0 without a confirmed face."""
         c = np.array([confidence(s) for s in self.scores])
-        c[np.array([st == "unverified" for st in self.states], dtype=bool)] = 0.3
         c[~self.valid] = 0.0
         return c
 
@@ -67,7 +67,7 @@ class CaptureResult:
     clip: Clip
     tracked: Tracked
     points: np.ndarray          # smoothed landmarks per input frame (pixels, y down)
-    report: Dict[str, object]
+    report: Dict[str, Any]
     timing: Dict[str, float]
 
     def tracks(self):
@@ -78,14 +78,16 @@ class CaptureResult:
         return finish_tracks(self.points, conf, self.tracked.times, self.tracked.source.path)
 
     def write_tracks_csv(self, path: str) -> None:
-        """One row per input frame; after the landmark and c0..c67 columns: face_confidence,
-        face_score (the detector's, blank when it did not run) and face_state."""
+        """One row per input frame; after the landmark and c0..c67 columns (numbers only, so
+        ``microexpr solve`` reads the file back): face_confidence (0-1, the detector's),
+        face_score (its raw score, blank when it did not run on that frame) and face_found
+        (1 with landmarks, 0 without)."""
         from ..tracks import write_tracks_csv
 
         tr = self.tracked
         extra = {"face_confidence": ["%.3f" % c for c in tr.confidence],
                  "face_score": ["" if not np.isfinite(s) else "%.3f" % s for s in tr.scores],
-                 "face_state": tr.states}
+                 "face_found": [int(v) for v in tr.valid]}
         write_tracks_csv(path, self.tracks(), extra)
 
     def summary(self) -> str:
@@ -96,12 +98,13 @@ class CaptureResult:
                  % (F, found, 100.0 * found / max(F, 1), len(r["input_gaps"]))]
         for a, b in r["input_gaps"][:10]:
             lines.append("  no face: frames %d-%d (%.2f-%.2f s)" % (a, b - 1, tr.times[a], tr.times[b - 1]))
-        cap = self.clip.source.get("capture", {})
+        cap: Dict[str, Any] = dict(self.clip.source.get("capture") or {})  # type: ignore[call-overload]
         if cap.get("bridged"):
             lines.append("  bridged (weights interpolated, still marked invalid): clip frames %s"
                          % ", ".join("%d-%d" % (a, b - 1) for a, b in cap["bridged"]))
-        if r.get("several_faces"):
-            lines.append("  " + r["several_faces"])
+        for key in ("several_faces", "short_read"):
+            if r.get(key):
+                lines.append("  " + r[key])
         for e in tr.events[:5]:
             lines.append("  " + e)
         mmpp = cap.get("mm_per_pixel", float("nan"))
@@ -159,13 +162,7 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
     if not pts:
         raise MicroExprError("no frame could be decoded", file=source.path,
                              fix="re-encode the video (e.g. H.264 mp4) or export its frames as images")
-    states_arr = np.array(states)
-    valid = states_arr != "lost"
-    # frames that were only "unverified" just before the face was declared lost had no face
-    for a, b in runs(states_arr == "unverified"):
-        if b < len(states) and states[b] == "lost":
-            valid[a:b] = False
-            states[a:b] = ["lost"] * (b - a)
+    valid = np.array([st in ("detected", "tracked") for st in states], dtype=bool)
     P = np.array(pts)
     P[~valid] = np.nan
     timing = {"decode": decode, "detect": tracker.timing["detect"], "predict": tracker.timing["predict"]}
@@ -183,6 +180,13 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
     source = open_frames(input_path, s.fps)
     tracked = track(source, s.tracker, s.model, progress)
     F = len(tracked.states)
+    if not tracked.valid.any() and s.tracker.face_box is not None:
+        b = s.tracker.face_box
+        raise MicroExprError(
+            "no face overlapping --face-box %g,%g,%g,%g in any of the %d frames"
+            % (b[0], b[1], b[2] - b[0], b[3] - b[1], F), file=input_path, field="--face-box",
+            fix="give the box as X,Y,W,H in pixels of the first frames (top-left corner, "
+                "width, height), or leave it out to follow the clearest face")
     if not tracked.valid.any():
         raise MicroExprError(
             "no face found in any of the %d frames" % F, file=input_path,
@@ -202,7 +206,7 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
                                               s.solve, input_path)
     solve_t = time.perf_counter() - t1
     timing = dict(tracked.timing, solve=solve_t, total=time.perf_counter() - t0)
-    report: Dict[str, object] = {
+    report: Dict[str, Any] = {
         "input": input_path, "kind": source.kind, "size": [source.width, source.height],
         "frames_found": int(tracked.valid.sum()), "face_px": face_px,
         "input_gaps": [[a, b] for a, b in runs(~tracked.valid)],
@@ -211,8 +215,8 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
         "max_faces": int(tracked.faces.max()) if len(tracked.faces) else 0,
         "events": list(tracked.events),
     }
-    first = int(np.argmax(tracked.faces > 0)) if (tracked.faces > 0).any() else None
-    if report["max_faces"] > 1 and first is not None:
+    if report["max_faces"] > 1:
+        first = int(np.argmax(tracked.faces > 1))
         b = tracked.boxes[int(np.argmax(tracked.valid))]
         how = ("the one overlapping --face-box" if s.tracker.face_box is not None
                else "the one with the highest detector score")
@@ -220,9 +224,13 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
             "%d faces seen (frame %d): following %s at x=%.0f y=%.0f w=%.0f h=%.0f; pass "
             "--face-box X,Y,W,H to follow another" % (report["max_faces"], first, how, b[0], b[1],
                                                        b[2] - b[0], b[3] - b[1]))
-    clip.source["capture"].update({k: report[k] for k in ("input", "frames_found", "face_px",
-                                                          "input_gaps", "states", "max_faces")})
+    if source.kind == "video" and F < 0.9 * source.count:
+        report["short_read"] = ("decoded %d of the %d frames the video announces: the file may "
+                                "be cut short or damaged" % (F, source.count))
+    cap: Any = clip.source["capture"]
+    cap.update({k: report[k] for k in ("input", "frames_found", "face_px", "input_gaps",
+                                       "states", "max_faces")})
     from .detect import model_path
 
-    clip.source["capture"]["model"] = model_path(s.model)
+    cap["model"] = model_path(s.model)
     return CaptureResult(clip, tracked, smoothed, report, timing)

@@ -25,19 +25,20 @@ def pick_frames(result, count: int = 4) -> List[int]:
         return int(np.argmin(np.abs(tr.times - ctimes[k])))
 
     picks = [to_input(int(clip.source.get("neutral_frame", 0)))]
+    apart = max(3, len(tr.times) // (2 * count))
     order = [int(np.argmax(W.sum(axis=1)))] + [int(np.argmax(W[:, t]))
                                                 for t in np.argsort(-W.max(axis=0))]
     for k in order:
         i = to_input(k)
         if len(picks) >= count:
             break
-        if tr.valid[i] and all(abs(i - p) > 2 for p in picks):
+        if tr.valid[i] and all(abs(i - p) >= apart for p in picks):
             picks.append(i)
     valid = np.flatnonzero(tr.valid)
     for i in np.linspace(valid[0], valid[-1], count + 2).astype(int)[1:-1]:
         if len(picks) >= count:
             break
-        if all(abs(int(i) - p) > 2 for p in picks):
+        if all(abs(int(i) - p) >= apart for p in picks):
             picks.append(int(i))
     return sorted(picks[:count])
 

@@ -64,7 +64,7 @@ class OneEuroFilter:
         if self.x is None:
             self.x, self.dx, self.t = x.copy(), np.zeros_like(x), float(t)
             return self.x.copy()
-        dt = float(t) - self.t
+        dt = float(t) - float(self.t if self.t is not None else t)
         if not dt > 0:
             dt = 1e-3                         # repeated timestamp: treat as 1 ms
         speed = (x - self.x) / dt
@@ -115,10 +115,33 @@ def mm_per_pixel(points: np.ndarray, valid: np.ndarray) -> float:
 def smooth_track(points: np.ndarray, times: np.ndarray, valid: np.ndarray,
                  settings: Optional[SmoothSettings] = None) -> np.ndarray:
     """Smooth landmarks (F, 68, 2) in pixels, each unbroken run of valid frames on its own
-    (the filter restarts after a gap); invalid frames are returned untouched."""
+    (the filter restarts after a gap); invalid frames are returned untouched.
+
+    Head motion is taken out first: each frame is moved onto the run's first frame by a
+    similarity fit on the rigid landmarks, the steadied landmarks are smoothed, then moved
+    back by the smoothed head pose. Smoothing raw pixels would lag the fast-moving points of
+    a turning head more than the slow ones and bend the face into a false expression."""
+    from ..keyweights import similarity_fit
+    from ..landmarks import RIGID
+
     pts = np.array(points, dtype=np.float64)
     valid = np.asarray(valid, dtype=bool)
     k = mm_per_pixel(pts, valid)
+    rigid = list(RIGID)
     for a, b in runs(valid):
-        pts[a:b] = smooth_signal(pts[a:b] * k, times[a:b], settings) / k
+        centre = pts[a, rigid].mean(axis=0)      # rotate about the face, not the image corner
+        run = pts[a:b] - centre
+        ref = np.broadcast_to(run[0, rigid], (b - a, len(rigid), 2))
+        sc, R, t = similarity_fit(ref, run[:, rigid])              # first frame -> frame
+        steady = np.einsum("fji,fnj->fni", R, run - t[:, None, :]) / sc[:, None, None]
+        steady = smooth_signal(steady * k, times[a:b], settings) / k
+        # the pose as millimetres: shift, eye-span change, arc at the eye corners
+        angle = np.unwrap(np.arctan2(R[:, 1, 0], R[:, 0, 0]))
+        pose = np.column_stack([t * k, (sc - 1.0) * EYE_SPAN_MM, angle * EYE_SPAN_MM / 2])
+        pose = smooth_signal(pose, times[a:b], settings)
+        t, sc = pose[:, :2] / k, 1.0 + pose[:, 2] / EYE_SPAN_MM
+        angle = pose[:, 3] / (EYE_SPAN_MM / 2)
+        c, s_ = np.cos(angle), np.sin(angle)
+        R = np.stack([np.stack([c, -s_], axis=1), np.stack([s_, c], axis=1)], axis=1)
+        pts[a:b] = sc[:, None, None] * np.einsum("fij,fnj->fni", R, steady) + t[:, None, :] + centre
     return pts

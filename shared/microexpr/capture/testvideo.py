@@ -73,7 +73,7 @@ def write_video(path: str, frames: Iterable[np.ndarray], fps: float = 60.0) -> s
     if path.lower().endswith(".avi"):
         import cv2
 
-        out = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), float(fps), (w, h))
+        out = cv2.VideoWriter(path, cv2.VideoWriter.fourcc(*"MJPG"), float(fps), (w, h))
         try:
             for f in [first] + list(frames):
                 out.write(np.ascontiguousarray(f[:, :, ::-1]))

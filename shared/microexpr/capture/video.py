@@ -53,9 +53,10 @@ class FrameSource:
         if not want:
             return out
         if self.kind != "video":
+            files = self.files or []
             for i in want:
-                if 0 <= i < len(self.files or []):
-                    out[i] = _read_image(self.files[i], color)
+                if 0 <= i < len(files):
+                    out[i] = _read_image(files[i], color)
             return out
         last = want[-1]
         for i, _, img in self.frames(color):
@@ -109,6 +110,9 @@ def open_frames(path: str, fps: Optional[float] = None) -> FrameSource:
 
 
 def _open_video(path: str, fps: Optional[float]) -> FrameSource:
+    # FFmpeg's own log lines ("moov atom not found") would mix with our message; quiet them
+    # unless the user asked for a level (OpenCV reads this when it first opens a video)
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2
 
     cap = cv2.VideoCapture(path)

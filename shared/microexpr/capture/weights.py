@@ -109,7 +109,7 @@ def neutral_landmarks(points: np.ndarray, valid: np.ndarray, count: int) -> Tupl
 def bridge_gaps(W: np.ndarray, valid: np.ndarray, max_frames: int) -> List[Tuple[int, int]]:
     """Interpolate weights (in place) over invalid runs of at most ``max_frames`` frames that
     have valid frames on both sides. Returns the bridged (start, stop) runs."""
-    done = []
+    done: List[Tuple[int, int]] = []
     if max_frames <= 0:
         return done
     for a, b in runs(~valid):
@@ -141,6 +141,9 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
                              file=source)
     F = len(pts)
     times = np.asarray(times, dtype=np.float64)
+    if times.shape != (F,) or not np.all(np.isfinite(times)):
+        raise MicroExprError("%d frame times for %d frames (or times not finite)"
+                             % (times.size, F), file=source, field="times")
     ok = np.all(np.isfinite(pts), axis=(1, 2))
     if valid is not None:
         ok &= np.asarray(valid, dtype=bool)
@@ -169,6 +172,7 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
         neutral, used = gpts[g0] if gok[g0] else pts[s.neutral_frame], [int(s.neutral_frame)]
     else:
         neutral, used = neutral_landmarks(gpts, gok, s.neutral_frames)
+        g0 = used[0]
     report["neutral"] = {"frames": used, "how": "given frame" if s.neutral_frame is not None
                          else "median of the first %d frames with a face" % len(used)}
     # the neutral goes in front as an extra frame 0, solved against, then dropped
@@ -191,7 +195,7 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
     src.pop("missing", None)
     src["invalid_frames"] = [int(i) for i in np.flatnonzero(~cvalid)]
     src["frames"] = n
-    src["neutral_frame"] = used[0]
+    src["neutral_frame"] = g0                 # a clip frame
     src.update({"kind": "capture", "capture": report})
     clip = Clip(generator=solved.generator, fps=rate, start_time=float(grid[0]),
                 targets=solved.targets, weights=np.clip(W, 0, 1).tolist(), valid=cvalid.tolist(),

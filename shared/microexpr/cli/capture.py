@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
                                 "images) and solve its key weights into a clip",
                 "microexpr capture take.mp4 --rig face_rig.json --out clip.json "
                 "--landmarks-out take_tracks.csv --preview take.png")
-    p.epilog += "\n\nlicence of the landmark model:\n" + textwrap.fill(
+    p.epilog = (p.epilog or "") + "\n\nlicence of the landmark model:\n" + textwrap.fill(
         MODEL_LICENCE, 88, initial_indent="  ", subsequent_indent="  ")
     p.add_argument("input", metavar="INPUT",
                    help="video file (mp4, mov, avi, ...), a folder of images or one image")

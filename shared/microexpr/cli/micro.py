@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
     p.add_argument("--peak-mm", type=float,
                    help="largest vertex displacement in millimetres (micro-expressions: 0.5-2)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same clip)")
-    p.add_argument("--fps", type=float, default=60.0,
+    p.add_argument("--fps", type=float,
                    help="frame rate (default 60; 200 for review); a --base clip's rate wins")
     p.add_argument("--at", type=float, help="time of the first onset, seconds (default 0.1 s, "
                                            "or centred in the --base clip)")
@@ -65,7 +65,8 @@ def run(args) -> int:
     try:
         synth = Synthesizer(rig, args.mapping)
         clip = synth.clip(args.emotion, args.aus, args.intensity, args.peak_mm, args.seed,
-                          args.fps, args.at, base, args.duration, bounds, args.mirror, args.strict)
+                          60.0 if args.fps is None else args.fps, args.at, base, args.duration,
+                          bounds, args.mirror, args.strict)
     except MicroExprError as exc:
         if exc.field == "--base" and args.base:
             raise exc.with_file(args.base) from None
@@ -79,7 +80,7 @@ def run(args) -> int:
           % (src["peak_mm"], src["peak_time"], src.get("peak_mm_frames") or 0.0,
              src["span"] * 1e3, src["au_map"]))
     if base is not None:
-        if args.fps != 60.0 and args.fps != base.fps:
+        if args.fps is not None and args.fps != base.fps:
             print("  note: --fps ignored; the base clip's %g fps wins" % base.fps)
         print("  layered on %s: %.3f mm survives the clamp" % (args.base, src["peak_mm_layered"]))
     if src["unexpressed"]:

@@ -25,9 +25,10 @@ UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 COARSE = 65           # coarse samples over the events' span
 FINE = 21             # fine samples around each of the best local maxima
 REFINE = 2            # how many local maxima are refined
-PROBE = 24            # largest-moving vertices kept per target ...
-PROBE_EACH = 6        # ... of which the first few are evaluated first for a lower bound
-_XYZ = np.arange(3)
+PROBE_EACH = 6        # largest-moving vertices per target, evaluated first for a lower bound
+_UNIT_COARSE = np.linspace(0.0, 1.0, COARSE)
+_UNIT_FINE = np.linspace(0.0, 1.0, FINE)
+SINGLE_THREAD_MNK = 200_000   # OpenBLAS runs gemm on one thread below m*n*k = 262,144
 
 
 def mm_per_unit(rig) -> float:
@@ -55,13 +56,14 @@ class RigDeltas:
         T = len(self.targets)
         self.deltas = (np.concatenate(blocks, axis=1) if blocks else np.zeros((T, 0, 3)))
         self.by_axis = np.ascontiguousarray(self.deltas.transpose(0, 2, 1))   # (T, 3, M)
+        self.flat = self.by_axis.reshape(T, -1)                                # (T, 3M)
         self.norms = np.sqrt((self.deltas ** 2).sum(axis=2))
         self.support = [np.nonzero(n > 0)[0] for n in self.norms]         # moved vertices
         self.support_norm = [n[i] for n, i in zip(self.norms, self.support)]
         self.mesh_of = np.concatenate(mesh_of) if mesh_of else np.zeros(0, int)
         self.vertex_of = np.concatenate(vert_of) if vert_of else np.zeros(0, int)
         self.target_max = self.norms.max(axis=1) if self.norms.size else np.zeros(T)
-        m = min(PROBE, self.norms.shape[1])
+        m = min(PROBE_EACH, self.norms.shape[1])
         self.top_vertices = (np.argsort(-self.norms, axis=1)[:, :m] if m
                              else np.zeros((T, 0), int))           # probes per target
 
@@ -70,9 +72,13 @@ def envelopes(t, onset, apex, top, offset) -> np.ndarray:
     """(S, E) envelope values, the same formula as ``microexpr.envelope.envelope`` (bit for
     bit) for many events at once; ``top`` is the end of the hold. Needs onset < apex and
     top < offset (``smooth_ok``)."""
-    t = np.asarray(t, dtype=np.float64)[:, None]
-    onset, apex, top, offset = (np.asarray(a, dtype=np.float64)[None, :]
-                                for a in (onset, apex, top, offset))
+    ev = np.array([onset, apex, top, offset], dtype=np.float64).reshape(4, 1, -1)
+    return _env(np.asarray(t, dtype=np.float64).reshape(-1, 1), ev)
+
+
+def _env(t: np.ndarray, ev: np.ndarray) -> np.ndarray:
+    """``envelopes`` for a column of times (S, 1) and events ev (4, 1, E)."""
+    onset, apex, top, offset = ev
     u = np.clip((t - onset) / (apex - onset), 0.0, 1.0)
     v = np.clip((t - top) / (offset - top), 0.0, 1.0)
     return np.where(t <= top, u * u * (3.0 - 2.0 * u), 1.0 - v * v * (3.0 - 2.0 * v))
@@ -97,12 +103,27 @@ class Peak:
 
 def _gather(rd: RigDeltas, active: np.ndarray, verts: np.ndarray) -> np.ndarray:
     """(k, 3V) offsets of ``verts`` for the ``active`` targets, x then y then z."""
-    return rd.by_axis[np.ix_(active, _XYZ, verts)].reshape(len(active), -1)
+    M = rd.norms.shape[1]
+    return rd.flat[np.ix_(active, np.concatenate([verts, verts + M, verts + 2 * M]))]
+
+
+def small_matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``A @ B`` in pieces small enough that BLAS runs each on one thread: the products here
+    are tiny, and a multi-threaded BLAS call costs more in hand-over than it saves (much more
+    on a busy machine). Same result as ``A @ B``."""
+    n = B.shape[1]
+    cols = max(1, SINGLE_THREAD_MNK // max(1, A.shape[0] * A.shape[1]))
+    if n <= cols:
+        return A @ B
+    out = np.empty((A.shape[0], n))
+    for a in range(0, n, cols):
+        out[:, a:a + cols] = A @ B[:, a:a + cols]
+    return out
 
 
 def _mag2(W: np.ndarray, D: np.ndarray) -> np.ndarray:
     """Squared displacement (S, V) for weights W (S, k) and gathered offsets D (k, 3V)."""
-    X = W @ D
+    X = small_matmul(W, D)
     X *= X
     X = X.reshape(len(W), 3, -1)
     return X[:, 0] + X[:, 1] + X[:, 2]
@@ -110,30 +131,43 @@ def _mag2(W: np.ndarray, D: np.ndarray) -> np.ndarray:
 
 class _Pruned:
     """Vertices ranked by the bound ``sum_k max(w_k) |delta_kv|`` (valid for every sample
-    whose weights stay below ``wmax``); evaluates only those that can reach the peak."""
+    whose weights stay below ``wmax``); evaluates only those that can reach the peak.
+
+    The first call finds a lower bound from a few large-moving vertices and keeps every
+    vertex whose bound reaches it; later calls reuse that set while it is provably enough
+    (their own maximum, or the ``low`` they are given, is at least its threshold)."""
 
     def __init__(self, rd: RigDeltas, active: np.ndarray, wmax: np.ndarray) -> None:
         self.rd, self.active = rd, active
         idx = [rd.support[k] for k in active]
         w = np.repeat(wmax, [len(i) for i in idx]) * np.concatenate([rd.support_norm[k] for k in active])
         self.bound = np.bincount(np.concatenate(idx), w, minlength=rd.norms.shape[1])
-        self.probe = _gather(rd, active, np.unique(rd.top_vertices[active, :PROBE_EACH]))
         self.low = np.inf                    # threshold of the cached candidate set
-        self.cand = np.zeros(0, int)
-        self.D = self.probe[:, :0]
+        self.cand: Optional[np.ndarray] = None
+        self.D = np.zeros((len(active), 0))
 
-    def max(self, W: np.ndarray, low: float = 0.0) -> Tuple[float, int, int, np.ndarray]:
-        """(mm, sample, vertex, per-sample max over the evaluated vertices) for W (S, k)."""
+    def _select(self, low: float) -> None:
+        self.cand = np.nonzero(self.bound >= low * (1.0 - 1e-12))[0]
+        self.D = _gather(self.rd, self.active, self.cand)
+        self.low = low
+
+    def max(self, W: np.ndarray, low: Optional[float] = None) -> Tuple[float, int, int, np.ndarray]:
+        """(mm, sample, vertex, per-sample max over the evaluated vertices) for W (S, k);
+        ``low``: a known lower bound of the answer."""
         if len(W) == 0 or self.bound.size == 0:
             return 0.0, 0, 0, np.zeros(len(W))
-        low = max(low, float(np.sqrt(_mag2(W, self.probe).max())))
-        if low < self.low:                   # candidate sets shrink as the threshold rises
-            self.cand = np.nonzero(self.bound >= low * (1.0 - 1e-12))[0]
-            self.D = _gather(self.rd, self.active, self.cand)
-            self.low = low
+        if self.cand is None:
+            probe = np.unique(self.rd.top_vertices[self.active])
+            found = float(np.sqrt(_mag2(W, _gather(self.rd, self.active, probe)).max()))
+            self._select(max(found, low or 0.0))
+        elif low is not None and low < self.low:
+            self._select(low)
+        mag = _mag2(W, self.D) if len(self.cand) else np.zeros((len(W), 1))
+        if low is None and mag.size and float(np.sqrt(mag.max())) < self.low:
+            self._select(float(np.sqrt(mag.max())))      # this W peaks lower: widen the set
+            mag = _mag2(W, self.D)
         if not len(self.cand):
             return 0.0, 0, 0, np.zeros(len(W))
-        mag = _mag2(W, self.D)
         s, c = np.unravel_index(int(np.argmax(mag)), mag.shape)
         return float(np.sqrt(mag[s, c])), int(s), int(self.cand[c]), np.sqrt(mag.max(axis=1))
 
@@ -156,10 +190,10 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
     peaks = np.asarray(peaks, dtype=np.float64)
     P = np.zeros((len(target_idx), len(active)))
     P[np.arange(len(target_idx)), col] = peaks
-    onset, apex, top, offset = (np.asarray(a, dtype=np.float64) for a in (onset, apex, top, offset))
-    lo, hi = float(onset.min()), float(offset.max())
-    grid = np.sort(np.concatenate([np.linspace(lo, hi, COARSE), apex, np.minimum(top, offset)]))
-    W1 = envelopes(grid, onset, apex, top, offset) @ P
+    ev = np.array([onset, apex, top, offset], dtype=np.float64).reshape(4, 1, -1)
+    lo, hi = float(ev[0].min()), float(ev[3].max())
+    grid = np.sort(np.concatenate([lo + (hi - lo) * _UNIT_COARSE, ev[1, 0], ev[2, 0]]))
+    W1 = _env(grid[:, None], ev) @ P
     pruned = _Pruned(rd, active, P.sum(axis=0))         # events never exceed their peaks
     mm, s, v, curve = pruned.max(W1)
     best = (mm, float(grid[s]), v)
@@ -167,11 +201,12 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
     inner = (curve >= np.r_[-1.0, curve[:-1]]) & (curve >= np.r_[curve[1:], -1.0])
     tops = np.nonzero(inner)[0]
     tops = tops[np.argsort(-curve[tops])][:REFINE]
-    fine = [np.linspace(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)], FINE) for i in tops]
     wmax = W1.max(axis=0)
-    if fine:
-        grid2 = np.concatenate(fine)
-        W2 = envelopes(grid2, onset, apex, top, offset) @ P
+    if len(tops):
+        a = grid[np.maximum(tops - 1, 0)]
+        b = grid[np.minimum(tops + 1, len(grid) - 1)]
+        grid2 = (a[:, None] + (b - a)[:, None] * _UNIT_FINE).ravel()
+        W2 = _env(grid2[:, None], ev) @ P
         mm2, s2, v2, _ = pruned.max(W2, low=mm)
         wmax = np.maximum(wmax, W2.max(axis=0))
         if mm2 > mm:
@@ -181,7 +216,7 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
         f = np.asarray(frames, dtype=np.float64)
         f = f[(f > lo) & (f < hi)]
         if len(f):
-            fm, fs, _, _ = pruned.max(envelopes(f, onset, apex, top, offset) @ P)
+            fm, fs, _, _ = pruned.max(_env(f[:, None], ev) @ P)
             peak.frame_mm, peak.frame_time = fm, float(f[fs])
         else:
             peak.frame_mm, peak.frame_time = 0.0, lo

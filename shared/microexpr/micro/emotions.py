@@ -74,7 +74,8 @@ def check_letter(letter: str, field: str = "--intensity") -> str:
 def parse_aus(text: str, intensity: str = "C") -> List[AURequest]:
     """Parse ``"4+7+R12B"``; unlettered AUs take ``intensity``. Bad tokens name the fix."""
     default = check_letter(intensity)
-    return [replace(r, level=INTENSITY[r.letter or default]) for r in _parse(str(text))]
+    return [AURequest(r.au, r.side, INTENSITY[r.letter or default], r.letter)
+            for r in _parse(str(text))]
 
 
 @functools.lru_cache(maxsize=256)

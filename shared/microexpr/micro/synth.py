@@ -216,10 +216,13 @@ class Synthesizer:
         rep.update({"kind": "micro", "emotion": emotion, "intensity": letter, "seed": int(seed),
                     "envelope": env.ENVELOPE, "layering": "additive, clamped to 0-1",
                     "base": base_info})
-        return Clip(generator="microexpr " + __version__, fps=fps, start_time=start,
-                    targets=list(targets), weights=W.tolist(), valid=valid,
-                    hold_invalid=hold_invalid, rig_fingerprint=self.rig.mesh().fingerprint,
-                    events=plan.events, source=rep)
+        # Built from checked parts (events validated, weights clamped to 0-1 by ``render``,
+        # one row per frame, unique targets): skip re-validating thousands of floats.
+        return Clip.model_construct(
+            generator="microexpr " + __version__, fps=float(fps), start_time=float(start),
+            targets=list(targets), weights=W.tolist(), valid=list(valid),
+            hold_invalid=hold_invalid, rig_fingerprint=self.rig.mesh().fingerprint,
+            events=plan.events, source=rep)
 
 
 def render(base: np.ndarray, events: Sequence[MicroEvent], targets: Sequence[str],

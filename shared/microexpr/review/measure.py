@@ -121,16 +121,18 @@ class Measurer:
         for a in range(0, len(moving), BLOCK):
             rows = moving[a:a + BLOCK]
             X = L[np.ix_(rows, active)].astype(np.float32) @ D
-            X *= X
-            mag = X[:, :M] + X[:, M:2 * M] + X[:, 2 * M:]
+            np.multiply(X, X, out=X)
+            mag = X[:, :M]                                  # x^2 + y^2 + z^2, in place
+            mag += X[:, M:2 * M]
+            mag += X[:, 2 * M:]
             out[np.ix_(rows, cols)] = np.sqrt(np.maximum.reduceat(mag, starts, axis=1))
         return out
 
     def frame_mm(self, weights: np.ndarray) -> Dict[str, np.ndarray]:
         """Per mesh, (N,) displacement in mm of one weight vector (float64)."""
         rd = self.deltas
-        d = np.tensordot(np.asarray(weights, dtype=np.float64), rd.deltas, axes=(0, 0))
-        mag = np.sqrt((d * d).sum(axis=1))
+        d = (np.asarray(weights, dtype=np.float64) @ rd.flat).reshape(3, -1)
+        mag = np.sqrt((d * d).sum(axis=0))
         out = {m.name: np.zeros(len(m.points)) for m in self.rig.meshes}
         for mi, m in enumerate(self.rig.meshes):
             sel = rd.mesh_of == mi

@@ -36,14 +36,15 @@ def render_sheet(review: Review, rig, title: Optional[str] = None, dpi: int = 11
     from matplotlib.gridspec import GridSpec
 
     fig = plt.figure(figsize=(15, 9.5))
-    gs = GridSpec(4, 2, figure=fig, width_ratios=[1.55, 1], height_ratios=[0.9, 1.35, 1.0, 1.1],
-                  hspace=0.55, wspace=0.10, left=0.09, right=0.95, top=0.95, bottom=0.06)
-    _verdict(fig.add_subplot(gs[0, 0]), review, title)
+    gs = GridSpec(4, 3, figure=fig, width_ratios=[1.45, 0.28, 1.0],
+                  height_ratios=[0.9, 1.35, 1.0, 1.1], hspace=0.55, wspace=0.04, left=0.095,
+                  right=0.95, top=0.95, bottom=0.06)
+    _verdict(fig.add_subplot(gs[0, 0:2]), review, title)
     t0, t1 = _window(review)
     _curves(fig.add_subplot(gs[1, 0]), review, t0, t1)
     _regions_over_time(fig.add_subplot(gs[2, 0]), review, t0, t1)
     _bars(fig.add_subplot(gs[3, 0]), review)
-    _face(fig, fig.add_subplot(gs[:, 1]), review, rig)
+    _face(fig, fig.add_subplot(gs[:, 2]), review, rig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
@@ -58,7 +59,8 @@ def _window(review: Review):
     """Time range to show: the bursts with a margin (the whole clip if nothing moves)."""
     t = review.measurement.times
     if not review.bursts or len(t) < 2:
-        return float(t[0]) if len(t) else 0.0, float(t[-1]) if len(t) else 1.0
+        a = float(t[0]) if len(t) else 0.0
+        return a, max(float(t[-1]) if len(t) else a, a + 1.0 / review.clip.fps)
     a = min(b.start for b in review.bursts)
     b = max(b.end for b in review.bursts)
     pad = max(0.25 * (b - a), 0.05)
@@ -104,7 +106,7 @@ def _curves(ax, review: Review, t0: float, t1: float) -> None:
                  fontsize=10, loc="left")
     ax.grid(alpha=0.3)
     if tt:
-        ax.legend(fontsize=7.5, ncol=2, loc="upper right", framealpha=0.8)
+        ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.02), frameon=False)
     if len(m.target_timing) > len(tt):
         ax.text(0.01, 0.92, "%d more targets not drawn" % (len(m.target_timing) - len(tt)),
                 fontsize=8, transform=ax.transAxes)
@@ -122,8 +124,8 @@ def _regions_over_time(ax, review: Review, t0: float, t1: float) -> None:
     ax.axvline(float(m.times[m.apex_frame]), color="0.5", lw=0.8)
     ax.axhline(lim.ceiling_mm, color=FAIL, lw=1, ls=":")
     ax.axhline(lim.floor_mm, color="0.4", lw=1, ls=":")
-    ax.text(t1, lim.ceiling_mm, " ceiling", fontsize=8, color=FAIL, va="center", ha="left")
-    ax.text(t1, lim.floor_mm, " floor", fontsize=8, color="0.3", va="center", ha="left")
+    ax.text(t0, lim.ceiling_mm, " ceiling", fontsize=8, color=FAIL, va="bottom", ha="left")
+    ax.text(t0, lim.floor_mm, " floor", fontsize=8, color="0.3", va="bottom", ha="left")
     ax.set_xlim(t0, t1)
     ax.set_ylim(0, max(lim.ceiling_mm * 1.1, float(m.curve.max()) * 1.1))
     ax.set_xlabel("time (s)")
@@ -131,7 +133,7 @@ def _regions_over_time(ax, review: Review, t0: float, t1: float) -> None:
     ax.set_title("largest displacement per region", fontsize=10, loc="left")
     ax.grid(alpha=0.3)
     if shown:
-        ax.legend(fontsize=7.5, ncol=3, loc="upper right", framealpha=0.8)
+        ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.02), frameon=False)
 
 
 def _bars(ax, review: Review) -> None:

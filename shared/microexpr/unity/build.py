@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import MicroExprError
 
@@ -166,3 +166,13 @@ def unity_layer_check() -> Dict[str, str]:
     editor_asm = compile_cs("MicroExpr.Editor", sources("Editor"), refs=[engine, editor, runtime],
                             defines=["UNITY_5_3_OR_NEWER"])
     return {"UnityEngine": engine, "UnityEditor": editor, "runtime": runtime, "editor": editor_asm}
+
+
+def test_gate(reason: Optional[str]) -> Optional[Tuple[str, str]]:
+    """For the test suite: None when the tools are there; else ("fail", why) under CI
+    (``CI=true``: CI installs Mono, so its absence is an error) or ("skip", why) locally."""
+    if not reason:
+        return None
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        return "fail", "CI must run the Unity runtime tests, but " + reason
+    return "skip", "the Unity runtime tests need Mono and pythonnet: " + reason

@@ -115,3 +115,16 @@ def new_bools(n: int) -> Any:
     from System import Array, Boolean  # type: ignore
 
     return Array.CreateInstance(Boolean, int(n))
+
+
+class csharp_errors:
+    """Turn the runtime's MicroExprException into MicroExprError (file, field, fix kept)."""
+
+    def __enter__(self) -> "csharp_errors":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or not hasattr(exc, "Problem") or not hasattr(exc, "Fix"):
+            return False
+        raise MicroExprError(str(exc.Problem), file=exc.File or None, field=exc.Field or None,
+                             fix=exc.Fix or None) from None

@@ -27,9 +27,12 @@ namespace MicroExpr.Runtime
         readonly int[] state;        // 0 at lower, 1 free, 2 at upper, 3 pinned, 4 to be freed
         readonly int[] cache;        // [0] = size of the factored free set (-1: none), then the set
 
+        readonly int[] parent;       // union-find over targets (free-set groups)
+        readonly int[] label;        // root target -> group, -1 outside Components()
+        readonly int[] compOf, compSize, compStart, compPos;
+        int compCount;
         readonly int[] rowStart;     // pattern of H: row t's possibly nonzero columns, ascending
         readonly int[] rowCols;
-        readonly int[] pos;          // target -> its place in the free list while filling, else -1
 
         /// <summary>A solver for <paramref name="targets"/> weights. <paramref name="pattern"/>
         /// lists for each target the targets it may share a nonzero entry of H with (itself
@@ -46,8 +49,13 @@ namespace MicroExpr.Runtime
             state = new int[T];
             cache = new int[T + 1];
             cache[0] = -1;
-            pos = new int[T];
-            for (int t = 0; t < T; t++) pos[t] = -1;
+            parent = new int[T];
+            label = new int[T];
+            for (int t = 0; t < T; t++) label[t] = -1;
+            compOf = new int[T];
+            compSize = new int[T + 1];
+            compStart = new int[T + 1];
+            compPos = new int[T];
             rowStart = new int[T + 1];
             var cols = new List<int>();
             for (int t = 0; t < T; t++)
@@ -123,22 +131,18 @@ namespace MicroExpr.Runtime
                 }
                 if (!same)
                 {
-                    for (int a = 0; a < nf; a++)
-                    {
-                        Array.Clear(work, a * T, nf);
-                        pos[free[a]] = a;
-                    }
-                    for (int a = 0; a < nf; a++)
-                    {
-                        int i = free[a], hi = i * T, end = rowStart[i + 1];
-                        for (int p = rowStart[i]; p < end; p++)
+                    Components(nf);
+                    for (int c = 0; c < compCount; c++)
+                        for (int aa = compStart[c]; aa < compStart[c + 1]; aa++)
                         {
-                            int b = pos[rowCols[p]];
-                            if (b >= 0 && b <= a) work[b * T + a] = H[hi + rowCols[p]];
+                            int a = compPos[aa], hi = free[a] * T;
+                            for (int bb = compStart[c]; bb <= aa; bb++)
+                            {
+                                int b = compPos[bb];
+                                work[b * T + a] = H[hi + free[b]];
+                            }
                         }
-                    }
-                    for (int a = 0; a < nf; a++) pos[free[a]] = -1;
-                    Factor(nf);
+                    Factor();
                     cache[0] = nf;
                     for (int a = 0; a < nf; a++) cache[1 + a] = free[a];
                 }
@@ -233,53 +237,104 @@ namespace MicroExpr.Runtime
             return r;
         }
 
-        /// <summary>Cholesky factor H_free = U'U, U = L' kept in the upper triangle of work
-        /// (row k of U is column k of Python's L). Right-looking: each entry receives the same
-        /// subtractions in the same order as Python's _chol_factor, so the factor is the same
-        /// to the bit; updates by an exact zero are skipped (they change nothing).</summary>
-        void Factor(int n)
+        /// <summary>Splits the free set into groups that share no nonzero of H (connected
+        /// components of H's pattern on the free targets); positions ascend in each group.</summary>
+        void Components(int nf)
         {
-            for (int k = 0; k < n; k++)
+            for (int a = 0; a < nf; a++) parent[free[a]] = free[a];
+            for (int a = 0; a < nf; a++)
             {
-                int rk = k * T;
-                double s = work[rk + k];
-                if (s <= 0.0) s = 1e-300;
-                double d = Math.Sqrt(s);
-                work[rk + k] = d;
-                for (int j = k + 1; j < n; j++) work[rk + j] = work[rk + j] / d;
-                for (int i = k + 1; i < n; i++)
+                int i = free[a], end = rowStart[i + 1];
+                for (int p = rowStart[i]; p < end; p++)
                 {
-                    double u = work[rk + i];
-                    if (u == 0.0) continue;
-                    int ri = i * T;
-                    for (int j = i; j < n; j++) work[ri + j] -= u * work[rk + j];
+                    int u = rowCols[p];
+                    if (u == i || state[u] != 1) continue;
+                    int ri = Root(i), ru = Root(u);
+                    if (ri != ru) parent[ri < ru ? ru : ri] = ri < ru ? ri : ru;
+                }
+            }
+            compCount = 0;
+            for (int a = 0; a < nf; a++)
+            {
+                int r = Root(free[a]);
+                if (label[r] < 0) { label[r] = compCount; compSize[compCount] = 0; compCount++; }
+                compOf[a] = label[r];
+                compSize[label[r]]++;
+            }
+            compStart[0] = 0;
+            for (int c = 0; c < compCount; c++) { compStart[c + 1] = compStart[c] + compSize[c]; compSize[c] = 0; }
+            for (int a = 0; a < nf; a++)
+            {
+                int c = compOf[a];
+                compPos[compStart[c] + compSize[c]++] = a;
+            }
+            for (int a = 0; a < nf; a++) label[Root(free[a])] = -1;
+        }
+
+        int Root(int t)
+        {
+            while (parent[t] != t) { parent[t] = parent[parent[t]]; t = parent[t]; }
+            return t;
+        }
+
+        /// <summary>Cholesky factor H_free = U'U, U = L' kept in the upper triangle of work
+        /// (row k of U is column k of Python's L), one group of the free set at a time: entries
+        /// between groups are zero and stay zero. Right-looking: each entry receives the same
+        /// subtractions in the same order as in Python's _chol_factor, so the factor is the
+        /// same to the bit; updates by an exact zero change nothing and are skipped.</summary>
+        void Factor()
+        {
+            for (int c = 0; c < compCount; c++)
+            {
+                int c0 = compStart[c], c1 = compStart[c + 1];
+                for (int kk = c0; kk < c1; kk++)
+                {
+                    int k = compPos[kk], rk = k * T;
+                    double s = work[rk + k];
+                    if (s <= 0.0) s = 1e-300;
+                    double d = Math.Sqrt(s);
+                    work[rk + k] = d;
+                    for (int jj = kk + 1; jj < c1; jj++) { int j = compPos[jj]; work[rk + j] = work[rk + j] / d; }
+                    for (int ii = kk + 1; ii < c1; ii++)
+                    {
+                        int i = compPos[ii];
+                        double u = work[rk + i];
+                        if (u == 0.0) continue;
+                        int ri = i * T;
+                        for (int jj = ii; jj < c1; jj++) { int j = compPos[jj]; work[ri + j] -= u * work[rk + j]; }
+                    }
                 }
             }
         }
 
-        /// <summary>Forward and back substitution with the factor (Python's _chol_subst, same
-        /// operations in the same order).</summary>
+        /// <summary>Forward and back substitution with the factor, group by group (Python's
+        /// _chol_subst: the same nonzero operations in the same order).</summary>
         void Substitute(int n)
         {
             for (int i = 0; i < n; i++) x[i] = rhs[i];
-            for (int k = 0; k < n; k++)
+            for (int c = 0; c < compCount; c++)
             {
-                int rk = k * T;
-                double xk = x[k] / work[rk + k];
-                x[k] = xk;
-                if (xk == 0.0) continue;
-                for (int i = k + 1; i < n; i++)
+                int c0 = compStart[c], c1 = compStart[c + 1];
+                for (int kk = c0; kk < c1; kk++)
                 {
-                    double u = work[rk + i];
-                    if (u != 0.0) x[i] -= u * xk;
+                    int k = compPos[kk], rk = k * T;
+                    double xk = x[k] / work[rk + k];
+                    x[k] = xk;
+                    if (xk == 0.0) continue;
+                    for (int ii = kk + 1; ii < c1; ii++)
+                    {
+                        int i = compPos[ii];
+                        double u = work[rk + i];
+                        if (u != 0.0) x[i] -= u * xk;
+                    }
                 }
-            }
-            for (int i = n - 1; i >= 0; i--)
-            {
-                int ri = i * T;
-                double s = x[i];
-                for (int k = i + 1; k < n; k++) s -= work[ri + k] * x[k];
-                x[i] = s / work[ri + i];
+                for (int ii = c1 - 1; ii >= c0; ii--)
+                {
+                    int i = compPos[ii], ri = i * T;
+                    double s = x[i];
+                    for (int kk = ii + 1; kk < c1; kk++) { int k = compPos[kk]; s -= work[ri + k] * x[k]; }
+                    x[i] = s / work[ri + i];
+                }
             }
         }
     }

@@ -95,6 +95,7 @@ namespace MicroExpr.Runtime
             BridgeFile.Check(root, "rig", source);
             JsonValue targets = BridgeFile.Need(root, "targets", JsonKind.Array, source, "targets");
             int T = targets.Count;
+            if (T == 0) throw new MicroExprException("the rig has no targets", source, "targets", "export a rig with targets");
             var names = new string[T];
             var observable = new bool[T];
             for (int t = 0; t < T; t++)
