@@ -7,7 +7,8 @@ row becomes two one-way targets (left/right, up/down, open/close).
 
 ``arkit`` makes the ARKit-52 shapes that a soft-mod can make on the skin. Those 68 landmarks
 cannot observe (cheekPuff, mouthDimple, jawForward) are flagged ``observable=False`` so the
-solver pins them; eye gaze (eyeLook*) and tongueOut need eye and tongue meshes and are left out.
+solver pins them; eye gaze (eyeLook*) and tongueOut need eye and tongue meshes, and mouthClose
+needs a jaw joint (it is lips pressed shut against an open jaw): those are left out.
 
 Sizes are given for a face whose outer eye corners (36-45) are 9 cm apart and scale with the
 mesh; directions are in the face's own frame (x: subject's left, y: up, z: forward), found from
@@ -15,6 +16,7 @@ the landmarks, so a preset works on any mesh in any unit and orientation.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -38,6 +40,7 @@ class TargetSpec:
     aus: List[str] = field(default_factory=list)
     observable: bool = True
     description: str = ""
+    mirror_of: Optional[str] = None
 
 
 @dataclass
@@ -199,6 +202,14 @@ def _lid(kind: str, anchor: Sequence[int], mirror: bool, lm: np.ndarray, frame: 
     return centre, radius, inner, move @ frame
 
 
+def _describe(text: str, mirror: bool) -> str:
+    """The right-side description of a left-side target: sides and landmark pairs swapped."""
+    if not mirror:
+        return text
+    swap = {"left": "right", "right": "left", "Left": "Right", "Right": "Left"}
+    return re.sub(r"\b(left|right|Left|Right)\b", lambda m: swap[m.group(1)], text)
+
+
 def preset_key_points(preset: str) -> List[Tuple[str, int]]:
     """(key name, landmark) of every key point the preset binds, in order, without repeats."""
     out: List[Tuple[str, int]] = []
@@ -235,5 +246,6 @@ def preset_targets(preset: str, points: np.ndarray, triangles: Optional[np.ndarr
             mods = [_build(m, mirror, _key(name, k, len(spec.mods)), pts, lm, lv, frame, s)
                     for k, m in enumerate(spec.mods)]
             out.append(TargetSpec(name, mods, side, spec.region, list(spec.aus),
-                                  spec.observable, spec.description))
+                                  spec.observable, _describe(spec.description, mirror),
+                                  spec.name if mirror else None))
     return out

@@ -168,7 +168,8 @@ def build_rig(mesh: Mesh, landmark_vertices, preset: str = "table1",
         targets[spec.name] = softmod_deltas(mesh.points, tris, spec.softmods, graph=graph)
         infos[spec.name] = B.TargetInfo(side=spec.side, region=spec.region, aus=spec.aus,
                                         observable=spec.observable, preset=preset,
-                                        description=spec.description or None)
+                                        description=spec.description or None,
+                                        mirror_of=spec.mirror_of)
         mods[spec.name] = spec.softmods
     return rig_from_targets(mesh, targets, lv, unit=unit, infos=infos, softmods=mods,
                             extra_meshes=extra_meshes, name=name)

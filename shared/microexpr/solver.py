@@ -5,7 +5,7 @@ Per frame it minimises
     sum_i c_i |B_i w - d_i|^2 + sum_t lam_t w_t^2 + mu |w - w_prev|^2,   0 <= w <= 1
 
 where ``B_i`` are the rows of landmark i (2 or 3 coordinates), ``c_i`` its confidence (0 drops
-a missing landmark), ``lam_t = reg * s`` (``pin_reg * s`` for unobservable targets) and
+a missing landmark), ``lam_t = reg * s`` and
 ``mu = temporal * s`` with ``s`` = the mean squared column norm of B: the penalties scale with
 the basis, so the weights do not depend on the units of the landmarks.
 
@@ -27,7 +27,7 @@ exactly in C#:
    one with the largest pull (lowest index wins ties) is freed, once, which rules out cycling.
 5. Stop after ``4 T + 20`` steps at the latest (never reached in practice).
 
-Since H is positive definite the optimum is unique, so any implementation that follows these
+Pinned targets (unobservable ones) are held at exactly 0. Since H is positive definite the optimum is unique, so any implementation that follows these
 steps lands on the same weights to rounding. numba compiles the loops where it is installed
 (``pip install microexpr[fast]``); without it the same code runs as plain Python.
 """

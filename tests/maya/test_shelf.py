@@ -208,8 +208,9 @@ def test_micro_and_review_buttons_call_the_api(face, ui, monkeypatch, tmp_path):
     cmds.currentTime(12)
     rig, clip = str(tmp_path / "rig.json"), str(tmp_path / "clip.json")
     ui.DIALOG_ANSWERS.extend([[rig], [clip]])
+    ui.PROMPT_ANSWERS.append("Surprise")
     _run("micro")
-    assert calls[0] == ("micro_expression", (), {"rig": rig, "out": clip})
+    assert calls[0] == ("micro_expression", (), {"rig": rig, "out": clip, "emotion": "surprise"})
     assert calls[1][0] == "apply_clip" and calls[1][1] == (blend, clip)
     assert calls[1][2] == {"start_frame": 12.0}
     ui.DIALOG_ANSWERS.extend([[rig], [clip]])
@@ -218,3 +219,11 @@ def test_micro_and_review_buttons_call_the_api(face, ui, monkeypatch, tmp_path):
     ui.DIALOG_ANSWERS.append(None)  # cancelled: no call
     _run("review")
     assert len(calls) == 3
+    ui.DIALOG_ANSWERS.extend([[rig], [clip]])
+    ui.PROMPT_ANSWERS.append("4+7+R12")
+    _run("micro")
+    assert calls[3] == ("micro_expression", (), {"rig": rig, "out": clip, "aus": "4+7+R12"})
+    ui.DIALOG_ANSWERS.extend([[rig], [clip]])
+    ui.PROMPT_ANSWERS.append(None)   # cancelled prompt: nothing synthesised
+    _run("micro")
+    assert len(calls) == 5

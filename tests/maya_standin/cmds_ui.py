@@ -10,6 +10,7 @@ tests of UI code set ``standin.batch = False`` first.
 
 ``fileDialog2`` shows nothing: it returns the next entry of :data:`DIALOG_ANSWERS` (a list of
 paths, or None for "Cancel"), which tests fill, and records its flags in :data:`DIALOGS`.
+``promptDialog`` likewise answers from :data:`PROMPT_ANSWERS` (a text, or None for "Cancel").
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from .registry import command, on_reset
 from .scene import MayaError
 from .state import current, only
 
-__all__ = ["UI", "Element", "DIALOG_ANSWERS", "DIALOGS", "children", "buttons"]
+__all__ = ["UI", "Element", "DIALOG_ANSWERS", "DIALOGS", "PROMPT_ANSWERS", "children", "buttons"]
+
+PROMPT_ANSWERS: List[Optional[str]] = []
+_PROMPT_TEXT: List[str] = [""]
 
 
 @dataclass
@@ -41,6 +45,8 @@ _COUNTER: Dict[str, int] = {}
 def _reset_ui() -> None:
     UI.clear()
     _COUNTER.clear()
+    PROMPT_ANSWERS.clear()
+    _PROMPT_TEXT[0] = ""
     del DIALOG_ANSWERS[:]
     del DIALOGS[:]
     UI["MayaWindow"] = Element("MayaWindow", "window", None)
@@ -196,3 +202,23 @@ def fileDialog2(**flags: Any) -> Optional[List[str]]:
                              "(append a list of paths or None to DIALOG_ANSWERS)")
     answer = DIALOG_ANSWERS.pop(0)
     return list(answer) if answer else None
+
+
+
+@command
+def promptDialog(**flags: Any) -> Any:
+    only("promptDialog", flags, ("title", "message", "text", "button", "defaultButton",
+                                 "cancelButton", "dismissString", "query"))
+    _interactive("promptDialog")
+    if flags.get("query"):
+        return _PROMPT_TEXT[0]
+    DIALOGS.append(dict(flags))
+    if not PROMPT_ANSWERS:
+        raise AssertionError("stand-in promptDialog: the test queued no answer "
+                             "(append a text or None to PROMPT_ANSWERS)")
+    answer = PROMPT_ANSWERS.pop(0)
+    if answer is None:
+        return flags.get("dismissString", "Cancel")
+    _PROMPT_TEXT[0] = answer
+    buttons = flags.get("button") or ["OK"]
+    return buttons[0] if isinstance(buttons, (list, tuple)) else buttons

@@ -8,6 +8,7 @@ module depends on.
 * ``om``, ``oma``, ``omui``, ``omr`` -- Python API 2.0 (maya.api.*)
 * ``om1``, ``ompx1``           -- Python API 1.0, needed only for the deformer node
   (API 2.0 has no MPxDeformerNode).
+* ``omui1``                    -- API 1.0 UI, for ``MQtUtil.mainWindow`` (None if absent).
 """
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ import maya.OpenMaya as om1
 import maya.OpenMayaMPx as ompx1
 from maya import cmds, mel
 
-__all__ = ["cmds", "mel", "om", "oma", "omui", "omr", "om1", "ompx1", "is_batch", "set_attr",
+try:  # API 1.0 UI: only for MQtUtil (the main window for Qt panels); absent from mayapy builds
+    import maya.OpenMayaUI as omui1
+except ImportError:  # pragma: no cover - depends on the Maya build
+    omui1 = None  # type: ignore[assignment]
+
+__all__ = ["cmds", "mel", "om", "oma", "omui", "omr", "om1", "ompx1", "omui1", "is_batch", "set_attr",
            "set_keyframe", "names"]
 
 

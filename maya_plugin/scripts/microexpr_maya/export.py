@@ -88,14 +88,20 @@ def resolve_blendshape(node: str) -> Tuple[str, str, str]:
 
 
 def _preset_infos(bs: str, base: Mesh, lv: np.ndarray) -> Dict[str, TargetInfo]:
-    preset = scene_io.get_string_attr(bs, scene_io.BLENDSHAPE_ATTR)
-    if preset not in PRESETS:
-        return {}
-    out = {}
-    for spec in preset_targets(str(preset), base.points, base.triangles(), lv.tolist()):
-        out[spec.name] = TargetInfo(side=cast(Optional[Side], spec.side), region=spec.region, aus=list(spec.aus),
-                                    observable=spec.observable, preset=preset,
-                                    description=spec.description or None)
+    """Target metadata (side, region, AUs, observable) from every preset whose target names
+    the node carries: a node may hold targets of several presets. The preset the node was
+    made with wins where names overlap."""
+    first = scene_io.get_string_attr(bs, scene_io.BLENDSHAPE_ATTR)
+    order = ([str(first)] if first in PRESETS else []) + [p for p in PRESETS if p != first]
+    out: Dict[str, TargetInfo] = {}
+    for preset in order:
+        for spec in preset_targets(preset, base.points, base.triangles(), lv.tolist()):
+            if spec.name in out:
+                continue
+            out[spec.name] = TargetInfo(side=cast(Optional[Side], spec.side), region=spec.region,
+                                        aus=list(spec.aus), observable=spec.observable,
+                                        preset=preset, description=spec.description or None,
+                                        mirror_of=spec.mirror_of)
     return out
 
 

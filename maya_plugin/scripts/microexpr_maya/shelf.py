@@ -19,7 +19,7 @@ from microexpr.errors import MicroExprError
 from ._maya import cmds, is_batch, mel
 
 __all__ = ["SHELF_NAME", "BUTTONS", "Button", "ICON_DIR", "build", "remove", "icon_path",
-           "ask_path", "selected_mesh", "selected_blendshape", "current_frame"]
+           "ask_path", "ask_micro", "selected_mesh", "selected_blendshape", "current_frame"]
 
 SHELF_NAME = "MicroExpr"
 #: ``<repo>/shelf_icons``: this file is ``<repo>/maya_plugin/scripts/microexpr_maya/shelf.py``.
@@ -72,8 +72,9 @@ BUTTONS: List[Button] = [
                    "_rig = _mxs.ask_path('Rig file (written by Export)', _mxs.RIG_FILTER)\n"
                    "_clip = _rig and _mxs.ask_path('Save the micro-expression clip', "
                    "_mxs.CLIP_FILTER, save=True)\n"
-                   "if _rig and _clip:\n"
-                   "    _mx.micro_expression(rig=_rig, out=_clip)\n"
+                   "_what = _clip and _mxs.ask_micro()\n"
+                   "if _rig and _clip and _what:\n"
+                   "    _mx.micro_expression(rig=_rig, out=_clip, **_what)\n"
                    "    _mx.apply_clip(_bs, _clip, start_frame=_mxs.current_frame())\n"),
     Button("review", "Review", "Review a clip against its rig file (readability, timing, "
            "identity checks)", "review",
@@ -141,6 +142,24 @@ def ask_path(caption: str, file_filter: str, save: bool = False) -> Optional[str
     if not result:
         return None
     return str(result[0] if isinstance(result, (list, tuple)) else result)
+
+
+def ask_micro(default: str = "happiness") -> Optional[Dict[str, str]]:
+    """Ask for an emotion (happiness, sadness, surprise, fear, anger, disgust, contempt) or an
+    action-unit list such as ``4+7+R12``; the ``micro_expression`` option, or None if cancelled."""
+    from microexpr.micro.emotions import EMOTIONS
+
+    choice = cmds.promptDialog(title="MicroExpr micro-expression",
+                               message="Emotion (%s) or action units (e.g. 4+7+R12):"
+                                       % ", ".join(sorted(EMOTIONS)),
+                               text=default, button=["OK", "Cancel"], defaultButton="OK",
+                               cancelButton="Cancel", dismissString="Cancel")
+    if choice != "OK":
+        return None
+    text = str(cmds.promptDialog(query=True, text=True) or "").strip()
+    if not text:
+        return None
+    return {"emotion": text.lower()} if text.lower() in EMOTIONS else {"aus": text}
 
 
 def current_frame() -> float:

@@ -301,7 +301,12 @@ class Clip(Strict):
     hold_invalid: bool = Field(False, description="Players may hold the last valid weights "
                                                   "over invalid frames when True.")
     rig_fingerprint: Optional[str] = None
-    events: List[MicroEvent] = Field(default_factory=list)
+    events: List[MicroEvent] = Field(
+        default_factory=list,
+        description="Micro-expression events, every random choice resolved. 'weights' already "
+                    "include them: a player plays 'weights'; layering the events onto the clip's "
+                    "base (a neutral clip: zeros) re-creates 'weights', and a runtime may layer "
+                    "them onto other weights (a live solve) instead.")
     source: Dict[str, object] = Field(default_factory=dict)
 
     @model_validator(mode="after")

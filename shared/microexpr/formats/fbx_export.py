@@ -39,7 +39,7 @@ from .fbx_binary import Int32, Node
 from .scene import Scene, SceneMesh
 
 TICKS_PER_SECOND = 46186158000
-UNIT_TO_CM = {"mm": 0.1, "cm": 1.0, "m": 100.0}
+UNIT_TO_CM = {"mm": 0.1, "cm": 1.0, "m": 100.0, "in": 2.54}
 # FbxTime::EMode values for the frame rates that have one; anything else is 14 (custom).
 _TIME_MODES = ((120.0, 1), (100.0, 2), (60.0, 3), (50.0, 4), (48.0, 5), (30.0, 6),
                (29.97, 9), (25.0, 10), (24.0, 11), (1000.0, 12), (23.976, 13), (96.0, 15),

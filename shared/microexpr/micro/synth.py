@@ -208,10 +208,14 @@ class Synthesizer:
         info = {"frames": len(times), "fps": base.fps, "start_time": base.start_time,
                 "source": base.source.get("kind") if isinstance(base.source, dict) else None}
         return self._clip(plan, base.fps, base.start_time, targets, W, list(base.valid), seed,
-                          emotion, letter, base_info=info, hold_invalid=base.hold_invalid)
+                          emotion, letter, base_info=info, hold_invalid=base.hold_invalid,
+                          earlier=list(base.events))
 
     def _clip(self, plan: Plan, fps, start, targets, W, valid, seed, emotion, letter,
-              base_info, hold_invalid: bool = False) -> Clip:
+              base_info, hold_invalid: bool = False, earlier=()) -> Clip:
+        """The clip: ``W`` holds the final weights (base and events); ``events`` records the
+        base's own events followed by this one's, so layering them onto the base's base
+        (a neutral, a capture) re-creates ``W``."""
         rep = dict(plan.report)
         rep.update({"kind": "micro", "emotion": emotion, "intensity": letter, "seed": int(seed),
                     "envelope": env.ENVELOPE, "layering": "additive, clamped to 0-1",
@@ -222,7 +226,7 @@ class Synthesizer:
             generator="microexpr " + __version__, fps=float(fps), start_time=float(start),
             targets=list(targets), weights=W.tolist(), valid=list(valid),
             hold_invalid=hold_invalid, rig_fingerprint=self.rig.mesh().fingerprint,
-            events=plan.events, source=rep)
+            events=list(earlier) + list(plan.events), source=rep)
 
 
 def render(base: np.ndarray, events: Sequence[MicroEvent], targets: Sequence[str],

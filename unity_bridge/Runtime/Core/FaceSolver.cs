@@ -54,8 +54,7 @@ namespace MicroExpr.Runtime
         public void SetNeutral(double[] points, double[] confidence)
         {
             Keys.SetNeutral(points, confidence);
-            var pinned = new bool[Rig.TargetCount];
-            for (int t = 0; t < pinned.Length; t++) pinned[t] = !Rig.Observable[t];
+            bool[] pinned = PinnedTargets(Rig, Dims == 2 ? Keys.View0 : null);
             if (Keys.Projected)
             {
                 projected = new ProjectedSolver(Rig.Deltas, Rig.TargetCount, Keys.View0, Reg, Temporal, pinned);
@@ -67,6 +66,54 @@ namespace MicroExpr.Runtime
                 projected = null;
             }
             Array.Clear(weights, 0, weights.Length);
+        }
+
+        /// <summary>A target whose landmark motion the neutral camera sees at less than this
+        /// share of its 3-D size (motion in depth: a lip roll, a funnel) is pinned for 2-D
+        /// tracks (Python's solve.MIN_VISIBILITY).</summary>
+        public const double MinVisibility = 0.3;
+
+        /// <summary>Per target: |landmark motion seen by the neutral camera| / (camera scale *
+        /// |3-D motion|); 1 for 3-D tracks (<paramref name="view0"/> null), 0 for a target that
+        /// moves no landmark (Python's solve.visibility).</summary>
+        public static double[] Visibility(RigData rig, double[] view0)
+        {
+            int T = rig.TargetCount, L = Landmarks.Count;
+            var vis = new double[T];
+            double scale = view0 == null ? 1.0
+                : Math.Sqrt(view0[0] * view0[0] + view0[1] * view0[1] + view0[2] * view0[2]);
+            for (int t = 0; t < T; t++)
+            {
+                double n3 = 0.0, n2 = 0.0;
+                for (int l = 0; l < L; l++)
+                {
+                    double b0 = rig.Delta(l, 0, t), b1 = rig.Delta(l, 1, t), b2 = rig.Delta(l, 2, t);
+                    n3 += b0 * b0 + b1 * b1 + b2 * b2;
+                    if (view0 == null) continue;
+                    double s0 = view0[0] * b0 + view0[1] * b1 + view0[2] * b2;
+                    double s1 = view0[3] * b0 + view0[4] * b1 + view0[5] * b2;
+                    n2 += s0 * s0 + s1 * s1;
+                }
+                n3 = Math.Sqrt(n3);
+                vis[t] = !(n3 > 0) ? 0.0 : (view0 == null ? 1.0 : Math.Sqrt(n2) / (scale * n3));
+            }
+            return vis;
+        }
+
+        /// <summary>Targets held at 0: flagged unobservable in the rig, moving no landmark, or
+        /// (2-D tracks) seen by the neutral camera at less than MinVisibility of their size.</summary>
+        public static bool[] PinnedTargets(RigData rig, double[] view0)
+        {
+            double[] vis = Visibility(rig, view0);
+            var pinned = new bool[rig.TargetCount];
+            for (int t = 0; t < pinned.Length; t++) pinned[t] = !rig.Observable[t] || vis[t] < MinVisibility;
+            return pinned;
+        }
+
+        /// <summary>The targets pinned at 0 since SetNeutral.</summary>
+        public bool IsPinned(int target)
+        {
+            return projected != null ? projected.IsPinned(target) : (solver != null && solver.IsPinned(target));
         }
 
         /// <summary>Solves one frame; copies the weights into <paramref name="outWeights"/>
