@@ -179,7 +179,7 @@ def run_case(tmp: str, rig, mode: str, dims: int, low: bool, frames: int, warmup
     tracks = tracks if tracks is not None else synth.random_tracks(rig, 900, dims, seed=11, holes=False, smooth=True)
     pts_path = os.path.join(str(tmp), "pts%d.f64" % dims)
     np.ascontiguousarray(tracks.points, dtype="<f8").tofile(pts_path)
-    res = subprocess.run(["mono", "--optimize=all", exe, rig_path, pts_path, str(frames), str(warmup), mode,
+    res = subprocess.run(["mono", exe, rig_path, pts_path, str(frames), str(warmup), mode,
                           str(dims), "1" if low else "0"], capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(res.stdout + res.stderr)

@@ -2,7 +2,8 @@
 ``shared/golden/`` for the C# runtime to reproduce (through pythonnet here, and from its own
 NUnit tests, which read the same files).
 
-Files: ``rig.microexpr`` (a bridge rig: 68-vertex mesh, 10 targets, one unobservable);
+Files: ``rig.microexpr`` (a bridge rig: 68-vertex mesh, 10 targets, one unobservable, one
+moving mostly in depth, which 2-D tracks pin);
 ``solve_<dims>d_<mode>[_variant].json`` (tracks with holes, head motion, lowered
 confidences; expected weights and frame validity); ``clip_events.json`` (a clip with
 micro-expression events, invalid held frames and overlapping events; expected weights).
@@ -44,6 +45,9 @@ def make_rig(targets: int = 10, seed: int = 3):
     tris = Delaunay(pts[:, :2]).simplices
     mesh = Mesh("golden_skin", pts, np.full(len(tris), 3), tris.reshape(-1))
     B = np.round(arrays.basis3.transpose(2, 0, 1), 4)
+    # a target moving mostly in depth (a lip roll): a 2-D camera hardly sees it, so it is pinned
+    depth = int(np.nonzero(arrays.observable_mask())[0][-1])
+    B[depth, :, :2] *= 0.05
     infos = {n: bridge.TargetInfo(observable=bool(o))
              for n, o in zip(arrays.target_names(), arrays.observable_mask())}
     return rig_from_targets(mesh, dict(zip(arrays.target_names(), B)), np.arange(68), infos=infos,

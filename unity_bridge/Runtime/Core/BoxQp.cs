@@ -19,7 +19,7 @@ namespace MicroExpr.Runtime
     public sealed class BoxQp
     {
         readonly int T;
-        readonly double[] work;      // T x T factor (upper triangle: U = L')
+        readonly double[] work;      // the factor: U = L', one packed block per group
         readonly double[] rhs;
         readonly double[] x;
         readonly int[] free;
@@ -27,9 +27,10 @@ namespace MicroExpr.Runtime
         readonly int[] state;        // 0 at lower, 1 free, 2 at upper, 3 pinned, 4 to be freed
         readonly int[] cache;        // [0] = size of the factored free set (-1: none), then the set
 
-        readonly int[] parent;       // union-find over targets (free-set groups)
-        readonly int[] label;        // root target -> group, -1 outside Components()
-        readonly int[] compOf, compSize, compStart, compPos;
+        readonly int[] targetComp;   // target -> connected component of H's pattern
+        readonly int[] label;        // component -> group of this factor, -1 outside Components()
+        readonly int[] compOf, compSize, compStart, compPos, blockStart;
+        readonly double[] xl;        // one group's unknowns
         int compCount;
         readonly int[] rowStart;     // pattern of H: row t's possibly nonzero columns, ascending
         readonly int[] rowCols;
@@ -49,13 +50,14 @@ namespace MicroExpr.Runtime
             state = new int[T];
             cache = new int[T + 1];
             cache[0] = -1;
-            parent = new int[T];
             label = new int[T];
             for (int t = 0; t < T; t++) label[t] = -1;
             compOf = new int[T];
             compSize = new int[T + 1];
             compStart = new int[T + 1];
             compPos = new int[T];
+            blockStart = new int[T + 1];
+            xl = new double[T];
             rowStart = new int[T + 1];
             var cols = new List<int>();
             for (int t = 0; t < T; t++)
@@ -69,6 +71,23 @@ namespace MicroExpr.Runtime
             }
             rowStart[T] = cols.Count;
             rowCols = cols.ToArray();
+            targetComp = new int[T];
+            for (int t = 0; t < T; t++) targetComp[t] = -1;
+            var stack = new Stack<int>();
+            int n = 0;
+            for (int t = 0; t < T; t++)
+            {
+                if (targetComp[t] >= 0) continue;
+                targetComp[t] = n;
+                stack.Push(t);
+                while (stack.Count > 0)
+                {
+                    int v = stack.Pop();
+                    for (int p = rowStart[v]; p < rowStart[v + 1]; p++)
+                        if (targetComp[rowCols[p]] < 0) { targetComp[rowCols[p]] = n; stack.Push(rowCols[p]); }
+                }
+                n++;
+            }
         }
 
         /// <summary>The pattern of H = sum over groups of (members x members): targets sharing a
@@ -120,28 +139,23 @@ namespace MicroExpr.Runtime
                     for (int a = 0; a < nf; a++) if (cache[1 + a] != free[a]) { same = false; break; }
                 for (int a = 0; a < nf; a++)
                 {
-                    int i = free[a], hi = i * T, end = rowStart[i + 1];
+                    int i = free[a], hi = i * T;
                     double s = g[i];
-                    for (int p = rowStart[i]; p < end; p++)
-                    {
-                        int u = rowCols[p];
-                        if (state[u] == 2) s -= H[hi + u];
-                    }
+                    for (int b = 0; b < nu; b++) s -= H[hi + upper[b]];
                     rhs[a] = s;
                 }
                 if (!same)
                 {
                     Components(nf);
                     for (int c = 0; c < compCount; c++)
-                        for (int aa = compStart[c]; aa < compStart[c + 1]; aa++)
+                    {
+                        int c0 = compStart[c], m = compStart[c + 1] - c0, o = blockStart[c];
+                        for (int qa = 0; qa < m; qa++)
                         {
-                            int a = compPos[aa], hi = free[a] * T;
-                            for (int bb = compStart[c]; bb <= aa; bb++)
-                            {
-                                int b = compPos[bb];
-                                work[b * T + a] = H[hi + free[b]];
-                            }
+                            int hi = free[compPos[c0 + qa]] * T;
+                            for (int qb = 0; qb <= qa; qb++) work[o + qb * m + qa] = H[hi + free[compPos[c0 + qb]]];
                         }
+                    }
                     Factor();
                     cache[0] = nf;
                     for (int a = 0; a < nf; a++) cache[1 + a] = free[a];
@@ -237,71 +251,60 @@ namespace MicroExpr.Runtime
             return r;
         }
 
-        /// <summary>Splits the free set into groups that share no nonzero of H (connected
-        /// components of H's pattern on the free targets); positions ascend in each group.</summary>
+        /// <summary>Groups the free positions by the connected component of H's pattern their
+        /// target belongs to (H has no nonzero between components); positions ascend in each
+        /// group.</summary>
         void Components(int nf)
         {
-            for (int a = 0; a < nf; a++) parent[free[a]] = free[a];
-            for (int a = 0; a < nf; a++)
-            {
-                int i = free[a], end = rowStart[i + 1];
-                for (int p = rowStart[i]; p < end; p++)
-                {
-                    int u = rowCols[p];
-                    if (u == i || state[u] != 1) continue;
-                    int ri = Root(i), ru = Root(u);
-                    if (ri != ru) parent[ri < ru ? ru : ri] = ri < ru ? ri : ru;
-                }
-            }
             compCount = 0;
             for (int a = 0; a < nf; a++)
             {
-                int r = Root(free[a]);
+                int r = targetComp[free[a]];
                 if (label[r] < 0) { label[r] = compCount; compSize[compCount] = 0; compCount++; }
                 compOf[a] = label[r];
                 compSize[label[r]]++;
             }
             compStart[0] = 0;
-            for (int c = 0; c < compCount; c++) { compStart[c + 1] = compStart[c] + compSize[c]; compSize[c] = 0; }
+            blockStart[0] = 0;
+            for (int c = 0; c < compCount; c++)
+            {
+                compStart[c + 1] = compStart[c] + compSize[c];
+                blockStart[c + 1] = blockStart[c] + compSize[c] * compSize[c];
+                compSize[c] = 0;
+            }
             for (int a = 0; a < nf; a++)
             {
                 int c = compOf[a];
                 compPos[compStart[c] + compSize[c]++] = a;
             }
-            for (int a = 0; a < nf; a++) label[Root(free[a])] = -1;
+            for (int a = 0; a < nf; a++) label[targetComp[free[a]]] = -1;
         }
 
-        int Root(int t)
-        {
-            while (parent[t] != t) { parent[t] = parent[parent[t]]; t = parent[t]; }
-            return t;
-        }
-
-        /// <summary>Cholesky factor H_free = U'U, U = L' kept in the upper triangle of work
-        /// (row k of U is column k of Python's L), one group of the free set at a time: entries
-        /// between groups are zero and stay zero. Right-looking: each entry receives the same
-        /// subtractions in the same order as in Python's _chol_factor, so the factor is the
-        /// same to the bit; updates by an exact zero change nothing and are skipped.</summary>
+        /// <summary>Cholesky factor H_free = U'U, U = L' (row k of U is column k of Python's L),
+        /// one group of the free set at a time, each group's rows packed in its own block of
+        /// work (entries between groups are zero and stay zero). Right-looking: each entry
+        /// receives the same subtractions in the same order as in Python's _chol_factor, so
+        /// the factor is the same to the bit; updates by an exact zero change nothing and are
+        /// skipped.</summary>
         void Factor()
         {
             for (int c = 0; c < compCount; c++)
             {
-                int c0 = compStart[c], c1 = compStart[c + 1];
-                for (int kk = c0; kk < c1; kk++)
+                int m = compStart[c + 1] - compStart[c], o = blockStart[c];
+                for (int k = 0; k < m; k++)
                 {
-                    int k = compPos[kk], rk = k * T;
+                    int rk = o + k * m;
                     double s = work[rk + k];
                     if (s <= 0.0) s = 1e-300;
                     double d = Math.Sqrt(s);
                     work[rk + k] = d;
-                    for (int jj = kk + 1; jj < c1; jj++) { int j = compPos[jj]; work[rk + j] = work[rk + j] / d; }
-                    for (int ii = kk + 1; ii < c1; ii++)
+                    for (int j = k + 1; j < m; j++) work[rk + j] = work[rk + j] / d;
+                    for (int i = k + 1; i < m; i++)
                     {
-                        int i = compPos[ii];
                         double u = work[rk + i];
                         if (u == 0.0) continue;
-                        int ri = i * T;
-                        for (int jj = ii; jj < c1; jj++) { int j = compPos[jj]; work[ri + j] -= u * work[rk + j]; }
+                        int ri = o + i * m;
+                        for (int j = i; j < m; j++) work[ri + j] -= u * work[rk + j];
                     }
                 }
             }
@@ -311,30 +314,30 @@ namespace MicroExpr.Runtime
         /// _chol_subst: the same nonzero operations in the same order).</summary>
         void Substitute(int n)
         {
-            for (int i = 0; i < n; i++) x[i] = rhs[i];
             for (int c = 0; c < compCount; c++)
             {
-                int c0 = compStart[c], c1 = compStart[c + 1];
-                for (int kk = c0; kk < c1; kk++)
+                int c0 = compStart[c], m = compStart[c + 1] - c0, o = blockStart[c];
+                for (int q = 0; q < m; q++) xl[q] = rhs[compPos[c0 + q]];
+                for (int k = 0; k < m; k++)
                 {
-                    int k = compPos[kk], rk = k * T;
-                    double xk = x[k] / work[rk + k];
-                    x[k] = xk;
+                    int rk = o + k * m;
+                    double xk = xl[k] / work[rk + k];
+                    xl[k] = xk;
                     if (xk == 0.0) continue;
-                    for (int ii = kk + 1; ii < c1; ii++)
+                    for (int i = k + 1; i < m; i++)
                     {
-                        int i = compPos[ii];
                         double u = work[rk + i];
-                        if (u != 0.0) x[i] -= u * xk;
+                        if (u != 0.0) xl[i] -= u * xk;
                     }
                 }
-                for (int ii = c1 - 1; ii >= c0; ii--)
+                for (int i = m - 1; i >= 0; i--)
                 {
-                    int i = compPos[ii], ri = i * T;
-                    double s = x[i];
-                    for (int kk = ii + 1; kk < c1; kk++) { int k = compPos[kk]; s -= work[ri + k] * x[k]; }
-                    x[i] = s / work[ri + i];
+                    int ri = o + i * m;
+                    double s = xl[i];
+                    for (int k = i + 1; k < m; k++) s -= work[ri + k] * xl[k];
+                    xl[i] = s / work[ri + i];
                 }
+                for (int q = 0; q < m; q++) x[compPos[c0 + q]] = xl[q];
             }
         }
     }

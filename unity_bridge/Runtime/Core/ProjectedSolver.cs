@@ -6,7 +6,8 @@
 //   g = sum_l c_l B_l' P' r_l + mu w_prev
 // then the same box QP. lam and mu scale with the neutral view's basis P_0 B.
 // Rigs move each landmark with few targets: the sums skip exact zeros (which change nothing),
-// so the numbers equal Python's while the work follows the rig's sparsity.
+// so the work follows the rig's sparsity. H's entries are summed in another order than
+// Python's (six terms instead of nine, A being symmetric): equal to rounding.
 using System;
 using System.Collections.Generic;
 
@@ -21,7 +22,8 @@ namespace MicroExpr.Runtime
         readonly int L;
         readonly double[] B3;        // [l][a][t] (the rig's (68, 3, T))
         readonly int[] pairIndex;    // i*T + j (i <= j) where some G_ab[i, j] may be nonzero, and every (i, i)
-        readonly double[] pairG;     // [pair][ab] G_ab[i, j]
+        readonly int[] pairMirror;   // j*T + i
+        readonly double[] pairG;     // [pair][6] the symmetric combinations of G_ab[i, j]
         readonly int[] nzStart;      // per landmark: its targets with a nonzero delta, ascending
         readonly int[] nzTarget;
         readonly bool[] allowed;
@@ -91,9 +93,22 @@ namespace MicroExpr.Runtime
                 for (int j = i; j < T; j++)
                     if (touched[i * T + j]) pairs.Add(i * T + j);
             pairIndex = pairs.ToArray();
-            pairG = new double[pairIndex.Length * 9];
+            pairMirror = new int[pairIndex.Length];
+            for (int p = 0; p < pairIndex.Length; p++) pairMirror[p] = (pairIndex[p] % T) * T + pairIndex[p] / T;
+            // A = P'P is symmetric, so G_ab and G_ba share a coefficient: six sums per pair
+            // (G_00, G_01 + G_10, G_02 + G_20, G_11, G_12 + G_21, G_22) instead of nine
+            pairG = new double[pairIndex.Length * 6];
+            int TT = T * T;
             for (int p = 0; p < pairIndex.Length; p++)
-                for (int ab = 0; ab < 9; ab++) pairG[p * 9 + ab] = G[ab * T * T + pairIndex[p]];
+            {
+                int o = pairIndex[p];
+                pairG[p * 6] = G[o];
+                pairG[p * 6 + 1] = G[1 * TT + o] + G[3 * TT + o];
+                pairG[p * 6 + 2] = G[2 * TT + o] + G[6 * TT + o];
+                pairG[p * 6 + 3] = G[4 * TT + o];
+                pairG[p * 6 + 4] = G[5 * TT + o] + G[7 * TT + o];
+                pairG[p * 6 + 5] = G[8 * TT + o];
+            }
             H = new double[T * T];
             g = new double[T];
             wprev = new double[T];
@@ -117,17 +132,18 @@ namespace MicroExpr.Runtime
             double A0 = A[0], A1 = A[1], A2 = A[2], A3 = A[3], A4 = A[4], A5 = A[5], A6 = A[6], A7 = A[7], A8 = A[8];
             for (int p = 0; p < pairIndex.Length; p++)
             {
-                int o = p * 9;
-                double s = 0.0;
-                s += A0 * pairG[o]; s += A1 * pairG[o + 1]; s += A2 * pairG[o + 2];
-                s += A3 * pairG[o + 3]; s += A4 * pairG[o + 4]; s += A5 * pairG[o + 5];
-                s += A6 * pairG[o + 6]; s += A7 * pairG[o + 7]; s += A8 * pairG[o + 8];
-                H[pairIndex[p]] = s;
+                int o = p * 6;
+                double v = A0 * pairG[o] + A1 * pairG[o + 1] + A2 * pairG[o + 2]
+                         + A4 * pairG[o + 3] + A5 * pairG[o + 4] + A8 * pairG[o + 5];
+                H[pairIndex[p]] = v;
+                H[pairMirror[p]] = v;
             }
+            bool downdated = false;
             for (int l = 0; l < L; l++)
             {
                 double cl = conf == null ? 1.0 : conf[l];
                 if (!(cl < 1.0)) continue;
+                downdated = true;
                 double k = 1.0 - cl;
                 int r0 = (l * 3) * T, r1 = r0 + T, r2 = r1 + T;
                 int end = nzStart[l + 1];
@@ -146,11 +162,8 @@ namespace MicroExpr.Runtime
                     }
                 }
             }
-            for (int p = 0; p < pairIndex.Length; p++)
-            {
-                int ij = pairIndex[p], i = ij / T, j = ij - i * T;
-                H[j * T + i] = H[ij];
-            }
+            if (downdated)
+                for (int p = 0; p < pairIndex.Length; p++) H[pairMirror[p]] = H[pairIndex[p]];
             for (int i = 0; i < T; i++)
             {
                 H[i * T + i] += Lambda + Mu;
