@@ -137,7 +137,9 @@ def python_baseline(rig, tracks, mode: str):
     from microexpr.solver import WeightSolver
     from microexpr.solver_projected import ProjectedSolver
 
-    pinned = ~rig.observable_mask()
+    from microexpr.solve import pinned_targets
+
+    pinned = pinned_targets(rig, kw)
     if kw.cameras is not None:
         ps = ProjectedSolver(rig.basis3, kw.view0, pinned=pinned)
         step = lambda f, w: ps.solve_frame(kw.deltas[f], kw.cameras[f], kw.confidence[f], w)  # noqa: E731

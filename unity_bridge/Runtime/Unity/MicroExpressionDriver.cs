@@ -57,7 +57,7 @@ namespace MicroExpr.Unity
         MicroLayer micro;
         ILandmarkSource live;
         double clipTime, microStart = double.NaN;
-        bool recalibrate = true, warnedSource, warnedNeutral;
+        bool recalibrate = true, warnedNeutral;
 
         /// <summary>The weights written last frame (0-1, in rig target order).</summary>
         public double[] Weights { get { return outWeights; } }
