@@ -39,6 +39,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ "$rc" -eq 0 ] || { echo "[bootstrap] pip install failed (exit $rc)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
+if [ ! -d "$venv/node/node_modules/gltf-validator" ] && command -v npm >/dev/null 2>&1; then
+  echo "[bootstrap] installing the Khronos glTF validator (npm) into .venv/node"
+  npm install --silent --no-audit --no-fund --prefix "$venv/node" gltf-validator >/dev/null 2>&1 \
+    || echo "[bootstrap] warning: npm could not install gltf-validator; the glTF tests will try again" >&2
+fi
 export PATH="$venv/bin:$PATH"
 export MONO_THREADS_SUSPEND=preemptive
 

@@ -43,8 +43,22 @@ def test_golden_set_is_small_and_complete():
         assert any(0 < v < 1 for r in c["confidence"] for v in r), "%s lowers some confidences" % c["name"]
         W = np.asarray(c["expected"]["weights"])
         assert (W == 0).any() and ((W > 0) & (W < 1)).any()
-    clip = next(c for c in cases if c["kind"] == "clip")["clip"]
-    assert clip["hold_invalid"] and not all(clip["valid"]) and any(e["params"] for e in clip["events"])
+    clips = {c["name"]: c for c in cases if c["kind"] == "clip"}
+    assert set(clips) == {"clip_events", "clip_layered"}
+    for c in clips.values():
+        clip = c["clip"]
+        assert clip["hold_invalid"] and not all(clip["valid"]) and any(e["params"] for e in clip["events"])
+        # a held frame differs from its own stored weights, so holding is exercised
+        W, P = np.asarray(clip["weights"]), np.asarray(c["expected"]["weights"])
+        assert not np.array_equal(W, P)
+    # made on a neutral: the events on zeros are the stored weights; on a base they are not
+    neutral = clips["clip_events"]
+    assert neutral["base"] is None and neutral["clip"]["source"]["base"] is None
+    assert neutral["expected"]["layered"] == neutral["clip"]["weights"]
+    assert np.max(np.asarray(neutral["expected"]["layered"])) == 1.0, "overlapping events reach the clamp"
+    on_base = clips["clip_layered"]
+    assert on_base["base"] is not None and on_base["clip"]["source"]["base"] is not None
+    assert on_base["expected"]["layered"] == on_base["clip"]["weights"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=NAMES)
@@ -67,9 +81,11 @@ def test_generator_is_deterministic(tmp_path):
     for name in NAMES:
         new = json.loads((tmp_path / name).read_text())
         old = golden.load_case(os.path.join(golden.golden_dir(), name))
-        keys = ("points", "confidence") if new["kind"] == "solve" else ("clip",)
+        keys = ("points", "confidence") if new["kind"] == "solve" else ("clip", "base")
         for k in keys:
             assert new[k] == old[k], "%s: %s changed" % (name, k)
-        np.testing.assert_allclose(new["expected"]["weights"], old["expected"]["weights"], rtol=0, atol=1e-9)
+        for k in new["expected"]:
+            if k != "valid":
+                np.testing.assert_allclose(new["expected"][k], old["expected"][k], rtol=0, atol=1e-9)
     with open(os.path.join(golden.golden_dir(), "rig.microexpr")) as f:
         assert json.load(f)["landmark_deltas"] == json.loads((tmp_path / "rig.microexpr").read_text())["landmark_deltas"]

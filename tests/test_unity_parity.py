@@ -1,6 +1,7 @@
 """The Unity runtime (C# under Mono, loaded with pythonnet) against the Python core: random
 rigs and tracks in every mode, 2-D and 3-D, NaN frames, mirrored input, temporal smoothing,
-the real ARKit rig, micro-expression clips, and the verify-unity command."""
+the real ARKit rig, micro-expression clips (played as stored; their events layered onto zeros
+or a base), and the verify-unity command."""
 from __future__ import annotations
 
 import json
@@ -144,18 +145,84 @@ _event = st.builds(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events=st.lists(_event, max_size=6), fps=st.sampled_from([24.0, 30.0, 59.94]),
-       start=st.floats(-1.0, 1.0), seed=st.integers(0, 1000), hold=st.booleans())
-def test_micro_envelopes_agree_on_random_clips(rt, events, fps, start, seed, hold):
+       start=st.floats(-1.0, 1.0), seed=st.integers(0, 1000), hold=st.booleans(),
+       neutral=st.booleans())
+def test_micro_envelopes_agree_on_random_clips(rt, events, fps, start, seed, hold, neutral):
     from microexpr.bridge import Clip
+    from microexpr.envelope import layer
     from microexpr.unity import parity
 
     rng = np.random.default_rng(seed)
     F = int(rng.integers(1, 80))
     valid = (rng.random(F) > 0.2).tolist()
-    clip = Clip(fps=fps, start_time=start, targets=["a", "b", "c"], weights=rng.random((F, 3)).tolist(),
-                valid=valid, hold_invalid=hold, events=events)
-    r = parity.compare_clip(clip)
+    base = Clip(fps=fps, start_time=start, targets=["a", "b"], weights=rng.random((F, 2)).tolist(),
+                valid=[True] * F)
+    clip = Clip(fps=fps, start_time=start, targets=["a", "b", "c"], weights=np.zeros((F, 3)).tolist(),
+                valid=valid, hold_invalid=hold, events=events,
+                source={"base": None if neutral else {"frames": F}})
+    B = np.zeros((F, 3)) if neutral else np.c_[base.weight_array(), np.zeros(F)]
+    clip.weights = layer(B, clip.events, clip.targets, clip.times()).tolist()     # baked, as synth does
+    r = parity.compare_clip(clip, base=None if neutral else base)
+    assert r["player_diff"] <= 1e-12 and r["events_diff"] <= 1e-12
+    assert (r["baked_diff"] is not None) == neutral
     assert r["max_abs_diff"] <= 1e-12
+
+
+@pytest.fixture(scope="module")
+def happy(arkit):
+    from microexpr.micro import micro_expression
+
+    return micro_expression(arkit, emotion="happiness", seed=4, fps=60.0)
+
+
+def test_micro_clip_plays_its_weights_and_its_events_on_zeros_give_them(rt, happy):
+    """The double counting a player made when it added a clip's events to its (baked) weights."""
+    from microexpr.bridge.io import dumps
+    from microexpr.unity import parity
+
+    W = happy.weight_array()
+    assert happy.source["base"] is None and W.max() > 0.05, "a visible micro-expression on a neutral"
+    text = dumps(happy)
+    assert np.max(np.abs(parity.csharp_clip(text) - W)) <= 1e-12           # the player adds nothing
+    assert np.max(np.abs(parity.csharp_events(text) - W)) <= 1e-9           # events on zeros: the weights
+    # adding the events on top of the weights (the old player) is far off, and caught
+    doubled = parity.python_events(happy, W)
+    assert np.max(np.abs(doubled - W)) > 0.05
+    r = parity.compare_clip(happy)
+    assert r["baked_diff"] is not None and r["max_abs_diff"] <= TOL
+
+
+def test_a_player_that_adds_events_again_is_caught(rt, happy, monkeypatch):
+    from microexpr.unity import parity
+
+    monkeypatch.setattr(parity, "csharp_clip",
+                        lambda text, source="<clip>": parity.python_events(happy, parity.held_weights(happy)))
+    r = parity.compare_clip(happy)
+    assert r["player_diff"] > 0.05 and r["max_abs_diff"] == r["player_diff"]
+
+
+def test_layered_clip_against_its_base(rt, arkit, happy):
+    from microexpr.micro import micro_expression
+    from microexpr.unity import parity
+
+    from microexpr.bridge import Clip
+
+    names, F = arkit.target_names(), 90
+    W = np.zeros((F, len(names)))
+    W[:, names.index("browInnerUp")] = 0.4 + 0.2 * np.sin(np.arange(F) / 9.0)   # a capture's brows
+    W[:, names.index("jawOpen")] = 0.3
+    base = Clip(fps=60.0, targets=names, valid=[True] * F, weights=W.tolist(),
+                rig_fingerprint=arkit.mesh().fingerprint)
+    clip = micro_expression(arkit, emotion="happiness", seed=2, base=base)
+    assert clip.source["base"] is not None
+    r = parity.compare_clip(clip, base=base)
+    assert r["baked_diff"] is None and r["player_diff"] <= TOL and r["events_diff"] <= TOL
+    # the events on the base it was made on give back its weights; on zeros they do not
+    B = parity.base_weights(clip, base)
+    assert np.max(np.abs(parity.python_events(clip, B) - clip.weight_array())) <= 1e-12
+    assert np.max(np.abs(parity.python_events(clip) - clip.weight_array())) > 0.05
+    with pytest.raises(MicroExprError, match="frames"):
+        parity.compare_clip(clip, base=happy)
 
 
 def test_verify_unity_command(rt, arkit, tmp_path, capsys, monkeypatch):
@@ -177,9 +244,29 @@ def test_verify_unity_command(rt, arkit, tmp_path, capsys, monkeypatch):
     assert set(json.loads(report.read_text())["results"]) == set(MODES)
     clip_path = str(tmp_path / "clip.json")
     bridge.save_clip(golden.make_clip(), clip_path)
-    assert main(["verify-unity", "--rig", rig_path, "--clip", clip_path]) == 0
+    assert main(["verify-unity", "--rig", rig_path, "--clip", clip_path, "--report", str(report)]) == 0
     out = capsys.readouterr().out
     assert "ClipPlayer" in out and "6 events" in out and "parity proven" in out
+    assert "on the stored weights" not in out and "vs the stored weights" in out
+    figures = json.loads(report.read_text())["results"]["clip"]
+    assert all(figures[k] <= TOL for k in ("player_diff", "events_diff", "baked_diff"))
+    # a layered clip with its base: events on the base's held weights, no baked check
+    layered, base_path = golden.make_clip(layered=True), str(tmp_path / "base.json")
+    bridge.save_clip(layered, clip_path)
+    bridge.save_clip(bridge.Clip(fps=layered.fps, start_time=layered.start_time, targets=layered.targets,
+                                 weights=golden.make_base().tolist(), valid=[True] * len(layered.valid)),
+                     base_path)
+    assert main(["verify-unity", "--rig", rig_path, "--clip", clip_path, "--base", base_path]) == 0
+    out = capsys.readouterr().out
+    assert "on %s" % base_path in out and "not checked" in out and "parity proven" in out
+    assert main(["verify-unity", "--rig", rig_path, "--landmarks", str(tmp_path / "t.csv"),
+                 "--base", base_path]) == 2
+    # a clip whose stored weights are not its events on a neutral: exit 1
+    bad = golden.make_clip()
+    bad.weights = golden.make_base().tolist()
+    bridge.save_clip(bad, clip_path)
+    assert main(["verify-unity", "--rig", rig_path, "--clip", clip_path]) == 1
+    assert "FAILED" in capsys.readouterr().out
     # a runtime that drifts is caught: exit 1
     real = parity.csharp_solve
 

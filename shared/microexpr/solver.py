@@ -85,6 +85,26 @@ def _chol_subst(A, b, n):
 
 
 @njit(cache=True)
+def _nonzero(w, idx):
+    """Indices of the nonzero weights into ``idx``; returns how many."""
+    n = 0
+    for u in range(w.shape[0]):
+        if w[u] != 0.0:
+            idx[n] = u
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _pull(H, g, w, idx, nz, t, state):
+    """How strongly bound weight t wants to move inward: -(Hw - g)_t at 0, (Hw - g)_t at 1."""
+    r = -g[t]
+    for b in range(nz):
+        r += H[t, idx[b]] * w[idx[b]]
+    return -r if state == 0 else r
+
+
+@njit(cache=True)
 def box_qp(H, g, w, allowed, work, rhs, free, cache):
     """Minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not ``allowed``), in place.
 
@@ -158,18 +178,11 @@ def box_qp(H, g, w, allowed, work, rhs, free, cache):
             fast -= 1                              # primal-dual step: bind and free at once
             for a in range(nf):
                 w[free[a]] = x[a]
-            nz = 0
-            for u in range(T):
-                if w[u] != 0.0:
-                    upper[nz] = u
-                    nz += 1
+            nz = _nonzero(w, upper)
             changed = False
             for t in range(T):
                 if state[t] == 0 or state[t] == 2:
-                    r = -g[t]
-                    for b in range(nz):
-                        r += H[t, upper[b]] * w[upper[b]]
-                    v = -r if state[t] == 0 else r
+                    v = _pull(H, g, w, upper, nz, t, state[t])
                     if v > tol:
                         state[t] = 4
                         changed = True
@@ -227,23 +240,14 @@ def box_qp(H, g, w, allowed, work, rhs, free, cache):
             continue
         for a in range(nf):
             w[free[a]] = x[a]
-        nz = 0
-        for u in range(T):
-            if w[u] != 0.0:
-                upper[nz] = u                     # reused: indices of nonzero weights
-                nz += 1
+        nz = _nonzero(w, upper)
         best = -1
         pull = tol
-        nfreed = 0
         for t in range(T):
             if state[t] == 0 or state[t] == 2:
-                r = -g[t]
-                for b in range(nz):
-                    r += H[t, upper[b]] * w[upper[b]]
-                v = -r if state[t] == 0 else r
+                v = _pull(H, g, w, upper, nz, t, state[t])
                 if v > tol and not single:
                     state[t] = 4                   # freed below, after the scan
-                    nfreed += 1
                 if v > pull:
                     pull = v
                     best = t

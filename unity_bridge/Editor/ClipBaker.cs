@@ -1,5 +1,6 @@
-// A clip (weights plus its micro-expression events, invalid frames held as the clip says) as
-// an AnimationClip: one linear "blendShape.<prefix><target>" curve per target, values x100.
+// A clip's weights (they already include its micro-expression events; invalid frames held as
+// the clip says) as an AnimationClip: one linear "blendShape.<prefix><target>" curve per
+// target, values x100.
 #if UNITY_5_3_OR_NEWER
 using MicroExpr.Runtime;
 using UnityEditor;

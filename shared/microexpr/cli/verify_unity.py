@@ -1,5 +1,10 @@
 """``microexpr verify-unity``: run the Unity package's C# runtime (under Mono) over a rig and
-tracks or a clip, and report the largest weight difference from the Python core."""
+tracks or a clip, and report the largest weight difference from the Python core.
+
+A clip is checked three ways (``unity.parity.compare_clip``): the C# player against the
+clip's held weights (events are already in them), the C# event layer against
+``envelope.layer`` on zeros (or on ``--base``), and, for a clip made on a neutral, the events
+on zeros against the stored weights."""
 from __future__ import annotations
 
 import json
@@ -18,7 +23,9 @@ def add_parser(sub) -> None:
     p.add_argument("--rig", required=True, help="rig JSON (bridge file)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--landmarks", help="tracks (.npy or CSV): key weights + solver, frame by frame in C#")
-    src.add_argument("--clip", help="clip JSON: its weights and micro-expression events, per frame")
+    src.add_argument("--clip", help="clip JSON: its played weights and its events layered, per frame")
+    p.add_argument("--base", help="with --clip: the clip it was layered onto; the events are layered "
+                                  "onto its held weights (default: onto zeros)")
     p.add_argument("--compensation", default="all",
                    help="raw, reference, rigid, a comma list, or all (default)")
     p.add_argument("--neutral-frame", type=int, default=0, help="frame holding the neutral face")
@@ -53,6 +60,9 @@ def run(args) -> int:
 
     if not args.tolerance >= 0:
         raise MicroExprError("the tolerance must be 0 or more", field="--tolerance", fix="e.g. 1e-9")
+    if args.base and not args.clip:
+        raise MicroExprError("--base needs --clip", field="--base",
+                             fix="give the layered clip with --clip, or drop --base")
     rig = bridge.load_rig(args.rig)
     results: Dict[str, Dict] = {}
     with net.csharp_errors():
@@ -71,20 +81,43 @@ def run(args) -> int:
             with open(args.clip, "r", encoding="utf-8") as f:
                 raw = f.read()
             text = raw if json.loads(raw).get("version") == bridge.FORMAT_VERSION else None
-            results = {"clip": parity.compare_clip(clip, text)}
+            base = bridge.load_clip(args.base) if args.base else None
+            results = {"clip": parity.compare_clip(clip, text, base)}
             unknown = sorted(set(clip.targets) - set(rig.target_names()))
-            print("%s: %d frames, %d targets, %d events; C# ClipPlayer vs Python envelope.layer"
-                  % (args.clip, len(clip.weights), len(clip.targets), len(clip.events)))
+            print("%s: %d frames, %d targets, %d events" % (args.clip, len(clip.weights),
+                                                           len(clip.targets), len(clip.events)))
             if unknown:
                 print("  note: clip targets not in the rig: %s" % ", ".join(unknown))
-    for name, r in results.items():
-        ok = r["max_abs_diff"] <= args.tolerance and r.get("valid_agree", True)
-        extra = "" if r.get("valid_agree", True) else "  frame validity differs!"
-        print("  %-10s max |w_C# - w_py| = %.3g  %s%s" % (name, r["max_abs_diff"],
-                                                          "ok" if ok else "ABOVE %g" % args.tolerance, extra))
+            _print_clip(results["clip"], args.tolerance, args.base)
+    if args.landmarks:
+        _print_modes(results, args.tolerance)
     if args.report:
         from ..atomicio import write_text
         write_text(args.report, json.dumps({"tolerance": args.tolerance, "results": results}, indent=1))
     good = verdict(results, args.tolerance)
     print("parity %s (tolerance %g)" % ("proven" if good else "FAILED", args.tolerance))
     return 0 if good else 1
+
+
+def _mark(value: float, tolerance: float) -> str:
+    return "ok" if value <= tolerance else "ABOVE %g" % tolerance
+
+
+def _print_clip(r: Dict, tolerance: float, base_path) -> None:
+    rows = [("player", "C# ClipPlayer vs the held weights", r["player_diff"]),
+            ("events", "C# MicroLayer vs envelope.layer on %s" % (base_path or "zeros"), r["events_diff"]),
+            ("baked", "C# MicroLayer on zeros vs the stored weights", r["baked_diff"])]
+    width = max(len(what) for _, what, _ in rows)
+    for name, what, value in rows:
+        if value is None:
+            print("  %-7s %-*s  not checked (layered onto a base clip)" % (name, width, what))
+        else:
+            print("  %-7s %-*s  max |diff| = %.3g  %s" % (name, width, what, value, _mark(value, tolerance)))
+
+
+def _print_modes(results: Dict[str, Dict], tolerance: float) -> None:
+    for name, r in results.items():
+        ok = r["max_abs_diff"] <= tolerance and r.get("valid_agree", True)
+        extra = "" if r.get("valid_agree", True) else "  frame validity differs!"
+        print("  %-10s max |w_C# - w_py| = %.3g  %s%s" % (name, r["max_abs_diff"],
+                                                          "ok" if ok else "ABOVE %g" % tolerance, extra))

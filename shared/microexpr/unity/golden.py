@@ -5,8 +5,10 @@ NUnit tests, which read the same files).
 Files: ``rig.microexpr`` (a bridge rig: 68-vertex mesh, 10 targets, one unobservable, one
 moving mostly in depth, which 2-D tracks pin);
 ``solve_<dims>d_<mode>[_variant].json`` (tracks with holes, head motion, lowered
-confidences; expected weights and frame validity); ``clip_events.json`` (a clip with
-micro-expression events, invalid held frames and overlapping events; expected weights).
+confidences; expected weights and frame validity); ``clip_events.json`` and
+``clip_layered.json`` (micro-expression clips made on a neutral and on a base: overlapping
+events, invalid held frames; expected: the weights a player plays, and the events layered
+onto zeros or the stored base).
 Inputs are rounded before the expected outputs are computed, so both sides read exactly the
 same numbers. NaN (a missing landmark) is written as null.
 """
@@ -98,18 +100,11 @@ def solve_case(rig_arrays, name: str, dims: int, mode: str, seed: int, extra: di
     }
 
 
-def make_clip():
-    """A clip with overlapping events (sum past 1), a hold, an instant onset, an unknown
-    target, and invalid frames held."""
+def _events():
+    """Overlapping events (a sum past 1), a hold, an instant onset, an unknown target."""
     from .. import bridge
 
-    rng = np.random.default_rng(21)
-    F, targets = 48, ["browInnerUp", "mouthSmile_L", "mouthSmile_R", "eyeBlink_L"]
-    W = np.clip(0.3 + 0.3 * np.sin(np.arange(F)[:, None] * rng.uniform(0.1, 0.4, 4)), 0, 1).round(4)
-    valid = [True] * F
-    for f in (0, 10, 11, 12, 30):
-        valid[f] = False
-    events = [
+    return [
         bridge.MicroEvent(au="1", target="browInnerUp", onset=0.1, apex=0.25, offset=0.6, peak_weight=0.8),
         bridge.MicroEvent(au="12", target="mouthSmile_L", onset=0.2, apex=0.3, offset=0.9, peak_weight=0.9,
                           params={"hold": 0.2}),
@@ -119,17 +114,47 @@ def make_clip():
                           params={"hold": 0.05}),
         bridge.MicroEvent(au="9", target="noseSneer_L", onset=0.3, apex=0.4, offset=0.8, peak_weight=0.7),
     ]
-    return bridge.Clip(fps=30.0, start_time=0.05, targets=targets, weights=W.tolist(), valid=valid,
-                       hold_invalid=True, events=events)
 
 
-def clip_case() -> dict:
+CLIP_TARGETS = ["browInnerUp", "mouthSmile_L", "mouthSmile_R", "eyeBlink_L"]
+CLIP_INVALID = (0, 10, 11, 12, 30)
+
+
+def make_base(frames: int = 48) -> np.ndarray:
+    """Base weights (a capture) for the layered clip, rounded to 4 decimals."""
+    rng = np.random.default_rng(21)
+    t = np.arange(frames)[:, None]
+    return np.clip(0.3 + 0.3 * np.sin(t * rng.uniform(0.1, 0.4, len(CLIP_TARGETS))), 0, 1).round(4)
+
+
+def make_clip(layered: bool = False):
+    """A clip as ``micro.synth`` makes them: weights = the events layered onto a base (zeros,
+    or ``make_base()`` when ``layered``), invalid frames held by players."""
+    from .. import bridge
+    from ..envelope import layer
+
+    F, events = 48, _events()
+    clip = bridge.Clip(fps=30.0, start_time=0.05, targets=CLIP_TARGETS, weights=np.zeros((F, 4)).tolist(),
+                       valid=[f not in CLIP_INVALID for f in range(F)], hold_invalid=True, events=events)
+    base = make_base(F) if layered else np.zeros((F, 4))
+    clip.weights = layer(base, events, clip.targets, clip.times()).tolist()
+    clip.source = {"kind": "micro", "base": {"frames": F, "fps": 30.0, "start_time": 0.05}
+                   if layered else None}
+    return clip
+
+
+def clip_case(layered: bool = False) -> dict:
+    """Expected: ``weights`` as ``ClipPlayer`` plays them (held), ``layered`` the events layered
+    onto ``base`` (null: zeros; then equal to the clip's stored weights)."""
     from ..bridge.io import dumps
 
-    clip = make_clip()
-    return {"format": FORMAT, "kind": "clip", "name": "clip_events", "tolerance": TOLERANCE,
-            "clip": json.loads(dumps(clip)),
-            "expected": {"weights": parity.python_clip(clip).tolist()}}
+    clip = make_clip(layered)
+    base = make_base(len(clip.weights)) if layered else None
+    return {"format": FORMAT, "kind": "clip", "name": "clip_layered" if layered else "clip_events",
+            "tolerance": TOLERANCE, "clip": json.loads(dumps(clip)),
+            "base": None if base is None else base.tolist(),
+            "expected": {"weights": parity.python_clip(clip).tolist(),
+                         "layered": parity.python_events(clip, base).tolist()}}
 
 
 def write_all(out_dir: Optional[str] = None) -> List[str]:
@@ -148,9 +173,11 @@ def write_all(out_dir: Optional[str] = None) -> List[str]:
         write_text(path, json.dumps(solve_case(arrays, name, dims, mode, seed, extra),
                                     separators=(",", ":")) + "\n")
         written.append(path)
-    path = os.path.join(out_dir, "clip_events.json")
-    write_text(path, json.dumps(clip_case(), separators=(",", ":")) + "\n")
-    written.append(path)
+    for layered in (False, True):
+        case = clip_case(layered)
+        path = os.path.join(out_dir, case["name"] + ".json")
+        write_text(path, json.dumps(case, separators=(",", ":")) + "\n")
+        written.append(path)
     return written
 
 
@@ -191,11 +218,16 @@ def run_case(path: str, side: str) -> Dict[str, object]:
     if case["kind"] == "clip":
         from ..bridge import Clip
 
+        base = None if case.get("base") is None else np.asarray(case["base"], float)
         if side == "python":
-            got = parity.python_clip(Clip.model_validate(case["clip"]))
+            clip = Clip.model_validate(case["clip"])
+            got, on_base = parity.python_clip(clip), parity.python_events(clip, base)
         else:
-            got = parity.csharp_clip(json.dumps(case["clip"]), path)
-        return {"max_abs_diff": float(np.max(np.abs(got - expected))), "valid_agree": True}
+            text = json.dumps(case["clip"])
+            got, on_base = parity.csharp_clip(text, path), parity.csharp_events(text, base, path)
+        layered = np.asarray(case["expected"]["layered"], float)
+        return {"max_abs_diff": max(float(np.max(np.abs(got - expected))),
+                                    float(np.max(np.abs(on_base - layered)))), "valid_agree": True}
     rig = parity.RigArrays.from_rig(case_rig(path, case))
     tracks = case_tracks(case)
     args = (rig, tracks, case["mode"], case["neutral_frame"], case["reg"], case["temporal"], case["mirrored"])

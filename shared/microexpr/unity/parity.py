@@ -2,9 +2,14 @@
 
 The Python side is the batched core (``key_weights`` + ``WeightSolver.solve``, as
 ``solve.solve_tracks`` runs them); the C# side is the online runtime, set up from the neutral
-frame and then fed frame by frame (``FaceSolver.SolveSequence``). For clips, Python's
-``envelope.layer`` over the clip's frames (invalid frames holding the last valid weights when
-the clip says ``hold_invalid``) against C#'s ``ClipPlayer.EvaluateFrame``.
+frame and then fed frame by frame (``FaceSolver.SolveSequence``).
+
+Clips: a clip's ``weights`` already include its micro-expression events. A player plays the
+weights (invalid frames holding the last valid ones when the clip says ``hold_invalid``):
+C#'s ``ClipPlayer`` against ``python_clip``. A runtime may instead layer the events onto
+other weights (a live solve): C#'s ``MicroLayer`` against ``envelope.layer``
+(``python_events``). For a clip made on a neutral, the events layered onto zeros give back
+the stored weights (``compare_clip``).
 """
 from __future__ import annotations
 
@@ -161,14 +166,55 @@ def held_weights(clip) -> np.ndarray:
 
 
 def python_clip(clip) -> np.ndarray:
-    """The Python core's evaluation of a clip: held weights plus events, clamped (F, T)."""
-    return layer(held_weights(clip), clip.events, clip.targets, clip.times())
+    """What a player shows (F, T): the held weights. They already include the clip's events."""
+    return held_weights(clip)
+
+
+def python_events(clip, base: Optional[np.ndarray] = None) -> np.ndarray:
+    """The clip's events layered onto ``base`` (F, T; zeros when None) at the clip's frame
+    times: ``envelope.layer``, as a runtime layers them onto a live solve."""
+    F, T = len(clip.weights), len(clip.targets)
+    B = np.zeros((F, T)) if base is None else np.asarray(base, np.float64)
+    if B.shape != (F, T):
+        raise ValueError("base is %s, the clip %s" % (B.shape, (F, T)))
+    return layer(B, clip.events, clip.targets, clip.times())
+
+
+def made_on_neutral(clip) -> bool:
+    """True when the clip's source says it was made on a neutral (no base clip), so its
+    events layered onto zeros must give back its weights."""
+    src = clip.source if isinstance(clip.source, dict) else {}
+    return src.get("base") is None
+
+
+def base_weights(clip, base_clip) -> np.ndarray:
+    """``base_clip``'s held weights in ``clip``'s frames and target order (targets the base
+    lacks at 0)."""
+    from ..errors import MicroExprError
+
+    F = len(clip.weights)
+    if len(base_clip.weights) != F or abs(base_clip.fps - clip.fps) > 1e-9:
+        raise MicroExprError("the base clip has %d frames at %g fps, the clip %d at %g fps"
+                             % (len(base_clip.weights), base_clip.fps, F, clip.fps), field="--base",
+                             fix="pass the clip the micro-expression was layered onto")
+    extra = [t for t in base_clip.targets if t not in clip.targets]
+    if extra:
+        raise MicroExprError("the base clip has targets the clip lacks: %s" % ", ".join(extra[:5]),
+                             field="--base", fix="pass the clip the micro-expression was layered onto")
+    index = {n: i for i, n in enumerate(clip.targets)}
+    out = np.zeros((F, len(clip.targets)))
+    out[:, [index[t] for t in base_clip.targets]] = held_weights(base_clip)
+    return out
+
+
+def _clip_data(clip_json: str, source: str):
+    return net.runtime().ClipData.FromJson(clip_json, source)
 
 
 def csharp_clip(clip_json: str, source: str = "<clip>") -> np.ndarray:
-    """The C# runtime's evaluation of the same clip, read from its bridge JSON."""
+    """C#'s ``ClipPlayer.EvaluateFrame`` over every frame of the clip read from its bridge JSON."""
     rt = net.runtime()
-    data = rt.ClipData.FromJson(clip_json, source)
+    data = _clip_data(clip_json, source)
     player = rt.ClipPlayer(data)
     F, T = data.Frames, data.TargetCount
     out = np.zeros((F, T))
@@ -179,13 +225,54 @@ def csharp_clip(clip_json: str, source: str = "<clip>") -> np.ndarray:
     return out
 
 
-def compare_clip(clip, clip_json: Optional[str] = None) -> Dict[str, object]:
+def csharp_events(clip_json: str, base: Optional[np.ndarray] = None, source: str = "<clip>") -> np.ndarray:
+    """C#'s ``MicroLayer`` of the clip's events over ``base`` (zeros when None), frame by
+    frame at ``ClipData.FrameTime``."""
+    rt = net.runtime()
+    data = _clip_data(clip_json, source)
+    F, T = data.Frames, data.TargetCount
+    B = np.zeros((F, T)) if base is None else np.asarray(base, np.float64).reshape(F, T)
+    micro = rt.MicroLayer(data.Events, data.Targets)
+    out = np.zeros((F, T))
+    row = net.new_doubles(T)
+    for f in range(F):
+        micro.Layer(net.to_net(B[f]), data.FrameTime(f), row)
+        out[f] = net.from_net(row)
+    return out
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape or not np.all(np.isfinite(b)):
+        return float("inf")
+    return float(np.max(np.abs(a - b))) if a.size else 0.0
+
+
+def compare_clip(clip, clip_json: Optional[str] = None, base=None,
+                 on_neutral: Optional[bool] = None) -> Dict[str, object]:
+    """Three checks of a clip, each a largest absolute weight difference:
+
+    ``player_diff``  C# ``ClipPlayer`` frames against the held weights (what a player shows);
+    ``events_diff``  C# ``MicroLayer`` of the events onto a base against ``envelope.layer`` of
+                     the same base: zeros, or ``base`` (a Clip: its held weights);
+    ``baked_diff``   C# ``MicroLayer`` onto zeros against the stored weights, for a clip made
+                     on a neutral (``made_on_neutral``, or ``on_neutral=True`` from a caller
+                     that knows); None when not checked.
+
+    ``max_abs_diff`` is the worst of them.
+    """
     from ..bridge.io import dumps
 
-    py = python_clip(clip)
-    cs = csharp_clip(clip_json if clip_json is not None else dumps(clip))
-    diff = float(np.max(np.abs(py - cs))) if py.size else 0.0
-    if cs.shape != py.shape or not np.all(np.isfinite(cs)):
-        diff = float("inf")
-    return {"max_abs_diff": diff, "frames": int(py.shape[0]), "targets": int(py.shape[1]),
-            "events": len(clip.events)}
+    text = clip_json if clip_json is not None else dumps(clip)
+    B = None if base is None else base_weights(clip, base)
+    player = _max_diff(python_clip(clip), csharp_clip(text))
+    cs_events = csharp_events(text, B)
+    events = _max_diff(python_events(clip, B), cs_events)
+    neutral = made_on_neutral(clip) if on_neutral is None else bool(on_neutral)
+    baked = None
+    if neutral:
+        on_zeros = cs_events if B is None else csharp_events(text, None)
+        baked = _max_diff(clip.weight_array(), on_zeros)
+    worst = max([player, events] + ([baked] if baked is not None else []))
+    return {"max_abs_diff": worst, "player_diff": player, "events_diff": events, "baked_diff": baked,
+            "base": "zeros" if base is None else "base clip", "frames": len(clip.weights),
+            "targets": len(clip.targets), "events": len(clip.events)}

@@ -1,5 +1,7 @@
 // Onset-apex-offset envelopes of micro-expression events, as microexpr/envelope.py: rise and
 // fall are smoothstep curves u^2 (3 - 2u); events add to a base and the sum is clamped to 0-1.
+// A clip's weights already hold its events: ClipPlayer plays the weights, MicroLayer puts
+// events on any other weights (a live solve); never both on the same clip.
 using System;
 using System.Collections.Generic;
 
@@ -28,7 +30,9 @@ namespace MicroExpr.Runtime
         }
     }
 
-    /// <summary>Events resolved to target indices once; evaluation allocates nothing.</summary>
+    /// <summary>Events layered onto any base weights at a time: clamp(base + events, 0, 1).
+    /// Resolved to target indices once; evaluation allocates nothing. For a clip made on a
+    /// neutral, layering its events onto zeros at its frame times gives back its weights.</summary>
     public sealed class MicroLayer
     {
         readonly MicroEvent[] events;
@@ -81,20 +85,20 @@ namespace MicroExpr.Runtime
         }
     }
 
-    /// <summary>Plays a clip: its weights (invalid frames held when the clip says so) plus its events.</summary>
+    /// <summary>Plays a clip: its weights, invalid frames held when the clip says so. A clip's
+    /// weights already include its micro-expression events (they were baked when it was made),
+    /// so the player adds nothing; to put a clip's events on other weights (a live solve), use
+    /// a <see cref="MicroLayer"/> of <c>clip.Events</c>.</summary>
     public sealed class ClipPlayer
     {
         public readonly ClipData Clip;
         readonly double[] held;          // [frame][target], invalid frames replaced when HoldInvalid
-        readonly double[] baseRow;
-        public readonly MicroLayer Layer;
 
         public ClipPlayer(ClipData clip)
         {
             Clip = clip;
             int F = clip.Frames, T = clip.TargetCount;
             held = (double[])clip.Weights.Clone();
-            baseRow = new double[T];
             if (clip.HoldInvalid)
             {
                 int last = -1;
@@ -104,19 +108,16 @@ namespace MicroExpr.Runtime
                     if (last >= 0) Array.Copy(clip.Weights, last * T, held, f * T, T);
                 }
             }
-            Layer = new MicroLayer(clip.Events, clip.Targets);
         }
 
-        /// <summary>Weights of frame f at its own time (the parity form of Python's layer()).</summary>
+        /// <summary>The held weights of frame f (as Python's parity.held_weights).</summary>
         public void EvaluateFrame(int f, double[] outWeights)
         {
-            int T = Clip.TargetCount;
-            Array.Copy(held, f * T, baseRow, 0, T);
-            Layer.Layer(baseRow, Clip.FrameTime(f), outWeights);
+            Array.Copy(held, f * Clip.TargetCount, outWeights, 0, Clip.TargetCount);
         }
 
-        /// <summary>Weights at any time: frames interpolated linearly, clamped at the ends
-        /// (or wrapped when <paramref name="loop"/>), events evaluated at that time.</summary>
+        /// <summary>Held weights at any time: frames interpolated linearly, clamped at the ends
+        /// (or wrapped when <paramref name="loop"/>).</summary>
         public void Evaluate(double time, bool loop, double[] outWeights)
         {
             int F = Clip.Frames, T = Clip.TargetCount;
@@ -131,8 +132,7 @@ namespace MicroExpr.Runtime
             if (f0 > F - 1 || (f0 == F - 1 && !loop)) { f0 = F - 1; a = 0.0; }
             int f1 = f0 + 1 < F ? f0 + 1 : (loop ? 0 : f0);
             for (int t = 0; t < T; t++)
-                baseRow[t] = held[f0 * T + t] + a * (held[f1 * T + t] - held[f0 * T + t]);
-            Layer.Layer(baseRow, Clip.StartTime + local, outWeights);
+                outWeights[t] = held[f0 * T + t] + a * (held[f1 * T + t] - held[f0 * T + t]);
         }
     }
 }

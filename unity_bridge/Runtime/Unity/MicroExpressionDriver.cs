@@ -1,7 +1,14 @@
-// Drives a face's blend shapes: live from a landmark source (solved with the same math as the
-// Python tools) or from a clip, with micro-expression events layered on top. Weights are
-// written x100 in LateUpdate, after the Animator and Timeline have written theirs, so the
-// result sits on top of that frame's animation (Additive) or replaces it (Override).
+// Drives a face's blend shapes from one source, with micro-expression events layered on top:
+//   Live Landmarks  the weights solved from a landmark source (the same math as the Python
+//                   tools) + the events of the Micro Expressions clip;
+//   Play Clip       the clip's weights, as stored (they already include the clip's own
+//                   events) + the events of the Micro Expressions clip, when that is another
+//                   clip (the played clip's own events are never added a second time);
+//   Micro Only      zeros + the events of the Micro Expressions clip (for a clip made on a
+//                   neutral this is its weights).
+// Only a clip's events are layered (MicroLayer), never its weights. Weights are written x100
+// in LateUpdate, after the Animator and Timeline have written theirs, so the result sits on
+// top of that frame's animation (Additive) or replaces it (Override).
 // Set-up allocates; a frame allocates nothing.
 #if UNITY_5_3_OR_NEWER
 using System.Collections.Generic;
@@ -10,6 +17,9 @@ using UnityEngine;
 
 namespace MicroExpr.Unity
 {
+    /// <summary>Blend-shape weights from live landmarks, a clip's stored weights, or nothing,
+    /// plus the <em>events</em> of the Micro Expressions clip layered on top (clamped to 0-1).
+    /// A played clip's weights already include its own events: they are not added again.</summary>
     [AddComponentMenu("MicroExpr/Micro Expression Driver")]
     [DisallowMultipleComponent]
     public sealed class MicroExpressionDriver : MonoBehaviour
@@ -39,7 +49,8 @@ namespace MicroExpr.Unity
         public float speed = 1f;
 
         [Header("Micro-expressions")]
-        [Tooltip("A clip whose events are layered on top (its weights are ignored).")]
+        [Tooltip("A clip whose events (not its weights) are layered on top of the source: onto the solved " +
+                 "weights, the played clip (when it is another clip) or zeros.")]
         public MicroExprClipAsset microExpressions;
         public bool playMicroOnEnable;
 
@@ -56,7 +67,7 @@ namespace MicroExpr.Unity
         ClipPlayer player;
         MicroLayer micro;
         ILandmarkSource live;
-        double clipTime, microStart = double.NaN;
+        double clipTime, microStart = double.NaN, microClipStart;
         bool recalibrate = true, warnedNeutral;
 
         /// <summary>The weights written last frame (0-1, in rig target order).</summary>
@@ -67,15 +78,32 @@ namespace MicroExpr.Unity
         /// <summary>The next frame with a face becomes the neutral.</summary>
         public void Recalibrate() { recalibrate = true; }
 
-        /// <summary>Starts the micro-expression events now (of <paramref name="asset"/>, or the assigned ones).</summary>
+        /// <summary>Starts the micro-expression events now (of <paramref name="asset"/>, or the
+        /// assigned ones): their times run from the clip's start time.</summary>
         public void PlayMicroExpressions(MicroExprClipAsset asset = null)
         {
             if (asset != null && asset != microExpressions)
             {
                 microExpressions = asset;
-                micro = new MicroLayer(asset.ToClipData().Events, targets);
+                SetupMicro();
             }
             microStart = Time.timeAsDouble;
+        }
+
+        /// <summary>True when the micro clip is the clip being played: its events are in the
+        /// weights already, so layering them again would count them twice.</summary>
+        bool MicroIsPlayedClip { get { return source == Source.PlayClip && microExpressions != null && microExpressions == clip; } }
+
+        void SetupMicro()
+        {
+            ClipData m = microExpressions != null ? microExpressions.ToClipData() : null;
+            if (MicroIsPlayedClip)
+                Debug.LogWarning("MicroExpr: '" + clip.name + "' is played and is also the micro-expression clip: " +
+                                 "its events are already in its weights, so they are not layered again.", this);
+            micro = new MicroLayer(m != null ? m.Events : new MicroEvent[0], targets);
+            microClipStart = m != null ? m.StartTime : 0.0;
+            if (micro.Unknown.Length > 0)
+                Debug.LogWarning("MicroExpr: micro-expression targets not in the rig: " + string.Join(", ", micro.Unknown), this);
         }
 
         void Reset()
@@ -115,9 +143,7 @@ namespace MicroExpr.Unity
                 clipRow = new double[clipData.TargetCount];
                 clipToTarget = MapNames(clipData.Targets, targets, "clip " + clip.name);
             }
-            micro = new MicroLayer(microExpressions != null ? microExpressions.ToClipData().Events : new MicroEvent[0], targets);
-            if (micro.Unknown.Length > 0)
-                Debug.LogWarning("MicroExpr: micro-expression targets not in the rig: " + string.Join(", ", micro.Unknown), this);
+            SetupMicro();
             MapRenderers();
             clipTime = 0.0;
             recalibrate = true;
@@ -176,16 +202,13 @@ namespace MicroExpr.Unity
             else if (source == Source.PlayClip && player != null)
             {
                 clipTime += Time.deltaTime * speed;
-                player.Evaluate(player.Clip.StartTime + clipTime, loop, clipRow);
+                player.Evaluate(player.Clip.StartTime + clipTime, loop, clipRow);   // weights only
                 for (int t = 0; t < T; t++) baseWeights[t] = 0.0;
                 for (int i = 0; i < clipRow.Length; i++) if (clipToTarget[i] >= 0) baseWeights[clipToTarget[i]] = clipRow[i];
             }
             else for (int t = 0; t < T; t++) baseWeights[t] = 0.0;
-            if (micro.EventCount > 0 && !double.IsNaN(microStart))
-            {
-                double start = microExpressions != null ? microExpressions.ToClipData().StartTime : 0.0;
-                micro.Layer(baseWeights, start + (Time.timeAsDouble - microStart), outWeights);
-            }
+            if (micro.EventCount > 0 && !double.IsNaN(microStart) && !MicroIsPlayedClip)
+                micro.Layer(baseWeights, microClipStart + (Time.timeAsDouble - microStart), outWeights);
             else for (int t = 0; t < T; t++) outWeights[t] = baseWeights[t] < 0 ? 0 : (baseWeights[t] > 1 ? 1 : baseWeights[t]);
             Write();
         }

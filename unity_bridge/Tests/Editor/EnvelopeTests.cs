@@ -70,6 +70,31 @@ namespace MicroExpr.Tests
         }
 
         [Test]
+        public void PlayerPlaysBakedWeightsWithoutAddingEvents()
+        {
+            // a clip made on a neutral: its weights are its events layered onto zeros
+            var events = new[] { new MicroEvent { Target = "a", Onset = 0.0, Apex = 0.2, Offset = 0.4, PeakWeight = 0.6 } };
+            var clip = new ClipData { Fps = 10, Targets = new[] { "a" }, Events = events, Valid = new bool[5], Weights = new double[5] };
+            var micro = new MicroLayer(events, clip.Targets);
+            var row = new double[1];
+            for (int f = 0; f < 5; f++)
+            {
+                clip.Valid[f] = true;
+                micro.Layer(new[] { 0.0 }, clip.FrameTime(f), row);
+                clip.Weights[f] = row[0];
+            }
+            Assert.AreEqual(0.6, clip.Weights[2]);                        // the apex
+            var player = new ClipPlayer(clip);
+            for (int f = 0; f < 5; f++)
+            {
+                player.EvaluateFrame(f, row);
+                Assert.AreEqual(clip.Weights[f], row[0], "frame " + f + ": the events are not added twice");
+                player.Evaluate(clip.FrameTime(f), false, row);
+                Assert.That(row[0], Is.EqualTo(clip.Weights[f]).Within(1e-12), "time of frame " + f);
+            }
+        }
+
+        [Test]
         public void PlaybackInterpolatesBetweenFrames()
         {
             var clip = new ClipData

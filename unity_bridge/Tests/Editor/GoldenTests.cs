@@ -50,23 +50,39 @@ namespace MicroExpr.Tests
                 Assert.AreEqual(c["expected"]["valid"][f].AsBool, valid[f], name + ": validity of frame " + f);
         }
 
-        [Test]
-        public void ClipEventsMatchPython()
+        // A clip's weights already hold its events: the player plays them as stored (held over
+        // invalid frames), and MicroLayer puts the events on a base (zeros, or the stored base).
+        [TestCase("clip_events")]
+        [TestCase("clip_layered")]
+        public void ClipPlaybackAndEventsMatchPython(string name)
         {
             string dir = GoldenFiles.Require();
-            JsonValue c = Load(dir, "clip_events");
-            ClipData clip = ClipData.FromJson(c["clip"], "clip_events");
+            JsonValue c = Load(dir, name);
+            ClipData clip = ClipData.FromJson(c["clip"], name);
             int F = clip.Frames, T = clip.TargetCount;
-            double[] expected = BridgeFile.Numbers(c["expected"]["weights"], new[] { F, T }, "clip_events", "expected", false);
+            double[] expected = BridgeFile.Numbers(c["expected"]["weights"], new[] { F, T }, name, "expected", false);
+            double[] layered = BridgeFile.Numbers(c["expected"]["layered"], new[] { F, T }, name, "layered", false);
+            bool onZeros = c["base"] == null || c["base"].Kind == JsonKind.Null;
+            double[] baseW = onZeros ? new double[F * T] : BridgeFile.Numbers(c["base"], new[] { F, T }, name, "base", false);
             var player = new ClipPlayer(clip);
+            var micro = new MicroLayer(clip.Events, clip.Targets);
             var row = new double[T];
+            var baseRow = new double[T];
             for (int f = 0; f < F; f++)
             {
                 player.EvaluateFrame(f, row);
                 for (int t = 0; t < T; t++)
-                    Assert.That(row[t], Is.EqualTo(expected[f * T + t]).Within(1e-12), "frame " + f + ", target " + clip.Targets[t]);
+                    Assert.That(row[t], Is.EqualTo(expected[f * T + t]).Within(1e-12), name + ": played frame " + f + ", target " + clip.Targets[t]);
+                Array.Copy(baseW, f * T, baseRow, 0, T);
+                micro.Layer(baseRow, clip.FrameTime(f), row);
+                for (int t = 0; t < T; t++)
+                {
+                    Assert.That(row[t], Is.EqualTo(layered[f * T + t]).Within(1e-12), name + ": layered frame " + f + ", target " + clip.Targets[t]);
+                    if (onZeros)    // made on a neutral: the events alone give back the stored weights
+                        Assert.That(row[t], Is.EqualTo(clip.Weights[f * T + t]).Within(1e-12), name + ": events on zeros, frame " + f);
+                }
             }
-            Assert.AreEqual(1, player.Layer.Unknown.Length, "the event on a target the clip lacks is reported");
+            Assert.AreEqual(1, micro.Unknown.Length, "the event on a target the clip lacks is reported");
         }
     }
 }
