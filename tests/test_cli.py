@@ -158,3 +158,33 @@ def test_export_writes_fbx_and_glb(tmp_path, rig_path):
     assert fbx.read_bytes().startswith(b"Kaydara FBX Binary")
     assert glb.read_bytes()[:4] == b"glTF"
     assert run("export", "--rig", rig_path) == 2
+
+
+@pytest.mark.parametrize("ext", ["fbx", "glb", "gltf"])
+def test_import_what_export_wrote_gives_back_the_same_rig(tmp_path, rig_path, ext):
+    from microexpr import bridge
+    from microexpr.landmarks import write_landmark_vertices
+
+    rig = bridge.load_rig(rig_path)
+    out = tmp_path / ("face." + ext)
+    flag = {"fbx": "--fbx", "glb": "--glb", "gltf": "--gltf"}[ext]
+    assert run("export", "--rig", rig_path, flag, out) == 0
+    lm = tmp_path / "lm.txt"
+    write_landmark_vertices(str(lm), [p.vertex for p in rig.landmarks.points])
+    back_path = tmp_path / "back.json"
+    assert run("rig", "import", "--from", out, "--landmark-vertices", lm, "--out", back_path) == 0
+    back = bridge.load_rig(back_path)
+    assert back.target_names() == rig.target_names()
+    assert np.abs(back.landmark_delta_matrix() - rig.landmark_delta_matrix()).max() < 1e-5
+    from microexpr.rig import dense_deltas
+    assert np.abs(dense_deltas(back) - dense_deltas(rig)).max() < 1e-5
+
+
+def test_import_rejects_garbage_files(tmp_path, capsys):
+    bad = tmp_path / "face.fbx"
+    bad.write_bytes(b"Kaydara FBX Binary  \x00\x1a\x00" + bytes(range(256)) * 3)
+    lm = tmp_path / "lm.txt"
+    lm.write_text(" ".join(str(i) for i in range(68)))
+    out = tmp_path / "r.json"
+    assert run("rig", "import", "--from", bad, "--landmark-vertices", lm, "--out", out) == 2
+    assert str(bad) in capsys.readouterr().err and not out.exists()
