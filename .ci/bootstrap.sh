@@ -18,7 +18,7 @@ if [ "$need_apt" = 1 ] && [ "${MICROEXPR_SKIP_APT:-0}" != 1 ]; then
   echo "[bootstrap] installing Debian packages: $APT_PACKAGES"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
+  apt-get install -y -qq $APT_PACKAGES >/dev/null
 fi
 
 venv="$here/.venv"
