@@ -6,6 +6,8 @@ or cancel):
 * :func:`bind_key_points` -- landmark vertices + one soft-mod manipulator and key-point
   locator per preset key point;
 * :func:`generate_blendshapes` -- the preset's expressions as targets of one blendShape;
+* :func:`add_pose_target` -- the face as the moved key points shape it, as a named target
+  on that blendShape;
 * :func:`export_rig` -- bridge JSON (and FBX) from the blendShape's stored deltas;
 * :func:`apply_clip` -- key blendShape weights from a clip JSON;
 * :func:`micro_expression`, :func:`review` -- the core's command line inside Maya.
@@ -19,7 +21,8 @@ from .bind import bind_key_points, ensure_plugin
 from .cli import micro_expression, review
 from .export import export_rig
 from .generate import generate_blendshapes
+from .pose import add_pose_target
 from .progress import Cancelled
 
-__all__ = ["bind_key_points", "generate_blendshapes", "export_rig", "apply_clip",
-           "micro_expression", "review", "ensure_plugin", "Cancelled"]
+__all__ = ["bind_key_points", "generate_blendshapes", "add_pose_target", "export_rig",
+           "apply_clip", "micro_expression", "review", "ensure_plugin", "Cancelled"]

@@ -1,7 +1,8 @@
 """MEL/Python commands of the plug-in (API 2.0 MPxCommand), each calling the public API.
 
-``microexprBindKeyPoints``, ``microexprGenerateBlendShapes``, ``microexprExportRig`` and
-``microexprApplyClip`` take the node as their object and the options as flags.  They are not
+``microexprBindKeyPoints``, ``microexprGenerateBlendShapes``, ``microexprAddPoseTarget``,
+``microexprExportRig`` and ``microexprApplyClip`` take the node as their object and the
+options as flags.  They are not
 undoable themselves: the functions they call record one undo chunk of ordinary commands.
 """
 from __future__ import annotations
@@ -87,6 +88,20 @@ class GenerateBlendShapes(_Command):
         return generate_blendshapes(_one(objects, "mesh"), **options)
 
 
+class AddPoseTarget(_Command):
+    NAME = "microexprAddPoseTarget"
+    FLAGS = (("n", "name", "name", om.MSyntax.kString),
+             ("bs", "blendShape", "blendshape", om.MSyntax.kString),
+             ("rh", "resetHandles", "reset_handles", om.MSyntax.kBoolean),
+             ("r", "replace", "replace", om.MSyntax.kBoolean))
+
+    def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
+        from .pose import add_pose_target
+        if "name" not in options:
+            raise MicroExprError("no target name", field="-name", fix="pass -name smirk_L")
+        return add_pose_target(_one(objects, "mesh"), **options)
+
+
 class ExportRig(_Command):
     NAME = "microexprExportRig"
     FLAGS = (("f", "file", "path", om.MSyntax.kString),
@@ -113,8 +128,8 @@ class ApplyClip(_Command):
         return apply_clip(_one(objects, "blendShape"), **options)
 
 
-COMMANDS: Tuple[Type[_Command], ...] = (BindKeyPoints, GenerateBlendShapes, ExportRig,
-                                        ApplyClip)
+COMMANDS: Tuple[Type[_Command], ...] = (BindKeyPoints, GenerateBlendShapes, AddPoseTarget,
+                                        ExportRig, ApplyClip)
 
 
 def registrations() -> List[Tuple[str, Callable[[], Any], Callable[[], Any]]]:

@@ -26,6 +26,8 @@ COLUMNS = ("Key", "Landmark", "Radius", "Falloff", "Offset X", "Offset Y", "Offs
 OBJECT_NAME = "microexprKeyPointPanel"
 #: ask(caption, file_filter, save) -> path or None; replaceable (tests).
 AskPath = Callable[[str, str, bool], Optional[str]]
+#: ask(caption, label) -> text or None; replaceable (tests).
+AskText = Callable[[str, str], Optional[str]]
 
 
 def qt_ask_path(caption: str, file_filter: str, save: bool = False) -> Optional[str]:
@@ -37,14 +39,23 @@ def qt_ask_path(caption: str, file_filter: str, save: bool = False) -> Optional[
     return path or None
 
 
+def qt_ask_text(caption: str, label: str) -> Optional[str]:
+    """A Qt text dialog; the text typed, or None when cancelled."""
+    text, ok = QtWidgets.QInputDialog.getText(None, caption, label)
+    return text if ok and text else None
+
+
 class KeyPointPanel(QtWidgets.QWidget):
-    """The panel widget. ``model`` holds the state; ``ask_path`` picks files."""
+    """The panel widget. ``model`` holds the state; ``ask_path`` picks files and
+    ``ask_text`` asks for a name."""
 
     def __init__(self, model: PanelModel, parent: Optional[QtWidgets.QWidget] = None,
-                 ask_path: Optional[AskPath] = None) -> None:
+                 ask_path: Optional[AskPath] = None,
+                 ask_text: Optional[AskText] = None) -> None:
         super().__init__(parent)
         self.model = model
         self.ask_path: AskPath = ask_path or qt_ask_path
+        self.ask_text: AskText = ask_text or qt_ask_text
         self.sliders: List[Dict[str, QtWidgets.QSlider]] = []
         self.combos: List[QtWidgets.QComboBox] = []
         self._loading = False
@@ -79,6 +90,7 @@ class KeyPointPanel(QtWidgets.QWidget):
         self.buttons: Dict[str, QtWidgets.QPushButton] = {}
         for key, text, slot in (("bind", "Bind...", self._bind),
                                 ("generate", "Generate", self._generate),
+                                ("pose", "Add pose as target", self._add_pose),
                                 ("export", "Export...", self._export),
                                 ("apply_clip", "Apply clip...", self._apply_clip),
                                 ("micro", "Micro-expression...", self._micro),
@@ -184,6 +196,12 @@ class KeyPointPanel(QtWidgets.QWidget):
 
     def _generate(self) -> None:
         self._guard(self.model.generate, "Generated the blend shapes.")
+
+    def _add_pose(self) -> None:
+        name = self.ask_text("Add pose as target", "Target name (letters, digits, _):")
+        if name:
+            self._guard(lambda: self.model.add_pose(name),
+                        "Added the pose as target %s." % name.strip())
 
     def _export(self) -> None:
         path = self.ask_path("Export MicroExpr rig", _filters("rig"), True)

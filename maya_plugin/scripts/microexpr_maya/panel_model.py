@@ -228,6 +228,16 @@ class PanelModel:
         self.refresh()
         return result
 
+    def add_pose(self, name: str, replace: bool = False) -> Any:
+        """Keep the face as the key points shape it now as target ``name`` on the mesh's
+        blendShape; the handles go back to rest (so the rows show zero offsets again)."""
+        from .pose import check_target_name
+
+        target = check_target_name(name.strip() if isinstance(name, str) else name)
+        result = self.api.add_pose_target(self._need_mesh(), target, replace=replace)
+        self.refresh()
+        return result
+
     def export(self, path: str, fbx_path: Optional[str] = None) -> Any:
         return self.api.export_rig(self._need_mesh(), path, fbx_path=fbx_path)
 
