@@ -74,7 +74,7 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
 
     os.makedirs(out, exist_ok=True)
     res = DemoResult(out)
-    steps = _Steps(8 if parity else 7, stream)
+    steps = _Steps(7 if parity else 6, stream)
     p = lambda name: os.path.join(out, name)  # noqa: E731
     face = steps.run("building the default face", default_face)
 
