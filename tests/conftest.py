@@ -32,3 +32,15 @@ def arkit_rig(face):
     from microexpr.rig import build_rig
 
     return build_rig(face.skin, face.landmark_vertices, "arkit")
+
+
+@pytest.fixture(scope="session")
+def rt():
+    """The C# runtime loaded through pythonnet on Mono (fails under CI when Mono is missing,
+    skips with the reason elsewhere)."""
+    from microexpr.unity import build, net
+
+    gate = build.test_gate(build.missing_mono() or net.missing_pythonnet())
+    if gate:
+        getattr(pytest, gate[0])(gate[1])
+    return net.runtime()

@@ -14,16 +14,6 @@ FILES = golden.case_files()
 NAMES = [os.path.basename(p) for p in FILES]
 
 
-@pytest.fixture(scope="module")
-def rt():
-    from microexpr.unity import build, net
-
-    gate = build.test_gate(build.missing_mono() or net.missing_pythonnet())
-    if gate:
-        getattr(pytest, gate[0])(gate[1])
-    return net.runtime()
-
-
 def test_golden_set_is_small_and_complete():
     d = golden.golden_dir()
     total = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))

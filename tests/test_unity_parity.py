@@ -18,16 +18,6 @@ TOL = 1e-9
 
 
 @pytest.fixture(scope="module")
-def rt():
-    from microexpr.unity import build, net
-
-    gate = build.test_gate(build.missing_mono() or net.missing_pythonnet())
-    if gate:
-        getattr(pytest, gate[0])(gate[1])
-    return net.runtime()
-
-
-@pytest.fixture(scope="module")
 def arkit():
     from microexpr.face import default_face
     from microexpr.rig import build_rig

@@ -53,14 +53,15 @@ class _Steps:
 
 def _timeline(rig: bridge.Rig, fps: float, seed: int) -> bridge.Clip:
     """A neutral clip with one micro-expression per emotion, 1 s apart."""
-    from .micro import micro_expression
+    from .micro import Synthesizer
 
+    synth = Synthesizer(rig)                     # the rig's deltas are prepared once
     frames = int(round((len(EMOTIONS) + 0.6) * fps))
     T = len(rig.targets)
     clip = bridge.Clip(fps=fps, targets=rig.target_names(), weights=np.zeros((frames, T)).tolist(),
                        valid=[True] * frames, rig_fingerprint=rig.mesh().fingerprint)
     for k, emotion in enumerate(EMOTIONS):
-        clip = micro_expression(rig, emotion=emotion, seed=seed + k, fps=fps, at=0.5 + k, base=clip)
+        clip = synth.clip(emotion=emotion, seed=seed + k, fps=fps, at=0.5 + k, base=clip)
     return clip
 
 

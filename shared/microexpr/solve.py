@@ -42,9 +42,11 @@ def pinned_targets(rig: Rig, kw: KeyWeights) -> np.ndarray:
 
 
 def solve_key_weights(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
-                      temporal: float = DEFAULT_TEMPORAL) -> np.ndarray:
-    """Weights (F, T) for key weights; pinned targets (``pinned_targets``) stay at 0."""
-    pinned = pinned_targets(rig, kw)
+                      temporal: float = DEFAULT_TEMPORAL,
+                      pinned: Optional[np.ndarray] = None) -> np.ndarray:
+    """Weights (F, T) for key weights; pinned targets (default ``pinned_targets``) stay at 0."""
+    if pinned is None:
+        pinned = pinned_targets(rig, kw)
     if kw.cameras is not None:
         ps = ProjectedSolver(rig.landmark_delta_matrix(), kw.view0, reg=reg, temporal=temporal,
                              pinned=pinned)
@@ -62,8 +64,8 @@ def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: i
         tracks = tracks.mirrored()
     kw = key_weights(rig.landmark_delta_matrix(), rig.neutral_landmarks(), tracks, mode,
                      neutral_frame, rig.landmarks.rigid, rig.landmarks.reference_points)
-    W = np.clip(solve_key_weights(rig, kw, reg, temporal), 0.0, 1.0)
     pinned = pinned_targets(rig, kw)
+    W = np.clip(solve_key_weights(rig, kw, reg, temporal, pinned), 0.0, 1.0)
     rate = float(fps) if fps else tracks.fps()
     start = float(tracks.times[0]) if tracks.times is not None and np.isfinite(tracks.times[0]) else 0.0
     report = dict(kw.report)

@@ -169,3 +169,14 @@ def scene_state() -> Any:
         return public_state(cmds), dump
 
     return snap
+
+
+@pytest.fixture
+def qt():
+    """PySide6 off-screen (the panel's widgets without a display)."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    pytest.importorskip("PySide6")
+    from microexpr_maya import _qt
+
+    _qt.application()
+    return _qt

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 
@@ -145,16 +144,6 @@ def test_model_api_commands(bound):
 
 
 # ------------------------------------------------------------------ widget, off-screen Qt
-@pytest.fixture
-def qt():
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    pytest.importorskip("PySide6")
-    from microexpr_maya import _qt
-
-    _qt.application()
-    return _qt
-
-
 def test_widget_slider_changes_model_and_node(bound, qt):
     from microexpr_maya.panel import COLUMNS, KeyPointPanel
     from microexpr_maya.panel_model import PanelModel, from_slider

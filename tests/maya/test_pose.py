@@ -1,7 +1,6 @@
 """add_pose_target: a key-point pose kept as a named target (API, command, panel)."""
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -236,16 +235,6 @@ def test_panel_model_calls_the_api(bound):
     with pytest.raises(MicroExprError):
         model.add_pose("9lives")
     assert len(api.calls) == 1
-
-
-@pytest.fixture
-def qt():
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    pytest.importorskip("PySide6")
-    from microexpr_maya import _qt
-
-    _qt.application()
-    return _qt
 
 
 def test_panel_button_asks_for_a_name(bound, qt):

@@ -19,6 +19,8 @@ Flag = Tuple[str, str, str, int]  # short, long, python keyword, MSyntax argumen
 class _Command(om.MPxCommand):
     NAME = ""
     FLAGS: Tuple[Flag, ...] = ()
+    #: Options the command cannot run without: (option key, problem, flag, fix).
+    REQUIRED: Tuple[Tuple[str, str, str, str], ...] = ()
 
     def __init__(self) -> None:
         om.MPxCommand.__init__(self)
@@ -41,6 +43,9 @@ class _Command(om.MPxCommand):
                 else:
                     options[key] = db.flagArgumentString(short, 0)
         try:
+            for key, problem, flag, fix in self.REQUIRED:
+                if key not in options:
+                    raise MicroExprError(problem, field=flag, fix=fix)
             result = self.run(list(db.getObjectStrings()), options)
         except MicroExprError as exc:
             om.MGlobal.displayError(str(exc))
@@ -94,11 +99,10 @@ class AddPoseTarget(_Command):
              ("bs", "blendShape", "blendshape", om.MSyntax.kString),
              ("rh", "resetHandles", "reset_handles", om.MSyntax.kBoolean),
              ("r", "replace", "replace", om.MSyntax.kBoolean))
+    REQUIRED = (("name", "no target name", "-name", "pass -name smirk_L"),)
 
     def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
         from .pose import add_pose_target
-        if "name" not in options:
-            raise MicroExprError("no target name", field="-name", fix="pass -name smirk_L")
         return add_pose_target(_one(objects, "mesh"), **options)
 
 
@@ -106,11 +110,10 @@ class ExportRig(_Command):
     NAME = "microexprExportRig"
     FLAGS = (("f", "file", "path", om.MSyntax.kString),
              ("fbx", "fbxFile", "fbx_path", om.MSyntax.kString))
+    REQUIRED = (("path", "no output file", "-file", "pass -file rig.json"),)
 
     def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
         from .export import export_rig
-        if "path" not in options:
-            raise MicroExprError("no output file", field="-file", fix="pass -file rig.json")
         return export_rig(_one(objects, "mesh or blendShape"), **options)
 
 
@@ -120,11 +123,10 @@ class ApplyClip(_Command):
              ("sf", "startFrame", "start_frame", om.MSyntax.kDouble),
              ("t", "tangent", "tangent", om.MSyntax.kString),
              ("al", "animLayer", "anim_layer", om.MSyntax.kString))
+    REQUIRED = (("clip_path", "no clip file", "-clip", "pass -clip clip.json"),)
 
     def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
         from .apply_clip import apply_clip
-        if "clip_path" not in options:
-            raise MicroExprError("no clip file", field="-clip", fix="pass -clip clip.json")
         return apply_clip(_one(objects, "blendShape"), **options)
 
 
