@@ -1,4 +1,5 @@
-"""Open any supported scene file with blend shapes: FBX by ufbx, glTF/GLB and Collada by assimp.
+"""Open any supported scene file with blend shapes: FBX by ufbx, glTF/GLB by assimp, Collada
+by ``collada_import`` (pure Python: assimp 5.2 cannot read Collada morph controllers).
 
 Both native readers run in a child process (``isolated.run_isolated``), so a crash on a
 corrupt file becomes a clear error instead of taking the caller down.
@@ -10,7 +11,7 @@ import os
 from ..errors import MicroExprError
 from .scene import Scene
 
-READERS = {".fbx": "fbx", ".glb": "assimp", ".gltf": "assimp", ".dae": "assimp"}
+READERS = {".fbx": "fbx", ".glb": "assimp", ".gltf": "assimp", ".dae": "collada"}
 
 
 def read_scene(path: str) -> Scene:
@@ -28,6 +29,10 @@ def read_scene(path: str) -> Scene:
         from .fbx_import import read_fbx_ufbx
 
         return read_fbx_ufbx(path)
+    if kind == "collada":
+        from .collada_import import read_collada
+
+        return read_collada(path)
     from .assimp_import import read_scene_assimp
 
     return read_scene_assimp(path)
