@@ -87,7 +87,7 @@ def modules_dir(platform: str, environ: Mapping[str, str]) -> str:
 
 def read_version(repo: str = REPO) -> str:
     """``__version__`` of the core package, read as text (nothing is imported)."""
-    path = os.path.join(repo, "shared", "microexpr", "__init__.py")
+    path = os.path.join(repo, "shared", "microexpr", "_version.py")
     try:
         with open(path, encoding="utf-8") as f:
             match = re.search(r'^__version__\s*=\s*"([^"]+)"', f.read(), re.M)

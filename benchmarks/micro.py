@@ -7,9 +7,12 @@
    moved vertex (no pruning) instead of the pruned continuous-time search.
 2. Review: a 10-second, 200 fps clip (all 52 targets moving) on a ~30,000-vertex rig, without
    the PNG. Goal: < 1 s. Baseline: the same measurement in plain float64 numpy over every
-   vertex, region maxima with boolean masks.
+   vertex, region maxima with boolean masks. Check: the review's region peaks match the
+   baseline's (float32 against float64, within 0.1 %).
 
-Run: ``PYTHONPATH=shared python benchmarks/micro.py``.
+Speed goals are reported, never enforced. Exit code (see benchmarks/verdict.py): 0 when the
+checks pass, whatever the speed; 1 when a check fails or the script crashes; 2 on bad
+arguments. Run: ``python benchmarks/micro.py [--clips N] [--smoke]``.
 """
 from __future__ import annotations
 
@@ -22,14 +25,15 @@ from typing import List, Optional
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "shared"))
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "shared")]
 
 from microexpr import bridge  # noqa: E402
-from microexpr.face import default_face  # noqa: E402
 from microexpr.micro import amplitude, emotions  # noqa: E402
-from microexpr.micro.synth import Synthesizer  # noqa: E402
+from microexpr.micro.synthesizer import Synthesizer  # noqa: E402
 from microexpr.review.report import Reviewer  # noqa: E402
-from microexpr.rig import build_rig, sparse_frame  # noqa: E402
+from microexpr.rig.build import build_rig, sparse_frame  # noqa: E402
+from microexpr.rig.face import default_face  # noqa: E402
+from verdict import Verdict, add_smoke_flag, times  # noqa: E402
 
 SYNTH_GOAL = 1000.0        # clips per second
 REVIEW_GOAL = 1.0          # seconds
@@ -78,7 +82,7 @@ def requests(n: int) -> list:
 def dense_sizing(synth: Synthesizer, reqs: list) -> float:
     """Seconds per clip to size the same events on a dense 1 ms time grid over every moved
     vertex (what the pruned continuous-time search replaces)."""
-    from microexpr.envelope import event_weights
+    from microexpr.micro.envelope import event_weights
 
     rd = synth.deltas
     clips = [synth.clip(seed=i, fps=60.0, duration=1.0, **req) for i, req in enumerate(reqs)]
@@ -125,9 +129,10 @@ def review_clip(rig: bridge.Rig, seconds: float = 10.0, fps: float = 200.0) -> b
     return bridge.Clip(fps=fps, targets=names, weights=W.tolist(), valid=[True] * frames)
 
 
-def plain_review(rig: bridge.Rig, reviewer: Reviewer, clip: bridge.Clip) -> float:
-    """Same region maxima in plain float64 numpy over every vertex of every mesh."""
-    from microexpr.rig import dense_deltas
+def plain_review(rig: bridge.Rig, reviewer: Reviewer, clip: bridge.Clip):
+    """Same region maxima in plain float64 numpy over every vertex of every mesh:
+    (seconds, peak mm per region label)."""
+    from microexpr.rig.build import dense_deltas
 
     W = clip.weight_array()
     start = time.perf_counter()
@@ -140,17 +145,10 @@ def plain_review(rig: bridge.Rig, reviewer: Reviewer, clip: bridge.Clip) -> floa
         X = (W[a:a + 128] @ Df).reshape(-1, D.shape[1], 3)
         mag = np.sqrt((X * X).sum(axis=2))
         peaks = np.maximum(peaks, [mag[:, m].max() if m.any() else 0.0 for m in masks])
-    return time.perf_counter() - start
+    return time.perf_counter() - start, peaks
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clips", type=int, default=2000, help="clips to synthesise (default 2000)")
-    ap.add_argument("--repeats", type=int, default=3, help="best of N runs (default 3)")
-    ap.add_argument("--resolution", type=float, default=0.0965,
-                    help="edge length (cm) of the review face (0.0965: ~30,000 vertices)")
-    args = ap.parse_args(argv)
-
+def synthesis(args, verdict: Verdict) -> None:
     face = default_face()
     rig = pad_to_52(build_rig(face.skin, face.landmark_vertices, preset="arkit",
                               extra_meshes=[face.eyes]))
@@ -161,19 +159,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     base = ours - sizing + dense_sizing(synth, reqs[: max(args.clips // 4, 50)])
     print("synthesis: %d-target rig, %d vertices moved, 1 s clips at 60 fps (%d frames), "
           "%d requests" % (len(rig.targets), synth.deltas.deltas.shape[1], 61, len(reqs)))
-    print("  %-46s %10.0f clips/s  %8.3f ms/clip (sizing %.3f ms)"
-          % ("microexpr (pruned continuous-time sizing)", 1.0 / ours, ours * 1e3, sizing * 1e3))
-    print("  %-46s %10.0f clips/s  %8.3f ms/clip" % ("baseline: dense 1 ms grid, every vertex",
-                                                     1.0 / base, base * 1e3))
-    ok_synth = 1.0 / ours >= SYNTH_GOAL
-    print("  goal >= %.0f clips/s: %s" % (SYNTH_GOAL, "yes" if ok_synth else "NO"))
+    print("  %-46s %10s %10s %10s" % ("", "clips/s", "ms/clip", "speed-up"))
+    print("  %-46s %10.0f %10.3f %10s" % ("baseline: dense 1 ms grid, every vertex",
+                                          1.0 / base, base * 1e3, times(base, base)))
+    print("  %-46s %10.0f %10.3f %10s  (sizing %.3f ms)"
+          % ("microexpr (pruned continuous-time sizing)", 1.0 / ours, ours * 1e3,
+             times(base, ours), sizing * 1e3))
+    verdict.goal(">= %.0f clips/s" % SYNTH_GOAL, 1.0 / ours >= SYNTH_GOAL)
 
+
+def review_speed(args, verdict: Verdict) -> None:
     big = default_face(args.resolution)
     t0 = time.perf_counter()
     rig30 = pad_to_52(build_rig(big.skin, big.landmark_vertices, preset="arkit",
                                 extra_meshes=[big.eyes]))
     built = time.perf_counter() - t0
-    clip = review_clip(rig30)
+    clip = review_clip(rig30, seconds=args.review_seconds)
     best_prep = best_rev = float("inf")
     for _ in range(args.repeats):
         t = time.perf_counter()
@@ -182,7 +183,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         result = reviewer.review(clip)
         t2 = time.perf_counter()
         best_prep, best_rev = min(best_prep, t1 - t), min(best_rev, t2 - t1)
-    plain = min(plain_review(rig30, reviewer, clip) for _ in range(max(1, args.repeats - 1)))
+    plain, peaks = min(plain_review(rig30, reviewer, clip) for _ in range(max(1, args.repeats - 1)))
     t = time.perf_counter()
     from microexpr.review.sheet import render_sheet
     render_sheet(result, rig30)
@@ -192,13 +193,34 @@ def main(argv: Optional[List[str]] = None) -> int:
           % (nverts, reviewer.measurer.deltas.deltas.shape[1], len(rig30.targets),
              len(clip.weights), clip.fps, built))
     total = best_prep + best_rev
-    print("  %-46s %10.3f s  (prepare rig %.3f s + review %.3f s)"
-          % ("microexpr review, no PNG", total, best_prep, best_rev))
-    print("  %-46s %10.3f s" % ("baseline: float64 numpy, every vertex", plain))
-    print("  %-46s %10.3f s" % ("(the PNG sheet alone)", sheet))
-    ok_review = total < REVIEW_GOAL
-    print("  goal < %.1f s: %s" % (REVIEW_GOAL, "yes" if ok_review else "NO"))
-    return 0 if ok_synth and ok_review else 1
+    print("  %-46s %10s %10s" % ("", "seconds", "speed-up"))
+    print("  %-46s %10.3f %10s" % ("baseline: float64 numpy, every vertex", plain, times(plain, plain)))
+    print("  %-46s %10.3f %10s  (prepare rig %.3f s + review %.3f s)"
+          % ("microexpr review, no PNG", total, times(plain, total), best_prep, best_rev))
+    print("  %-46s %10.3f" % ("(the PNG sheet alone)", sheet))
+    verdict.goal("< %.1f s per review" % REVIEW_GOAL, total < REVIEW_GOAL)
+    ours = result.measurement.region_curves.max(axis=0)
+    same = len(ours) >= len(peaks) and np.allclose(ours[:len(peaks)], peaks, rtol=1e-3, atol=1e-4)
+    verdict.check("review region peaks match the float64 baseline (worst difference %.2e mm)"
+                  % np.abs(ours[:len(peaks)] - peaks).max(), same)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clips", type=int, default=2000, help="clips to synthesise (default 2000)")
+    ap.add_argument("--repeats", type=int, default=3, help="best of N runs (default 3)")
+    ap.add_argument("--resolution", type=float, default=0.0965,
+                    help="edge length (cm) of the review face (0.0965: ~30,000 vertices)")
+    ap.add_argument("--review-seconds", type=float, default=10.0,
+                    help="length of the reviewed clip at 200 fps (default 10)")
+    add_smoke_flag(ap)
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.clips, args.repeats, args.resolution, args.review_seconds = 20, 1, 0.3, 1.0
+    verdict = Verdict(args.smoke)
+    synthesis(args, verdict)
+    review_speed(args, verdict)
+    return verdict.exit_code()
 
 
 if __name__ == "__main__":

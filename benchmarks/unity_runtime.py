@@ -23,11 +23,12 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "shared"))
+sys.path[:0] = [os.path.join(os.path.dirname(HERE), "shared"), os.path.join(os.path.dirname(HERE), "tools")]
 
-from microexpr.keyweights import key_weights  # noqa: E402
-from microexpr.solve import solve_key_weights  # noqa: E402
-from microexpr.unity import build, synth  # noqa: E402
+import parity_rigs as synth  # noqa: E402
+from microexpr.solve.key_weights import key_weights  # noqa: E402
+from microexpr.solve.tracks_to_clip import solve_key_weights  # noqa: E402
+from microexpr.unity import build  # noqa: E402
 
 GOAL_US = 20.0
 TARGETS = 52
@@ -134,10 +135,9 @@ def python_baseline(rig, tracks, mode: str):
         kw = key_weights(rig.basis3, rig.neutral, tracks, mode, 0, rig.rigid, rig.reference)
         solve_key_weights(rig, kw, 1e-3, 0.0)
     batched = (time.perf_counter() - t0) / (reps * tracks.frames) * 1e6
-    from microexpr.solver import WeightSolver
-    from microexpr.solver_projected import ProjectedSolver
-
-    from microexpr.solve import pinned_targets
+    from microexpr.solve.projected_solver import ProjectedSolver
+    from microexpr.solve.tracks_to_clip import pinned_targets
+    from microexpr.solve.weight_solver import WeightSolver
 
     pinned = pinned_targets(rig, kw)
     if kw.cameras is not None:
@@ -159,8 +159,8 @@ def python_baseline(rig, tracks, mode: str):
 def bench_rig():
     """52 targets: the ARKit preset's 42 on the default face (its sparsity and overlaps, 4
     unobservable ones pinned) and 10 more region-local ones."""
-    from microexpr.face import default_face
-    from microexpr.rig import build_rig
+    from microexpr.rig.build import build_rig
+    from microexpr.rig.face import default_face
     from microexpr.unity.parity import RigArrays
 
     face = default_face()

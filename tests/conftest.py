@@ -7,7 +7,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for sub in ("shared", os.path.join("maya_plugin", "scripts")):
+for sub in ("shared", os.path.join("maya_plugin", "scripts"), "tools"):
     path = os.path.join(ROOT, sub)
     if path not in sys.path:
         sys.path.insert(0, path)
@@ -15,21 +15,21 @@ for sub in ("shared", os.path.join("maya_plugin", "scripts")):
 
 @pytest.fixture(scope="session")
 def face():
-    from microexpr.face import default_face
+    from microexpr.rig.face import default_face
 
     return default_face()
 
 
 @pytest.fixture(scope="session")
 def table1_rig(face):
-    from microexpr.rig import build_rig
+    from microexpr.rig.build import build_rig
 
     return build_rig(face.skin, face.landmark_vertices, "table1", extra_meshes=[face.eyes])
 
 
 @pytest.fixture(scope="session")
 def arkit_rig(face):
-    from microexpr.rig import build_rig
+    from microexpr.rig.build import build_rig
 
     return build_rig(face.skin, face.landmark_vertices, "arkit")
 

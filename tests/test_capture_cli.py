@@ -15,7 +15,7 @@ pytest.importorskip("imageio_ffmpeg")
 from microexpr import bridge  # noqa: E402
 from microexpr.capture import testvideo as tv  # noqa: E402
 from microexpr.cli.main import main  # noqa: E402
-from microexpr.tracks import load_tracks  # noqa: E402
+from microexpr.solve.tracks import load_tracks  # noqa: E402
 
 
 @pytest.fixture(scope="module")

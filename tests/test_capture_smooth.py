@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from microexpr.capture.smooth import (EYE_SPAN_MM, OneEuroFilter, SmoothSettings, mm_per_pixel,
-                                      runs, smooth_signal, smooth_track)
+
+from microexpr.capture.smooth import (
+    EYE_SPAN_MM,
+    OneEuroFilter,
+    SmoothSettings,
+    mm_per_pixel,
+    runs,
+    smooth_signal,
+    smooth_track,
+)
 
 RATE = 60.0
 
@@ -121,7 +129,7 @@ def turning_face(frames=120, seed=1):
 def test_head_turns_keep_the_face_rigid():
     """Smoothing pixels would lag fast (far) points more than slow ones and bend the face;
     the steadied smoothing keeps it a similarity of the original."""
-    from microexpr.keyweights import similarity_fit
+    from microexpr.solve.key_weights import similarity_fit
 
     face, pts, _ = turning_face()
     out = smooth_track(pts, np.arange(len(pts)) / RATE, np.ones(len(pts), bool))

@@ -15,9 +15,9 @@ imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
 
 from microexpr.capture import testvideo as tv  # noqa: E402
 from microexpr.capture.detect import FaceTracker  # noqa: E402
+from microexpr.capture.landmarks_to_clip import SolveSettings  # noqa: E402
 from microexpr.capture.pipeline import CaptureSettings, capture  # noqa: E402
 from microexpr.capture.video import open_frames  # noqa: E402
-from microexpr.capture.weights import SolveSettings  # noqa: E402
 
 RATE = 60.0
 LEFT_CORNER = ("mouthSmile_L", "mouthStretch_L", "mouthLeft")   # landmark 54 moves out / up

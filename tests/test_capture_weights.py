@@ -1,11 +1,19 @@
-"""Captured landmarks to a clip (microexpr.capture.weights) on synthetic tracks: the rig's
+"""Captured landmarks to a clip (microexpr.capture.landmarks_to_clip) on synthetic tracks: the rig's
 own landmarks, moved by known weights and head motion, drawn into image pixels. No dlib."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from microexpr.capture.weights import (SolveSettings, bridge_gaps, clip_from_landmarks,
-                                       even_grid, neutral_landmarks, noise_floor, resample)
+
+from microexpr.capture.landmarks_to_clip import (
+    SolveSettings,
+    bridge_gaps,
+    clip_from_landmarks,
+    even_grid,
+    neutral_landmarks,
+    noise_floor,
+    resample,
+)
 from microexpr.errors import MicroExprError
 
 RATE = 60.0

@@ -58,7 +58,8 @@ def test_rig_build_on_a_mesh_file_and_import_from_objs(tmp_path, face):
     out = tmp_path / "r.json"
     assert run("rig", "build", "--mesh", mesh_p, "--landmark-vertices", lm_p, "--preset", "table1",
                "--out", out) == 0
-    from microexpr import bridge, rig as R
+    from microexpr import bridge
+    from microexpr.rig import build as R
     built = bridge.load_rig(out)
     tdir = tmp_path / "targets"
     tdir.mkdir()
@@ -93,7 +94,7 @@ def test_import_rejects_a_target_with_other_topology(tmp_path, face):
 
 def test_solve_end_to_end_with_nan_frames(tmp_path, rig_path, capsys):
     from microexpr import bridge
-    from microexpr.synthetic import image_tracks
+    from microexpr.solve.synthetic_tracks import image_tracks
 
     rig = bridge.load_rig(rig_path)
     W = np.zeros((30, len(rig.targets)))
@@ -176,7 +177,7 @@ def test_import_what_export_wrote_gives_back_the_same_rig(tmp_path, rig_path, ex
     back = bridge.load_rig(back_path)
     assert back.target_names() == rig.target_names()
     assert np.abs(back.landmark_delta_matrix() - rig.landmark_delta_matrix()).max() < 1e-5
-    from microexpr.rig import dense_deltas
+    from microexpr.rig.build import dense_deltas
     assert np.abs(dense_deltas(back) - dense_deltas(rig)).max() < 1e-5
 
 

@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from microexpr import bridge
 from microexpr.cli.main import main
 from microexpr.errors import MicroExprError
-from microexpr.face import default_face
 from microexpr.formats.collada_import import AXES, read_collada
 from microexpr.formats.readers import read_scene
 from microexpr.landmarks import write_landmark_vertices
 from microexpr.mesh import Mesh
+from microexpr.rig.face import default_face
 
 NS = {"1.4.1": "http://www.collada.org/2005/11/COLLADASchema",
       "1.5.0": "http://www.collada.org/2008/03/COLLADASchema"}

@@ -1,4 +1,4 @@
-"""Tests for the embedded default face (microexpr.face)."""
+"""Tests for the embedded default face (microexpr.rig.face)."""
 from __future__ import annotations
 
 import time
@@ -6,10 +6,11 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 import pytest
-from microexpr import face as face_mod
-from microexpr.face import DefaultFace, default_face
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from microexpr.rig import face as face_mod
+from microexpr.rig.face import DefaultFace, default_face
 
 MARGINS = ("upper_lid_R", "lower_lid_R", "upper_lid_L", "lower_lid_L", "upper_lip", "lower_lip")
 # (upper margin name, lower margin name, upper landmarks, lower landmarks), corner to corner

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from microexpr.falloff import CURVES, distances, falloff
-from microexpr.softmod import SoftMod, handle_offsets, rotation_matrix, softmod_deltas
+from microexpr.rig.falloff import CURVES, distances, falloff
+from microexpr.rig.softmod import SoftMod, handle_offsets, rotation_matrix, softmod_deltas
 
 
 @pytest.mark.parametrize("curve", CURVES)

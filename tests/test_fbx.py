@@ -15,7 +15,7 @@ from microexpr.formats import fbx_binary as fb
 from microexpr.formats import fbx_export
 from microexpr.formats.fbx_export import TICKS_PER_SECOND, time_mode, write_fbx
 from microexpr.formats.fbx_import import read_fbx_ufbx, strip_dcc_prefix
-from microexpr.formats.isolated import run_isolated
+from microexpr.formats.safe_read import run_isolated
 from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
 from microexpr.mesh import Mesh
 

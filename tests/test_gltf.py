@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from microexpr import atomicio
 from microexpr.errors import MicroExprError
 from microexpr.formats.assimp_import import _weld, read_scene_assimp, strip_prefix

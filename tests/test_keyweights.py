@@ -1,11 +1,16 @@
 import numpy as np
 import pytest
 
-from microexpr.keyweights import (key_weights, raw_deltas, reference_deltas, similarity_fit,
-                                  weak_perspective_fit)
-from microexpr.solve import solve_tracks
-from microexpr.synthetic import head_motion, image_tracks, space_tracks
-from microexpr.tracks import Tracks, finish_tracks
+from microexpr.solve.key_weights import (
+    key_weights,
+    raw_deltas,
+    reference_deltas,
+    similarity_fit,
+    weak_perspective_fit,
+)
+from microexpr.solve.synthetic_tracks import head_motion, image_tracks, space_tracks
+from microexpr.solve.tracks import Tracks, finish_tracks
+from microexpr.solve.tracks_to_clip import solve_tracks
 
 
 def test_paper_formulas_on_hand_made_numbers():
@@ -31,7 +36,7 @@ def test_similarity_fit_recovers_a_known_transform():
 def test_weak_perspective_fit_recovers_a_projection():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(30, 3))
-    from microexpr.softmod import rotation_matrix
+    from microexpr.rig.softmod import rotation_matrix
     R = rotation_matrix((8, -10, 5))
     x = 3.0 * X @ R[:2].T + [5, 6]
     M, t = weak_perspective_fit(X, x)

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from microexpr import envelope as env
 from microexpr.errors import MicroExprError
-from microexpr.face import default_face
 from microexpr.micro import emotions, facs, mapping, plausibility, timing
+from microexpr.micro import envelope as env
 from microexpr.micro.emotions import parse_aus
-from microexpr.rig import build_rig, dense_deltas, rig_from_targets
+from microexpr.rig.build import build_rig, dense_deltas, rig_from_targets
+from microexpr.rig.face import default_face
 
 REQUIRED = ["1", "2", "4", "5", "6", "7", "9", "10", "12", "14", "15", "16", "17", "18", "20",
             "22", "23", "24", "26", "28", "43", "45"]

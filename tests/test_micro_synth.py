@@ -7,16 +7,16 @@ import json
 import numpy as np
 import pytest
 
-from microexpr import bridge, envelope
+from microexpr import bridge
 from microexpr.cli.main import main
 from microexpr.errors import MicroExprError
-from microexpr.face import default_face
 from microexpr.mesh import Mesh
-from microexpr.micro import emotions, plausibility
-from microexpr.micro.synth import Synthesizer, micro_expression
+from microexpr.micro import emotions, envelope, plausibility
+from microexpr.micro.synthesizer import Synthesizer, micro_expression
 from microexpr.micro.timing import TimingBounds, draw_timing
-from microexpr.presets import face_frame
-from microexpr.rig import build_rig, dense_deltas, evaluate, sparse_frame
+from microexpr.rig.build import build_rig, dense_deltas, evaluate, sparse_frame
+from microexpr.rig.face import default_face
+from microexpr.rig.presets import face_frame
 
 MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
 

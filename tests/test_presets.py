@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from microexpr import rig as R
 from microexpr.landmarks import MIRROR
-from microexpr.presets import PRESETS, preset_key_points, preset_targets
+from microexpr.rig import build as R
+from microexpr.rig.presets import PRESETS, preset_key_points, preset_targets
 
 
 def _eval(rig, name, w=1.0):

@@ -7,16 +7,17 @@ import json
 import numpy as np
 import pytest
 
-from microexpr import bridge, envelope
+from microexpr import bridge
 from microexpr.bridge import MicroEvent
 from microexpr.cli.main import main
-from microexpr.face import default_face
 from microexpr.mesh import Mesh
-from microexpr.micro.synth import Synthesizer
+from microexpr.micro import envelope
+from microexpr.micro.synthesizer import Synthesizer
 from microexpr.micro.timing import TimingBounds
 from microexpr.review import Limits, Reviewer, face_regions
 from microexpr.review.regions import NAMES
-from microexpr.rig import build_rig, dense_deltas, evaluate, rig_from_targets
+from microexpr.rig.build import build_rig, dense_deltas, evaluate, rig_from_targets
+from microexpr.rig.face import default_face
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from microexpr import bridge
 from microexpr.errors import MicroExprError
 from microexpr.formats.obj import read_obj, write_obj
 from microexpr.mesh import Mesh
-from microexpr.rig import evaluate, rig_from_targets, rigid_landmarks
-from microexpr.scene_rig import rig_to_scene, scene_to_rig
+from microexpr.rig.build import evaluate, rig_from_targets, rigid_landmarks
+from microexpr.rig.convert import rig_to_scene, scene_to_rig
 
 
 def test_inbetweens_and_combinations_evaluate_as_documented(face):

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy.optimize import lsq_linear
 
-from microexpr.solver import WeightSolver
-from microexpr.solver_projected import ProjectedSolver
+from microexpr.solve.projected_solver import ProjectedSolver
+from microexpr.solve.weight_solver import WeightSolver
 
 
 def _problem(seed, M=136, T=52, noise=0.05, conf=False):
@@ -106,7 +106,7 @@ def test_projected_solver_reaches_the_stacked_optimum(seed):
     rng = np.random.default_rng(seed)
     L, T = 68, 30
     B3 = rng.normal(size=(L, 3, T)) * 0.1
-    from microexpr.softmod import rotation_matrix
+    from microexpr.rig.softmod import rotation_matrix
     P = 12.0 * rotation_matrix(rng.uniform(-10, 10, 3))[:2]
     r = np.einsum("ij,ljt,t->li", P, B3, np.clip(rng.normal(0.2, 0.4, T), 0, 1))
     r += rng.normal(0, 0.05, r.shape)

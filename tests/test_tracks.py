@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import MIRROR, parse_landmark_vertices, read_landmark_vertices
-from microexpr.tracks import Tracks, load_tracks, write_tracks_csv
+from microexpr.solve.tracks import Tracks, load_tracks, write_tracks_csv
 
 
 def _pts(frames=4, k=2, seed=0):
@@ -25,7 +25,7 @@ def test_npy_2d_is_flipped_to_y_up(tmp_path):
 def test_csv_with_time_and_confidences_round_trips(tmp_path):
     pts = _pts(5)
     pts[2, 7] = np.nan
-    from microexpr.tracks import finish_tracks
+    from microexpr.solve.tracks import finish_tracks
 
     t = finish_tracks(pts, np.full((5, 68), 0.9), np.arange(5) / 50.0, "x")
     p = tmp_path / "t.csv"

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from microexpr.unity import golden
+import unity_golden as golden
 
 FILES = golden.case_files()
 NAMES = [os.path.basename(p) for p in FILES]
@@ -18,7 +18,7 @@ def test_golden_set_is_small_and_complete():
     d = golden.golden_dir()
     total = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
     assert total < 400_000, "keep the golden vectors small (%d bytes)" % total
-    assert os.path.isfile(os.path.join(d, "make_golden.py"))
+    assert os.path.isfile(os.path.join(os.path.dirname(os.path.dirname(d)), "tools", "make_golden.py"))
     cases = [golden.load_case(p) for p in FILES]
     solves = [c for c in cases if c["kind"] == "solve"]
     assert {(c["dims"], c["mode"]) for c in solves} == {(k, m) for k in (2, 3) for m in ("raw", "reference", "rigid")}
@@ -56,7 +56,7 @@ def test_python_core_reproduces(path):
     r = golden.run_case(path, "python")
     assert r["valid_agree"] and r["max_abs_diff"] <= golden.TOLERANCE, (
         "the Python core no longer gives the golden weights (%g): if the change is intended, "
-        "regenerate with shared/golden/make_golden.py" % r["max_abs_diff"])
+        "regenerate with tools/make_golden.py" % r["max_abs_diff"])
 
 
 @pytest.mark.parametrize("path", FILES, ids=NAMES)

@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from microexpr.unity import build, metas
+import unity_metas as metas
+from microexpr.unity import build
 
 PKG = build.package_dir()
 
@@ -138,8 +139,8 @@ def test_unity_layer_compiles_against_the_stand_in(mono):
 
 
 def test_nunit_tests_pass_under_mono(nunit):
-    from microexpr.unity.golden import golden_dir
-    from microexpr.unity.nunit import run_nunit
+    from nunit_runner import run_nunit
+    from unity_golden import golden_dir
 
     r = run_nunit(build.tests_dll(), {"MICROEXPR_GOLDEN": golden_dir(), "MICROEXPR_GOLDEN_REQUIRED": "1"})
     assert r.ok, "NUnit failures: %s\n%s" % (r.failed, r.output[-3000:])
@@ -147,7 +148,7 @@ def test_nunit_tests_pass_under_mono(nunit):
 
 
 def test_nunit_runner_reports_failures(nunit, tmp_path):
-    from microexpr.unity.nunit import run_nunit
+    from nunit_runner import run_nunit
 
     src = tmp_path / "Failing.cs"
     src.write_text("using NUnit.Framework;\n[TestFixture] public class Failing {\n"

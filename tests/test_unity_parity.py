@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microexpr.errors import MicroExprError
-from microexpr.keyweights import MODES, key_weights
+from microexpr.solve.key_weights import MODES, key_weights
 
 TOL = 1e-9
 
 
 @pytest.fixture(scope="module")
 def arkit():
-    from microexpr.face import default_face
-    from microexpr.rig import build_rig
+    from microexpr.rig.build import build_rig
+    from microexpr.rig.face import default_face
 
     f = default_face()
     return build_rig(f.skin, f.landmark_vertices, "arkit")
@@ -35,7 +35,8 @@ def _assert_parity(results):
 @pytest.mark.parametrize("dims", [2, 3])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_rigs_every_mode_agree(rt, dims, seed):
-    from microexpr.unity import parity, synth
+    import parity_rigs as synth
+    from microexpr.unity import parity
 
     rig = synth.random_rig(8 + 5 * seed, seed=seed, pinned=seed % 2)
     tracks = synth.random_tracks(rig, 20, dims, seed=seed + 10)
@@ -50,7 +51,8 @@ def test_random_rigs_every_mode_agree(rt, dims, seed):
 
 @pytest.mark.parametrize("dims", [2, 3])
 def test_mirrored_input_temporal_term_and_late_neutral_agree(rt, dims):
-    from microexpr.unity import parity, synth
+    import parity_rigs as synth
+    from microexpr.unity import parity
 
     rig = synth.random_rig(14, seed=7)
     tracks = synth.random_tracks(rig, 24, dims, seed=8).mirrored()
@@ -65,7 +67,8 @@ def test_mirrored_input_temporal_term_and_late_neutral_agree(rt, dims):
 @pytest.mark.parametrize("dims", [2, 3])
 @pytest.mark.parametrize("mode", MODES)
 def test_key_weights_agree_frame_by_frame(rt, dims, mode):
-    from microexpr.unity import parity, synth
+    import parity_rigs as synth
+    from microexpr.unity import parity
 
     rig = synth.random_rig(10, seed=3)
     tracks = synth.random_tracks(rig, 16, dims, seed=4)
@@ -79,7 +82,8 @@ def test_key_weights_agree_frame_by_frame(rt, dims, mode):
 
 
 def test_arkit_rig_smooth_video_agrees(rt, arkit):
-    from microexpr.unity import parity, synth
+    import parity_rigs as synth
+    from microexpr.unity import parity
 
     rig = parity.RigArrays.from_rig(arkit)
     assert (~rig.observable_mask()).any(), "the preset pins unobservable targets"
@@ -89,8 +93,9 @@ def test_arkit_rig_smooth_video_agrees(rt, arkit):
 
 
 def test_python_side_is_the_core_solve(rt, arkit):
-    from microexpr.solve import solve_tracks
-    from microexpr.unity import parity, synth
+    import parity_rigs as synth
+    from microexpr.solve.tracks_to_clip import solve_tracks
+    from microexpr.unity import parity
 
     rig = parity.RigArrays.from_rig(arkit)
     tracks = synth.random_tracks(rig, 30, 2, seed=9)
@@ -139,7 +144,7 @@ _event = st.builds(
        neutral=st.booleans())
 def test_micro_envelopes_agree_on_random_clips(rt, events, fps, start, seed, hold, neutral):
     from microexpr.bridge import Clip
-    from microexpr.envelope import layer
+    from microexpr.micro.envelope import layer
     from microexpr.unity import parity
 
     rng = np.random.default_rng(seed)
@@ -192,10 +197,9 @@ def test_a_player_that_adds_events_again_is_caught(rt, happy, monkeypatch):
 
 
 def test_layered_clip_against_its_base(rt, arkit, happy):
+    from microexpr.bridge import Clip
     from microexpr.micro import micro_expression
     from microexpr.unity import parity
-
-    from microexpr.bridge import Clip
 
     names, F = arkit.target_names(), 90
     W = np.zeros((F, len(names)))
@@ -216,10 +220,12 @@ def test_layered_clip_against_its_base(rt, arkit, happy):
 
 
 def test_verify_unity_command(rt, arkit, tmp_path, capsys, monkeypatch):
+    import parity_rigs as synth
+    import unity_golden as golden
     from microexpr import bridge
     from microexpr.cli.main import main
-    from microexpr.tracks import write_tracks_csv
-    from microexpr.unity import golden, parity, synth
+    from microexpr.solve.tracks import write_tracks_csv
+    from microexpr.unity import parity
 
     rig_path = str(tmp_path / "rig.json")
     bridge.save_rig(arkit, rig_path)

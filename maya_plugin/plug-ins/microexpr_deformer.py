@@ -4,11 +4,12 @@ Loaded by ``microexpr_plugin.py``; registers ``microexprSoftModManipulator`` onl
 """
 from __future__ import annotations
 
+from microexpr._version import __version__
 from microexpr_maya._maya import ompx1
 from microexpr_maya.nodes import softmod_manipulator as manipulator
 
 VENDOR = "MicroExpr"
-VERSION = "0.1.0"
+VERSION = __version__
 
 
 def initializePlugin(mobject: object) -> None:

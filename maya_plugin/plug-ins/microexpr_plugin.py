@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 
+from microexpr._version import __version__
 from microexpr_maya import commands
 from microexpr_maya._maya import cmds, om, omr
 from microexpr_maya.nodes import key_point_locator as locator
 
 VENDOR = "MicroExpr"
-VERSION = "0.1.0"
+VERSION = __version__
 DEFORMER_PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "microexpr_deformer.py")
 

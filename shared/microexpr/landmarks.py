@@ -10,7 +10,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from .errors import MicroExprError
+from microexpr.errors import MicroExprError
 
 COUNT = 68
 
@@ -129,7 +129,7 @@ def parse_landmark_vertices(tokens, vertex_count: Optional[int] = None,
 
 
 def write_landmark_vertices(path: str, indices) -> None:
-    from .atomicio import write_text
+    from microexpr.atomicio import write_text
     arr = parse_landmark_vertices(list(indices), source=os.fspath(path))
     lines = ["# iBUG-68 landmark vertices, 0-based, one per line in landmark order"]
     lines += ["%d  # %d %s" % (v, i, NAMES[i]) for i, v in enumerate(arr)]

@@ -107,7 +107,7 @@ def plugin(maya_scene: Any) -> Any:
 @pytest.fixture(scope="session")
 def face() -> Any:
     """The core's default face (> 5000 vertices) with its 68 landmark vertices."""
-    from microexpr.face import default_face
+    from microexpr.rig.face import default_face
 
     return default_face()
 
@@ -115,7 +115,7 @@ def face() -> Any:
 @pytest.fixture(scope="session")
 def small_face() -> Any:
     """A coarser default face for tests that do not need 5000 vertices."""
-    from microexpr.face import default_face
+    from microexpr.rig.face import default_face
 
     return default_face(resolution=0.4)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_generate import bound_head
 
 from microexpr.bridge import Clip, save_clip
 from microexpr.errors import MicroExprError
-
-from test_generate import bound_head
 
 
 @pytest.fixture
@@ -27,8 +26,9 @@ def write_clip(path, fps, targets, weights, valid):
 
 
 def test_60fps_clip_in_a_24fps_scene(rigged, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     cmds.currentUnit(time="film")
     n = 31
@@ -63,8 +63,9 @@ def test_60fps_clip_in_a_24fps_scene(rigged, tmp_path):
                                       ("show", 48), ("palf", 50), ("ntscf", 60),
                                       ("100fps", 100)])
 def test_scene_frame_rates(rigged, tmp_path, unit, fps):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     cmds.currentUnit(time=unit)
@@ -78,8 +79,9 @@ def test_scene_frame_rates(rigged, tmp_path, unit, fps):
 
 
 def test_keys_go_onto_an_animation_layer(rigged, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     path = write_clip(tmp_path / "c.json", 24.0, ["noseUp"], [[0.0], [1.0]], [True, True])
     assert mm.apply_clip(rigged, path, anim_layer="microexpr") == 2
@@ -89,8 +91,9 @@ def test_keys_go_onto_an_animation_layer(rigged, tmp_path):
 
 
 def test_reapplying_replaces_keys_in_the_range(rigged, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     cmds.currentUnit(time="film")
     a = write_clip(tmp_path / "a.json", 24.0, ["noseUp"], [[0.2]] * 5, [True] * 5)

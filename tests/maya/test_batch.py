@@ -13,7 +13,7 @@ BATCH = os.path.join(REPO, "maya_plugin", "scripts", "microexpr_maya", "batch.py
 
 
 def _save_rig_scene(cmds, path: str, name: str, generate: bool = True) -> None:
-    from microexpr.face import default_face
+    from microexpr.rig.face import default_face
     from microexpr_maya import bind_key_points, generate_blendshapes, scene_io
 
     cmds.file(newFile=True, force=True)
@@ -103,6 +103,7 @@ def test_usage_errors(tmp_path, capsys):
 
 def test_find_rigs_skips_unmarked_blendshapes(plugin, standin):
     import numpy as np
+
     from microexpr.mesh import Mesh
     from microexpr_maya import batch, scene_io
 

@@ -8,8 +8,8 @@ import pytest
 
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import write_landmark_vertices
-from microexpr.presets import preset_key_points, preset_targets
-from microexpr.softmod import softmod_deltas
+from microexpr.rig.presets import preset_key_points, preset_targets
+from microexpr.rig.softmod import softmod_deltas
 
 
 def _landmarks_attr(cmds, transform):
@@ -18,8 +18,9 @@ def _landmarks_attr(cmds, transform):
 
 def test_bind_from_vertices_creates_one_manipulator_and_locator_per_key_point(
         make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     handles = mm.bind_key_points(head, vertices=small_face.landmark_vertices.tolist())
@@ -37,8 +38,9 @@ def test_bind_from_vertices_creates_one_manipulator_and_locator_per_key_point(
 
 
 def test_bind_from_file_and_rebind_replaces(make_head, small_face, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     path = tmp_path / "head.lmk"
@@ -50,8 +52,9 @@ def test_bind_from_file_and_rebind_replaces(make_head, small_face, tmp_path):
 
 
 def test_bind_from_selection_in_selection_order(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     cmds.selectPref(trackSelectionOrder=True)
@@ -64,8 +67,9 @@ def test_bind_from_selection_in_selection_order(make_head, small_face):
 
 @pytest.mark.parametrize("orthographic", [True, False])
 def test_bind_from_image_landmarks_through_a_front_camera(make_head, small_face, orthographic):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     cam = cmds.createNode("transform", name="frontCam")
@@ -114,8 +118,9 @@ def test_bind_errors_leave_the_scene_unchanged(make_head, small_face, scene_stat
 
 
 def test_moving_a_key_point_deforms_like_the_core_softmod(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     head = make_head(small_face)

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import numpy as np
+from test_generate import aliases, core_deltas, plug_deltas
 
 from microexpr.bridge import Clip, load_rig, save_clip
-from microexpr.rig import SPARSE_EPS, dense_deltas
-
-from test_generate import aliases, core_deltas, plug_deltas
+from microexpr.rig.build import SPARSE_EPS, dense_deltas
 
 
 def test_end_to_end_and_back(make_head, face, tmp_path, scene_state):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     assert face.skin.vertex_count >= 5000

@@ -5,17 +5,17 @@ import os
 
 import numpy as np
 import pytest
+from test_generate import bound_head, core_deltas
 
 from microexpr.bridge import load_rig
 from microexpr.errors import MicroExprError
-from microexpr.rig import SPARSE_EPS, dense_deltas
-
-from test_generate import bound_head, core_deltas
+from microexpr.rig.build import SPARSE_EPS, dense_deltas
 
 
 def test_export_reads_deltas_from_the_plugs(make_head, small_face, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     bs = mm.generate_blendshapes(head)
@@ -58,8 +58,9 @@ def test_export_includes_in_betweens(make_head, small_face, tmp_path):
 
 
 def test_export_fbx_through_fbxmaya(make_head, small_face, tmp_path, is_standin):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     mm.generate_blendshapes(head)
@@ -80,8 +81,9 @@ def test_export_fbx_through_fbxmaya(make_head, small_face, tmp_path, is_standin)
 
 
 def test_export_needs_targets_and_landmarks(make_head, small_face, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     with pytest.raises(MicroExprError, match="no blendShape"):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from microexpr.errors import MicroExprError
-from microexpr.presets import preset_targets
-from microexpr.softmod import softmod_deltas
+from microexpr.rig.presets import preset_targets
+from microexpr.rig.softmod import softmod_deltas
 
 
 def core_deltas(face, preset="table1"):
@@ -45,8 +45,9 @@ def bound_head(make_head, face, name="head"):
 
 
 def test_targets_equal_the_core_deltas(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     head = bound_head(make_head, small_face)
@@ -67,8 +68,9 @@ def test_targets_equal_the_core_deltas(make_head, small_face):
 
 
 def test_target_meshes_kept_only_on_request(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     head = bound_head(make_head, small_face)
@@ -85,8 +87,9 @@ def test_target_meshes_kept_only_on_request(make_head, small_face):
 
 
 def test_extending_an_existing_blendshape_keeps_its_targets(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     head = bound_head(make_head, small_face)
@@ -110,8 +113,9 @@ def test_extending_an_existing_blendshape_keeps_its_targets(make_head, small_fac
 
 
 def test_same_name_targets_replaced_only_when_asked(make_head, small_face, scene_state):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     bs = mm.generate_blendshapes(head)
@@ -134,8 +138,9 @@ def test_same_name_targets_replaced_only_when_asked(make_head, small_face, scene
 
 
 def test_skinned_mesh_gets_the_blendshape_before_the_skin(make_head, small_face, is_standin):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
     from microexpr_maya import scene_io
 
     head = make_head(small_face)
@@ -158,8 +163,9 @@ def test_skinned_mesh_gets_the_blendshape_before_the_skin(make_head, small_face,
 
 
 def test_namespaced_mesh(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     cmds.namespace(addNamespace="chr")
@@ -170,8 +176,9 @@ def test_namespaced_mesh(make_head, small_face):
 
 
 def test_referenced_mesh_gets_a_blendshape_in_the_main_scene(make_head, small_face, tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     make_head(small_face, "head")
     path = str(tmp_path / "head.ma")

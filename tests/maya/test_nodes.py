@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_generate import bound_head
 
 from microexpr.bridge import Clip, load_rig, save_clip
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import write_landmark_vertices
-from microexpr.presets import preset_targets
-
-from test_generate import bound_head
+from microexpr.rig.presets import preset_targets
 
 
 def test_plugin_registers_nodes_and_commands(plugin):
@@ -35,6 +34,7 @@ def test_plugin_registers_nodes_and_commands(plugin):
 
 def test_envelope_scales_the_manipulator(make_head, small_face):
     from maya import cmds
+
     from microexpr_maya import scene_io
 
     head = bound_head(make_head, small_face)
@@ -78,6 +78,7 @@ def test_weight_cache_recomputes_only_when_the_falloff_changes(small_face):
 def test_locator_draws_its_key_name(standin, plugin):
     from maya.api import OpenMaya as om
     from maya.api import OpenMayaRender as omr
+
     from microexpr_maya.nodes import LOCATOR_DRAW_CLASSIFICATION
 
     cmds = plugin

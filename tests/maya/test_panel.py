@@ -11,7 +11,7 @@ from microexpr.errors import MicroExprError
 @pytest.fixture
 def bound(plugin):
     """A default-face mesh with key points bound; yields (cmds, mesh)."""
-    from microexpr.face import default_face
+    from microexpr.rig.face import default_face
     from microexpr_maya import bind_key_points, scene_io
 
     f = default_face(0.5)
@@ -46,7 +46,7 @@ def test_slider_mapping_round_trips():
 
 
 def test_model_reads_key_points(bound):
-    from microexpr.presets import preset_key_points
+    from microexpr.rig.presets import preset_key_points
     from microexpr_maya.panel_model import PanelModel
 
     cmds, mesh = bound

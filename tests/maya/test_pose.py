@@ -1,15 +1,13 @@
 """add_pose_target: a key-point pose kept as a named target (API, command, panel)."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from test_generate import aliases, bound_head, core_deltas, plug_deltas
 
 from microexpr.bridge import load_rig
 from microexpr.errors import MicroExprError
-from microexpr.rig import SPARSE_EPS, dense_deltas
-
-from test_generate import aliases, bound_head, core_deltas, plug_deltas
+from microexpr.rig.build import SPARSE_EPS, dense_deltas
 
 SMIRK = (0.3, 0.2, 0.0)
 
@@ -36,8 +34,9 @@ def points(head):
 
 def test_pose_becomes_a_target_and_the_face_returns_to_neutral(make_head, small_face,
                                                                tmp_path):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     neutral = points(head)
@@ -76,8 +75,9 @@ def test_pose_becomes_a_target_and_the_face_returns_to_neutral(make_head, small_
 
 
 def test_pose_joins_the_preset_targets_and_leaves_dialled_targets_out(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     bs = mm.generate_blendshapes(head, progress=False)
@@ -100,8 +100,9 @@ def test_pose_joins_the_preset_targets_and_leaves_dialled_targets_out(make_head,
 
 
 def test_undo_removes_the_target_and_restores_the_handle(make_head, small_face, scene_state):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     bs = mm.generate_blendshapes(head, progress=False)
@@ -119,8 +120,9 @@ def test_undo_removes_the_target_and_restores_the_handle(make_head, small_face, 
 
 
 def test_keep_handles_when_asked(make_head, small_face):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     handle = move(cmds, "browInnerUp_L", (0.0, 0.25, 0.0))
@@ -137,8 +139,9 @@ def test_keep_handles_when_asked(make_head, small_face):
     ("envelope", True),  # an attribute the blendShape already has
 ])
 def test_refused_pose_changes_nothing(make_head, small_face, scene_state, name, moved):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     mm.generate_blendshapes(head, progress=False)
@@ -155,8 +158,9 @@ def test_refused_pose_changes_nothing(make_head, small_face, scene_state, name, 
 
 
 def test_same_name_needs_replace(make_head, small_face, scene_state):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = bound_head(make_head, small_face)
     move(cmds, "mouthMove_L", SMIRK)
@@ -224,8 +228,9 @@ def test_panel_model_adds_the_pose(bound):
 
 
 def test_panel_model_calls_the_api(bound):
-    from microexpr_maya.panel_model import PanelModel
     from test_panel import FakeApi
+
+    from microexpr_maya.panel_model import PanelModel
 
     _cmds, head = bound
     api = FakeApi()

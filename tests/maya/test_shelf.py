@@ -137,7 +137,7 @@ def test_remove(maya_scene, ui):
 # ------------------------------------------------------------------ running the buttons
 @pytest.fixture
 def face(plugin):
-    from microexpr.face import default_face
+    from microexpr.rig.face import default_face
     from microexpr_maya import scene_io
 
     f = default_face(0.5)
@@ -153,6 +153,7 @@ def _run(button_key: str) -> None:
 
 def test_bind_generate_export_buttons(face, ui, tmp_path):
     from maya import cmds
+
     from microexpr.landmarks import write_landmark_vertices
 
     mesh, f = face
@@ -195,8 +196,9 @@ def test_no_selection_names_the_fix(maya_scene, ui):
 
 
 def test_micro_and_review_buttons_call_the_api(face, ui, monkeypatch, tmp_path):
-    import microexpr_maya
     from maya import cmds
+
+    import microexpr_maya
 
     calls = []
     for name in ("micro_expression", "apply_clip", "review"):

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import pytest
+from test_generate import bound_head
 
 from microexpr.errors import MicroExprError
 
-from test_generate import bound_head
-
 
 def test_one_undo_step_per_command(make_head, small_face, scene_state):
-    import microexpr_maya as mm
     from maya import cmds
+
+    import microexpr_maya as mm
 
     head = make_head(small_face)
     empty = scene_state()
@@ -73,9 +73,10 @@ def test_bind_failure_midway_restores_the_scene(make_head, small_face, scene_sta
 
 def test_failure_with_undo_switched_off_still_restores(make_head, small_face, scene_state,
                                                       monkeypatch):
+    from maya import cmds
+
     import microexpr_maya as mm
     import microexpr_maya.generate as generate
-    from maya import cmds
 
     head = bound_head(make_head, small_face)
     cmds.undoInfo(stateWithoutFlush=False)

@@ -13,9 +13,19 @@ from typing import TYPE_CHECKING, Any, Iterable, List, Optional
 import numpy as np
 
 from . import schema
-from .api_attrs import (MFnAttribute, MFnCompoundAttribute, MFnData, MFnEnumAttribute,
-                        MFnMatrixAttribute, MFnMessageAttribute, MFnNumericAttribute,
-                        MFnNumericData, MFnStringData, MFnTypedAttribute, MFnUnitAttribute)
+from .api_attrs import (
+    MFnAttribute,
+    MFnCompoundAttribute,
+    MFnData,
+    MFnEnumAttribute,
+    MFnMatrixAttribute,
+    MFnMessageAttribute,
+    MFnNumericAttribute,
+    MFnNumericData,
+    MFnStringData,
+    MFnTypedAttribute,
+    MFnUnitAttribute,
+)
 from .api_plugin import AttrObj, MFnPluginBase, MObject, MTypeId, add_attribute, instantiate
 
 if TYPE_CHECKING:

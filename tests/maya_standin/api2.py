@@ -11,9 +11,19 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 import numpy as np
 
 from . import schema
-from .api_attrs import (MFnAttribute, MFnCompoundAttribute, MFnData, MFnEnumAttribute,
-                        MFnMatrixAttribute, MFnMessageAttribute, MFnNumericAttribute,
-                        MFnNumericData, MFnStringData, MFnTypedAttribute, MFnUnitAttribute)
+from .api_attrs import (
+    MFnAttribute,
+    MFnCompoundAttribute,
+    MFnData,
+    MFnEnumAttribute,
+    MFnMatrixAttribute,
+    MFnMessageAttribute,
+    MFnNumericAttribute,
+    MFnNumericData,
+    MFnStringData,
+    MFnTypedAttribute,
+    MFnUnitAttribute,
+)
 from .api_plugin import AttrObj, MFnPluginBase, MObject, MTypeId, add_attribute
 from .state import current
 

@@ -2,8 +2,10 @@
 
 The 68 landmark vertices come from a landmark-vertex file, from 68 given (or selected, in
 selection order) vertex indices, or from 68 landmarks in a front camera's image projected
-onto the mesh (the vertex nearest to each camera ray).  They are stored on the mesh's
-transform as the string attribute ``microexprLandmarks`` (68 whitespace-separated indices).
+onto the mesh (the vertex nearest to each camera ray: the core's
+``microexpr.rig.landmark_picking`` picks it, this module only reads the camera and the mesh).
+They are stored on the mesh's transform as the string attribute ``microexprLandmarks`` (68
+whitespace-separated indices).
 """
 from __future__ import annotations
 
@@ -15,8 +17,14 @@ import numpy as np
 
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import parse_landmark_vertices, read_landmark_vertices
-from microexpr.presets import preset_key_points, preset_targets
-from microexpr.softmod import SoftMod
+from microexpr.mesh import Mesh
+from microexpr.rig.landmark_picking import (
+    Camera,
+    image_landmark_pixels,
+    vertices_under_landmarks,
+)
+from microexpr.rig.presets import preset_key_points, preset_targets
+from microexpr.rig.softmod import SoftMod
 
 from . import scene_io
 from ._maya import cmds, names, set_attr
@@ -179,34 +187,26 @@ def project_image_landmarks(transform: str, shape: str,
                             image_landmarks: Sequence[Sequence[float]], camera: str,
                             image_size: Optional[Tuple[int, int]] = None) -> np.ndarray:
     """Vertex nearest to the camera ray through each of 68 image landmarks (pixels)."""
-    xy = np.asarray(image_landmarks, dtype=np.float64)
-    if xy.shape != (68, 2) or not np.all(np.isfinite(xy)):
-        raise MicroExprError("image landmarks must be 68 finite (x, y) pixel positions, "
-                             "got shape %s" % (xy.shape,), field="image_landmarks",
-                             fix="pass the 68 iBUG landmarks of the front image")
+    xy = image_landmark_pixels(image_landmarks)
     cam_transform, cam_shape = _camera_nodes(camera)
     if image_size is None:
         image_size = (int(cmds.getAttr("defaultResolution.width")),
                       int(cmds.getAttr("defaultResolution.height")))
-    width, height = float(image_size[0]), float(image_size[1])
-    aspect = width / height
-    ndc = np.stack([2.0 * xy[:, 0] / width - 1.0, 1.0 - 2.0 * xy[:, 1] / height], axis=1)
-    if cmds.getAttr(cam_shape + ".orthographic"):
-        half = float(cmds.getAttr(cam_shape + ".orthographicWidth")) / scene_io.ui_per_cm() / 2
-        origins = np.column_stack([ndc[:, 0] * half, ndc[:, 1] * half / aspect, np.zeros(68)])
-        dirs = np.tile([0.0, 0.0, -1.0], (68, 1))
-    else:
-        tan = float(cmds.getAttr(cam_shape + ".horizontalFilmAperture")) * 25.4 / 2.0 / \
-            float(cmds.getAttr(cam_shape + ".focalLength"))
-        origins = np.zeros((68, 3))
-        dirs = np.column_stack([ndc[:, 0] * tan, ndc[:, 1] * tan / aspect, -np.ones(68)])
-    m = scene_io.world_matrix(cam_transform)
-    origins = origins @ m[:3, :3] + m[3, :3]
-    dirs = dirs @ m[:3, :3]
-    points = scene_io.read_points(shape, world=True)
     counts, connects = scene_io.read_topology(shape)
-    return nearest_vertices_to_rays(points, origins, dirs, _median_edge(counts, connects,
-                                                                        points))
+    mesh = Mesh(scene_io.short_name(transform), scene_io.read_points(shape, world=True),
+                counts, connects)
+    return vertices_under_landmarks(mesh, xy, image_size, _camera(cam_transform, cam_shape))
+
+
+def _camera(transform: str, shape: str) -> Camera:
+    """The core's view of a Maya camera (horizontal film fit, centimetres)."""
+    to_world = scene_io.world_matrix(transform)
+    if cmds.getAttr(shape + ".orthographic"):
+        width = float(cmds.getAttr(shape + ".orthographicWidth")) / scene_io.ui_per_cm()
+        return Camera(to_world, ortho_width=width)
+    aperture_mm = float(cmds.getAttr(shape + ".horizontalFilmAperture")) * 25.4
+    return Camera(to_world,
+                  tan_half_fov=aperture_mm / 2.0 / float(cmds.getAttr(shape + ".focalLength")))
 
 
 def _camera_nodes(camera: str) -> Tuple[str, str]:
@@ -222,38 +222,3 @@ def _camera_nodes(camera: str) -> Tuple[str, str]:
         raise MicroExprError("%r is not a camera" % camera, field="camera",
                              fix="pass a camera transform or shape")
     return node, shapes[0]
-
-
-def _median_edge(counts: np.ndarray, connects: np.ndarray, points: np.ndarray) -> float:
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    nxt = np.arange(len(connects)) + 1
-    nxt[ends - 1] = starts
-    lengths = np.linalg.norm(points[connects] - points[connects[nxt]], axis=1)
-    return float(np.median(lengths)) if len(lengths) else 0.0
-
-
-def nearest_vertices_to_rays(points: np.ndarray, origins: np.ndarray, dirs: np.ndarray,
-                             tolerance: float = 0.0) -> np.ndarray:
-    """For each ray, the vertex nearest to it on the surface the camera sees first.
-
-    Vertices within ``tolerance`` (about an edge length) of the ray are candidates; of
-    those, the ones within two tolerances of the nearest depth form the visible surface
-    (the back of a head is farther), and the one nearest the ray among them wins.
-    """
-    out = np.zeros(len(origins), dtype=np.int64)
-    for k, (o, d) in enumerate(zip(origins, dirs)):
-        d = d / np.linalg.norm(d)
-        rel = points - o
-        t = rel @ d
-        perp = np.linalg.norm(rel - t[:, None] * d, axis=1)
-        perp[t <= 0] = np.inf
-        best = float(perp.min())
-        if not np.isfinite(best):
-            raise MicroExprError("landmark %d's ray misses the mesh (everything is behind "
-                                 "the camera)" % k, field="camera",
-                                 fix="use the camera the image was taken from")
-        near = np.nonzero(perp <= best + tolerance)[0]
-        front = near[t[near] <= t[near].min() + 2.0 * tolerance]
-        out[k] = int(front[np.argmin(perp[front])])
-    return out

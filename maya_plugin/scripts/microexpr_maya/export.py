@@ -3,7 +3,7 @@
 Deltas are read from the blendShape's ``inputTarget`` plugs (``inputPointsTarget`` +
 ``inputComponentsTarget``), so target meshes may have been deleted; in-betweens (item
 indices other than 6000) are exported as in-between frames.  The rig is built by the core
-(``microexpr.rig.rig_from_targets``) and written by ``microexpr.bridge.save_rig``.  Points
+(``microexpr.rig.build.rig_from_targets``) and written by ``microexpr.bridge.save_rig``.  Points
 are read through the API in Maya's internal unit, so the rig's unit is always centimetres.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 from microexpr.bridge import TargetInfo, save_rig
 from microexpr.errors import MicroExprError
 from microexpr.mesh import Mesh
-from microexpr.presets import PRESETS, preset_targets
-from microexpr.rig import rig_from_targets
+from microexpr.rig.build import rig_from_targets
+from microexpr.rig.presets import PRESETS, preset_targets
 
 from . import scene_io
 from ._maya import cmds, mel

@@ -1,6 +1,6 @@
 """generate_blendshapes: the preset's expressions as named targets on one blendShape node.
 
-Deltas are the core's (``microexpr.presets.preset_targets`` + ``microexpr.softmod
+Deltas are the core's (``microexpr.rig.presets.preset_targets`` + ``microexpr.rig.softmod
 .softmod_deltas``) on the undeformed mesh, with any radius/falloff the artist changed on the
 bound soft-mod manipulators.  Each target is added with the blendShape command (so Maya
 sets up its weight, alias and editor data) and its exact deltas are then written into
@@ -14,9 +14,9 @@ from typing import Dict, List, NamedTuple, Optional
 import numpy as np
 
 from microexpr.errors import MicroExprError
-from microexpr.falloff import edge_graph
-from microexpr.presets import TargetSpec, preset_targets
-from microexpr.softmod import SoftMod, softmod_deltas
+from microexpr.rig.falloff import edge_graph
+from microexpr.rig.presets import TargetSpec, preset_targets
+from microexpr.rig.softmod import SoftMod, softmod_deltas
 
 from . import scene_io
 from ._maya import cmds, names

@@ -12,7 +12,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from microexpr.errors import MicroExprError
-from microexpr.presets import PRESETS, preset_key_points
+from microexpr.rig.presets import PRESETS, preset_key_points
 
 from . import scene_io
 from ._maya import cmds, names, set_attr

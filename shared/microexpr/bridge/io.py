@@ -7,10 +7,10 @@ from typing import Type, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
-from ..atomicio import write_text
-from ..errors import MicroExprError
-from .migrate import migrate
-from .models import Clip, Rig
+from microexpr.atomicio import write_text
+from microexpr.bridge.migrate import migrate
+from microexpr.bridge.models import Clip, Rig
+from microexpr.errors import MicroExprError
 
 M = TypeVar("M", bound=BaseModel)
 PathLike = Union[str, "os.PathLike[str]"]

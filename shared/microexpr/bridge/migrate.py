@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
-from .. import landmarks as _lm
-from ..errors import MicroExprError
-from .models import FORMAT_VERSION
+from microexpr import landmarks as _lm
+from microexpr.bridge.models import FORMAT_VERSION
+from microexpr.errors import MicroExprError
 
 
 def _rig_1_to_2(d: dict) -> dict:
     import numpy as np
 
-    from ..mesh import Mesh
+    from microexpr.mesh import Mesh
 
     neutral = d["neutral"]
     mesh = Mesh("skin", neutral["points"], neutral["face_counts"], neutral["face_indices"])

@@ -103,7 +103,7 @@ class MeshShape(Strict):
 
 
 class SoftModSpec(Strict):
-    """How a target was made: one soft-mod (see ``microexpr.softmod``)."""
+    """How a target was made: one soft-mod (see ``microexpr.rig.softmod``)."""
 
     key_name: str
     landmark: int = Field(ge=0, le=67)

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Dict
 
-from .models import FORMAT_VERSION, Clip, Rig
+from microexpr.bridge.models import FORMAT_VERSION, Clip, Rig
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "schema")
 
@@ -26,7 +26,7 @@ def schemas() -> Dict[str, str]:
 
 
 def main() -> int:
-    from ..atomicio import write_text
+    from microexpr.atomicio import write_text
 
     folder = os.path.abspath(SCHEMA_DIR)
     for name, text in schemas().items():

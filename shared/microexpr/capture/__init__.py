@@ -5,7 +5,7 @@ Modules, one job each:
 - ``video``: open a video file or an image folder, read frames with their timestamps.
 - ``detect``: dlib face detection, one consistent face, tracking between detections.
 - ``smooth``: the One Euro filter that removes landmark jitter but keeps fast onsets.
-- ``weights``: landmarks to a clip (neutral calibration, even frame times, gap bridging, solve).
+- ``landmarks_to_clip``: landmarks to a clip (neutral calibration, even frame times, gap bridging, solve).
 - ``pipeline``: the whole run, with progress and a summary.
 - ``preview``: a PNG sheet with landmarks drawn on a few frames and the weight curves.
 

@@ -31,9 +31,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
-from ..keyweights import similarity_fit
-from ..landmarks import RIGID
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import RIGID
+from microexpr.solve.key_weights import similarity_fit
 
 Box = Tuple[float, float, float, float]  # left, top, right, bottom in full-frame pixels
 

@@ -13,13 +13,13 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ..bridge import Clip, Rig
-from ..errors import MicroExprError
-from ..landmarks import COUNT
-from .detect import FaceTracker, TrackerSettings, confidence
-from .smooth import runs
-from .video import FrameSource, open_frames
-from .weights import SolveSettings, clip_from_landmarks
+from microexpr.bridge import Clip, Rig
+from microexpr.capture.detect import FaceTracker, TrackerSettings, confidence
+from microexpr.capture.landmarks_to_clip import SolveSettings, clip_from_landmarks
+from microexpr.capture.smooth import runs
+from microexpr.capture.video import FrameSource, open_frames
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import COUNT
 
 #: Below this face width (detector box, px) one pixel is more than ~2 mm on the face: too
 #: coarse for micro-expressions of about 1 mm.
@@ -71,8 +71,8 @@ class CaptureResult:
     timing: Dict[str, float]
 
     def tracks(self):
-        """The smoothed landmarks as :class:`microexpr.tracks.Tracks` (y up, as loaded)."""
-        from ..tracks import finish_tracks
+        """The smoothed landmarks as :class:`microexpr.solve.tracks.Tracks` (y up, as loaded)."""
+        from microexpr.solve.tracks import finish_tracks
 
         conf = np.repeat(self.tracked.valid[:, None], COUNT, axis=1).astype(np.float64)
         return finish_tracks(self.points, conf, self.tracked.times, self.tracked.source.path)
@@ -82,7 +82,7 @@ class CaptureResult:
         ``microexpr solve`` reads the file back): face_confidence (0-1, the detector's),
         face_score (its raw score, blank when it did not run on that frame) and face_found
         (1 with landmarks, 0 without)."""
-        from ..tracks import write_tracks_csv
+        from microexpr.solve.tracks import write_tracks_csv
 
         tr = self.tracked
         extra = {"face_confidence": ["%.3f" % c for c in tr.confidence],
@@ -230,7 +230,7 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
     cap: Any = clip.source["capture"]
     cap.update({k: report[k] for k in ("input", "frames_found", "face_px", "input_gaps",
                                        "states", "max_faces")})
-    from .detect import model_path
+    from microexpr.capture.detect import model_path
 
     cap["model"] = model_path(s.model)
     return CaptureResult(clip, tracked, smoothed, report, timing)

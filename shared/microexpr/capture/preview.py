@@ -8,7 +8,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from ..landmarks import REGIONS
+from microexpr.landmarks import REGIONS
 
 _LINES = [REGIONS[k] for k in ("jaw", "brow_R", "brow_L", "nose_bridge", "nose_base")]
 _LOOPS = [REGIONS[k] for k in ("eye_R", "eye_L", "mouth_outer", "mouth_inner")]

@@ -121,8 +121,8 @@ def smooth_track(points: np.ndarray, times: np.ndarray, valid: np.ndarray,
     similarity fit on the rigid landmarks, the steadied landmarks are smoothed, then moved
     back by the smoothed head pose. Smoothing raw pixels would lag the fast-moving points of
     a turning head more than the slow ones and bend the face into a false expression."""
-    from ..keyweights import similarity_fit
-    from ..landmarks import RIGID
+    from microexpr.landmarks import RIGID
+    from microexpr.solve.key_weights import similarity_fit
 
     pts = np.array(points, dtype=np.float64)
     valid = np.asarray(valid, dtype=bool)

@@ -5,9 +5,9 @@ import json
 import sys
 import textwrap
 
-from ..capture import MODEL_LICENCE
-from ..errors import MicroExprError
-from .main import command
+from microexpr.capture import MODEL_LICENCE
+from microexpr.cli.main import command
+from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
@@ -74,11 +74,11 @@ def _face_box(text):
 
 def settings_from_args(args):
     """CaptureSettings from the command line (checked)."""
-    from ..capture.detect import TrackerSettings
-    from ..capture.pipeline import CaptureSettings
-    from ..capture.smooth import SmoothSettings
-    from ..capture.weights import SolveSettings
-    from ..keyweights import MODES
+    from microexpr.capture.detect import TrackerSettings
+    from microexpr.capture.landmarks_to_clip import SolveSettings
+    from microexpr.capture.pipeline import CaptureSettings
+    from microexpr.capture.smooth import SmoothSettings
+    from microexpr.solve.key_weights import MODES
 
     if args.compensation not in MODES:
         raise MicroExprError("unknown compensation mode %r" % args.compensation,
@@ -104,16 +104,16 @@ def settings_from_args(args):
 
 
 def run(args) -> int:
-    from .. import bridge
-    from ..atomicio import write_bytes, write_text
-    from ..capture.pipeline import capture
+    from microexpr import bridge
+    from microexpr.atomicio import write_bytes, write_text
+    from microexpr.capture.pipeline import capture
 
     settings = settings_from_args(args)
     rig = bridge.load_rig(args.rig)
     result = capture(args.input, rig, settings, progress=not args.quiet)
     png = None
     if args.preview:
-        from ..capture.preview import preview_png
+        from microexpr.capture.preview import preview_png
 
         png = preview_png(result)
     # everything is computed: now write (each file atomically)

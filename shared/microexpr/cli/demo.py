@@ -1,7 +1,7 @@
 """``microexpr demo``: the whole pipeline on the embedded default face."""
 from __future__ import annotations
 
-from .main import command
+from microexpr.cli.main import command
 
 
 def add_parser(sub) -> None:
@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..demo import check_out_dir, print_summary, run_demo
+    from microexpr.cli.demo_job import check_out_dir, print_summary, run_demo
 
     res = run_demo(check_out_dir(args.out), fps=args.fps, seed=args.seed, parity=not args.no_parity)
     print_summary(res)

@@ -1,8 +1,7 @@
 """``microexpr export``: a rig (and a clip) to FBX and glTF."""
 from __future__ import annotations
 
-from ..errors import MicroExprError
-from .main import command
+from microexpr.cli.main import command
 
 
 def add_parser(sub) -> None:
@@ -19,32 +18,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import bridge
-    from ..scene_rig import rig_to_scene
+    from microexpr import bridge
+    from microexpr.rig.convert import export_rig
 
-    if not (args.fbx or args.glb or args.gltf):
-        raise MicroExprError("nothing to write", field="--fbx/--glb/--gltf",
-                             fix="name at least one output file")
     rig = bridge.load_rig(args.rig)
     clip = bridge.load_clip(args.clip) if args.clip else None
-    if clip is not None and clip.rig_fingerprint and clip.rig_fingerprint != rig.mesh().fingerprint:
-        raise MicroExprError("the clip was made for another mesh (fingerprint %s, rig %s)"
-                             % (clip.rig_fingerprint, rig.mesh().fingerprint), file=args.clip,
-                             field="rig_fingerprint", fix="export the clip with its own rig")
-    scene = rig_to_scene(rig, clip)
-    written = []
-    if args.fbx:
-        from ..formats.fbx_export import write_fbx
-
-        write_fbx(scene, args.fbx, version=args.fbx_version)
-        written.append(args.fbx)
-    out = args.glb or args.gltf
-    if out:
-        from ..formats.gltf_export import write_gltf
-
-        write_gltf(scene, out)
-        written.append(out)
+    written = export_rig(rig, clip, fbx=args.fbx, glb=args.glb, gltf=args.gltf,
+                         fbx_version=args.fbx_version, clip_file=args.clip)
     print("wrote %s: %d mesh(es), %d targets%s" % (
-        ", ".join(written), len(scene.meshes), len(rig.targets),
+        ", ".join(written), len(rig.meshes), len(rig.targets),
         "" if clip is None else ", %d frames at %g fps" % (len(clip.weights), clip.fps)))
     return 0

@@ -6,8 +6,8 @@ import importlib
 import sys
 from typing import List, Optional
 
-from .. import __version__
-from ..errors import MicroExprError
+from microexpr._version import __version__
+from microexpr.errors import MicroExprError
 
 #: Subcommand modules under microexpr.cli, in the order --help lists them.
 COMMANDS = ["rig", "solve", "micro", "review", "export", "capture", "verify_unity", "demo"]

@@ -1,8 +1,8 @@
 """``microexpr micro``: synthesise a micro-expression clip (alone or layered on a base clip)."""
 from __future__ import annotations
 
-from ..errors import MicroExprError
-from .main import command
+from microexpr.cli.main import command
+from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
@@ -41,10 +41,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import bridge
-    from ..micro.mapping import au_map
-    from ..micro.synth import Synthesizer
-    from ..micro.timing import TimingBounds
+    from microexpr import bridge
+    from microexpr.micro.mapping import au_map
+    from microexpr.micro.synthesizer import Synthesizer
+    from microexpr.micro.timing import TimingBounds
 
     rig = bridge.load_rig(args.rig)
     if args.coverage:

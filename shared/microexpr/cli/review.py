@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..errors import MicroExprError
-from .main import command
+from microexpr.cli.main import command
+from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
@@ -29,9 +29,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import bridge
-    from ..review.checks import Limits
-    from ..review.report import Reviewer
+    from microexpr import bridge
+    from microexpr.review.checks import Limits
+    from microexpr.review.report import Reviewer
 
     rig = bridge.load_rig(args.rig)
     clip = bridge.load_clip(args.clip)
@@ -42,12 +42,12 @@ def run(args) -> int:
     png = None
     if args.out:
         try:
-            from ..review.sheet import render_sheet
+            from microexpr.review.sheet import render_sheet
         except ImportError as exc:          # pragma: no cover - matplotlib missing
             raise MicroExprError("cannot draw the sheet (%s)" % exc, field="--out",
                                  fix="pip install matplotlib, or leave out --out") from None
         png = render_sheet(result, rig, args.title or args.clip)
-    from ..atomicio import write_bytes, write_text
+    from microexpr.atomicio import write_bytes, write_text
     if args.json:
         write_text(args.json, json.dumps(result.to_dict(), indent=1) + "\n")
     if png is not None:

@@ -1,11 +1,8 @@
 """``microexpr rig build`` and ``microexpr rig import``."""
 from __future__ import annotations
 
-import glob
-import os
-
-from ..errors import MicroExprError
-from .main import command
+from microexpr.cli.main import command
+from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
@@ -43,14 +40,15 @@ def add_parser(sub) -> None:
 
 
 def run_build(args) -> int:
-    from .. import bridge, landmarks, rig
-    from ..presets import PRESETS
+    from microexpr import bridge, landmarks
+    from microexpr.rig import build as rig
+    from microexpr.rig.presets import PRESETS
 
     if args.preset not in PRESETS:
         raise MicroExprError("unknown preset %r" % args.preset, field="--preset",
                              fix="use one of: " + ", ".join(PRESETS))
     if args.mesh:
-        from ..formats.obj import read_obj
+        from microexpr.formats.obj import read_obj
 
         if not args.landmark_vertices:
             raise MicroExprError("--mesh needs --landmark-vertices", field="--landmark-vertices",
@@ -59,7 +57,7 @@ def run_build(args) -> int:
         lv = landmarks.read_landmark_vertices(args.landmark_vertices, mesh.vertex_count)
         extra = []
     else:
-        from ..face import default_face
+        from microexpr.rig.face import default_face
 
         face = default_face()
         mesh, lv, extra = face.skin, face.landmark_vertices, [face.eyes]
@@ -72,40 +70,12 @@ def run_build(args) -> int:
     return 0
 
 
-def _target_files(items) -> list:
-    files = []
-    for item in items:
-        if os.path.isdir(item):
-            files += sorted(glob.glob(os.path.join(item, "*.obj")))
-        else:
-            files.append(item)
-    if not files:
-        raise MicroExprError("no target .obj files found", field="--targets",
-                             fix="pass a folder of .obj files or the files themselves")
-    return files
-
-
 def run_import(args) -> int:
-    from .. import bridge, landmarks
-    from ..scene_rig import rig_from_obj_targets, scene_to_rig
+    from microexpr import bridge
+    from microexpr.rig.convert import import_rig
 
-    if args.source:
-        from ..formats.readers import read_scene
-
-        scene = read_scene(args.source)
-        skin = scene.meshes[0].mesh
-        lv = landmarks.read_landmark_vertices(args.landmark_vertices, skin.vertex_count)
-        r = scene_to_rig(scene, lv, source=args.source)
-    else:
-        if not args.neutral or not args.targets:
-            raise MicroExprError("give --neutral and --targets, or --from", field="--neutral",
-                                 fix="see 'microexpr rig import --help'")
-        from ..formats.obj import read_obj
-
-        neutral = read_obj(args.neutral, name="skin")
-        lv = landmarks.read_landmark_vertices(args.landmark_vertices, neutral.vertex_count)
-        targets = [read_obj(f) for f in _target_files(args.targets)]
-        r = rig_from_obj_targets(neutral, targets, lv, unit=args.unit)
+    r = import_rig(args.landmark_vertices, source=args.source, neutral=args.neutral,
+                   targets=args.targets or (), unit=args.unit)
     bridge.save_rig(r, args.out)
     print("wrote %s: %d targets: %s" % (args.out, len(r.targets), ", ".join(r.target_names())))
     return 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..errors import MicroExprError
-from .main import command
+from microexpr.cli.main import command
+from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
@@ -27,10 +27,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import bridge
-    from ..keyweights import MODES
-    from ..solve import solve_tracks
-    from ..tracks import load_tracks
+    from microexpr import bridge
+    from microexpr.solve.key_weights import MODES
+    from microexpr.solve.tracks import load_tracks
+    from microexpr.solve.tracks_to_clip import solve_tracks
 
     if args.compensation not in MODES:
         raise MicroExprError("unknown compensation mode %r" % args.compensation,
@@ -53,6 +53,6 @@ def run(args) -> int:
     if missing:
         print("  NaN/missing landmarks in %d frame(s), e.g. %s" % (len(missing), missing[0]))
     if args.report:
-        from ..atomicio import write_text
+        from microexpr.atomicio import write_text
         write_text(args.report, json.dumps(src, indent=1, default=str))
     return 0

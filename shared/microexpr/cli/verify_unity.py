@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Dict, List
 
-from ..errors import MicroExprError
-from .main import command
+from microexpr.cli.main import command
+from microexpr.errors import MicroExprError
 
 TOLERANCE = 1e-9
 
@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
 
 
 def _modes(text: str) -> List[str]:
-    from ..keyweights import MODES
+    from microexpr.solve.key_weights import MODES
 
     modes = list(MODES) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
     bad = [m for m in modes if m not in MODES]
@@ -55,8 +55,8 @@ def verdict(results: Dict[str, Dict], tolerance: float) -> bool:
 
 
 def run(args) -> int:
-    from .. import bridge
-    from ..unity import net, parity
+    from microexpr import bridge
+    from microexpr.unity import net, parity
 
     if not args.tolerance >= 0:
         raise MicroExprError("the tolerance must be 0 or more", field="--tolerance", fix="e.g. 1e-9")
@@ -67,7 +67,7 @@ def run(args) -> int:
     results: Dict[str, Dict] = {}
     with net.csharp_errors():
         if args.landmarks:
-            from ..tracks import load_tracks
+            from microexpr.solve.tracks import load_tracks
 
             modes = _modes(args.compensation)
             tracks = load_tracks(args.landmarks)
@@ -92,7 +92,7 @@ def run(args) -> int:
     if args.landmarks:
         _print_modes(results, args.tolerance)
     if args.report:
-        from ..atomicio import write_text
+        from microexpr.atomicio import write_text
         write_text(args.report, json.dumps({"tolerance": args.tolerance, "results": results}, indent=1))
     good = verdict(results, args.tolerance)
     print("parity %s (tolerance %g)" % ("proven" if good else "FAILED", args.tolerance))

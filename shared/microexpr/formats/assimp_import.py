@@ -36,9 +36,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
-from ..mesh import Mesh
-from .scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
+from microexpr.errors import MicroExprError
+from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
+from microexpr.mesh import Mesh
 
 FORMATS = {".fbx": "fbx", ".glb": "gltf", ".gltf": "gltf", ".dae": "collada"}
 SPLITTING_IMPORTERS = ("fbx", "collada")
@@ -53,7 +53,7 @@ def read_scene_assimp(path, timeout: float = 60.0, weld: Optional[bool] = None) 
     """
     path = os.path.abspath(os.fspath(path))
     kind = check_file(path)
-    from .isolated import run_isolated
+    from microexpr.formats.safe_read import run_isolated
     try:
         return run_isolated(__name__, "read_in_process", path, kind, weld, timeout=timeout)
     except MicroExprError as err:

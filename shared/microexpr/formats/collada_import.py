@@ -35,10 +35,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
-from ..mesh import Mesh
-from .fbx_import import strip_dcc_prefix
-from .scene import Scene, SceneMesh, ShapeChannel, ShapeFrame
+from microexpr.errors import MicroExprError
+from microexpr.formats.fbx_import import strip_dcc_prefix
+from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame
+from microexpr.mesh import Mesh
 
 NAMESPACES = ("http://www.collada.org/2005/11/COLLADASchema",
               "http://www.collada.org/2008/03/COLLADASchema")
@@ -160,8 +160,9 @@ class _Reader:
                 raise self.bad("asset/unit", "meter=%r is not a positive length" % meter,
                                "set <unit meter=\"0.01\"/> for centimetres")
             ax = asset.find("up_axis")
-            if ax is not None and (ax.text or "").strip():
-                up = ax.text.strip()
+            axis = "" if ax is None else (ax.text or "").strip()
+            if axis:
+                up = axis
         if up not in AXES:
             raise self.bad("asset/up_axis", "unknown up axis %r" % up[:20],
                            "use Y_UP, Z_UP or X_UP")
@@ -201,9 +202,10 @@ class _Reader:
             data = np.array((fa.text or "").split(), dtype=np.float64)
         except ValueError:
             raise self.bad(where + "/float_array", "holds something that is not a number") from None
-        if fa.get("count") is not None and self._int(fa.get("count"), where) != data.size:
+        declared = fa.get("count")
+        if declared is not None and self._int(declared, where) != data.size:
             raise self.bad(where + "/float_array", "count=%s but %d values"
-                           % (fa.get("count")[:20], data.size))
+                           % (declared[:20], data.size))
         if not np.all(np.isfinite(data)):
             raise self.bad(where + "/float_array", "holds NaN or infinite values")
         acc = src.find("technique_common/accessor")
@@ -220,9 +222,10 @@ class _Reader:
     # -- meshes -----------------------------------------------------------------------------
 
     def _mesh(self, m: ET.Element, where: str, name: str) -> Optional[Mesh]:
-        sources = {s.get("id"): s for s in m.findall("source") if s.get("id")}
+        sources = {s.get("id", ""): s for s in m.findall("source") if s.get("id")}
         vert = m.find("vertices")
-        if vert is None or not vert.get("id"):
+        vert_id = "" if vert is None else vert.get("id", "")
+        if vert is None or not vert_id:
             raise self.bad(where + "/mesh", "has no <vertices> with an id")
         per_vertex: Dict[str, np.ndarray] = {}
         for inp in vert.findall("input"):
@@ -247,7 +250,7 @@ class _Reader:
             if kind not in ("triangles", "polylist", "polygons"):
                 continue
             pw = "%s/%s" % (where, kind)
-            fc, idx = self._primitive(prim, pw, vert.get("id"), sources)
+            fc, idx = self._primitive(prim, pw, vert_id, sources)
             vidx, attrs = idx
             if vidx.size and vidx.max() >= n:
                 raise self.bad(pw, "vertex index %d but only %d positions" % (vidx.max(), n))
@@ -333,9 +336,10 @@ class _Reader:
     def _per_vertex(n: int, corners: List[np.ndarray],
                     values: List[Optional[np.ndarray]]) -> Optional[np.ndarray]:
         """Per-corner values as per-vertex values, or None if missing or inconsistent."""
-        if not values or any(v is None for v in values):
+        present = [v for v in values if v is not None]
+        if not values or len(present) < len(values):
             return None
-        vidx, vals = np.concatenate(corners), np.concatenate(values)
+        vidx, vals = np.concatenate(corners), np.concatenate(present)
         out = np.zeros((n, vals.shape[1]))
         out[vidx] = vals
         return out if np.array_equal(out[vidx], vals) else None
@@ -363,9 +367,10 @@ class _Reader:
             raise self.bad(where + "/targets", "no MORPH_TARGET input with an IDREF_array "
                            "source", "list the target geometries in an IDREF_array")
         target_ids = (arr.text or "").split()
-        if arr.get("count") is not None and self._int(arr.get("count"), where) != len(target_ids):
+        declared = arr.get("count")
+        if declared is not None and self._int(declared, where) != len(target_ids):
             raise self.bad(where + "/IDREF_array", "count=%s but %d targets"
-                           % (arr.get("count")[:20], len(target_ids)))
+                           % (declared[:20], len(target_ids)))
         weights = np.zeros(len(target_ids))
         wref = ins.get("MORPH_WEIGHT", "")
         if wref:

@@ -32,7 +32,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
+from microexpr.errors import MicroExprError
 
 MAGIC = b"Kaydara FBX Binary  \x00\x1a\x00"
 VERSIONS = (7400, 7500)

@@ -30,13 +30,13 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .. import __version__
-from ..atomicio import write_bytes
-from ..errors import MicroExprError
-from ..mesh import Mesh
-from . import fbx_binary as fb
-from .fbx_binary import Int32, Node
-from .scene import Scene, SceneMesh
+from microexpr._version import __version__
+from microexpr.atomicio import write_bytes
+from microexpr.errors import MicroExprError
+from microexpr.formats import fbx_binary as fb
+from microexpr.formats.fbx_binary import Int32, Node
+from microexpr.formats.scene import Scene, SceneMesh
+from microexpr.mesh import Mesh
 
 TICKS_PER_SECOND = 46186158000
 UNIT_TO_CM = {"mm": 0.1, "cm": 1.0, "m": 100.0, "in": 2.54}

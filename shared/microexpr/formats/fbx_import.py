@@ -1,7 +1,7 @@
 """Read meshes, blend shapes and their weight animation from an FBX file with ufbx.
 
 ufbx is native code: :func:`read_fbx_ufbx` runs it in a child process (see
-:mod:`.isolated`), so a file that crashes or hangs it becomes a MicroExprError. Inside the
+:mod:`.safe_read`), so a file that crashes or hangs it becomes a MicroExprError. Inside the
 child every ufbx collection is turned into a list once and every wrapper is kept alive until
 the child exits (ufbx 0.0.5 crashes when an element is fetched again after its wrapper was
 collected).
@@ -22,10 +22,10 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..errors import MicroExprError
-from ..mesh import Mesh
-from .isolated import run_isolated
-from .scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
+from microexpr.errors import MicroExprError
+from microexpr.formats.safe_read import run_isolated
+from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
+from microexpr.mesh import Mesh
 
 _DEFORMER_PREFIX = re.compile(r"(?i)^[^.]*(blend_?shape|morph|shapes|targets)[^.]*$")
 MAX_SAMPLES = 1_000_000

@@ -26,10 +26,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .. import atomicio
-from ..errors import MicroExprError
-from ..mesh import Mesh, vertex_normals
-from .scene import Scene, SceneMesh, ShapeFrame
+from microexpr import atomicio
+from microexpr.errors import MicroExprError
+from microexpr.formats.scene import Scene, SceneMesh, ShapeFrame
+from microexpr.mesh import Mesh, vertex_normals
 
 FLOAT = 5126
 UNSIGNED_SHORT = 5123

@@ -10,9 +10,9 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..atomicio import atomic_open
-from ..errors import MicroExprError
-from ..mesh import Mesh
+from microexpr.atomicio import atomic_open
+from microexpr.errors import MicroExprError
+from microexpr.mesh import Mesh
 
 
 def read_obj(path: str, name: Optional[str] = None) -> Mesh:
@@ -66,7 +66,8 @@ def read_obj(path: str, name: Optional[str] = None) -> Mesh:
     if vts and len(uv_of) == len(pts):
         uvs = np.asarray([vts[uv_of[v]] for v in range(len(pts))], dtype=np.float64)
     stem = os.path.splitext(os.path.basename(path))[0]
-    return Mesh(name or stem, arr, counts, idx, uvs=uvs)
+    return Mesh(name or stem, arr, np.asarray(counts, dtype=np.int64),
+                np.asarray(idx, dtype=np.int64), uvs=uvs)
 
 
 def write_obj(path: str, mesh: Mesh, points: Optional[np.ndarray] = None) -> None:

@@ -1,15 +1,15 @@
 """Open any supported scene file with blend shapes: FBX by ufbx, glTF/GLB by assimp, Collada
 by ``collada_import`` (pure Python: assimp 5.2 cannot read Collada morph controllers).
 
-Both native readers run in a child process (``isolated.run_isolated``), so a crash on a
+Both native readers run in a child process (``safe_read.run_isolated``), so a crash on a
 corrupt file becomes a clear error instead of taking the caller down.
 """
 from __future__ import annotations
 
 import os
 
-from ..errors import MicroExprError
-from .scene import Scene
+from microexpr.errors import MicroExprError
+from microexpr.formats.scene import Scene
 
 READERS = {".fbx": "fbx", ".glb": "assimp", ".gltf": "assimp", ".dae": "collada"}
 
@@ -26,13 +26,13 @@ def read_scene(path: str) -> Scene:
     if os.path.getsize(path) == 0:
         raise MicroExprError("the file is empty", file=path, fix="re-export it")
     if kind == "fbx":
-        from .fbx_import import read_fbx_ufbx
+        from microexpr.formats.fbx_import import read_fbx_ufbx
 
         return read_fbx_ufbx(path)
     if kind == "collada":
-        from .collada_import import read_collada
+        from microexpr.formats.collada_import import read_collada
 
         return read_collada(path)
-    from .assimp_import import read_scene_assimp
+    from microexpr.formats.assimp_import import read_scene_assimp
 
     return read_scene_assimp(path)

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..mesh import Mesh
+from microexpr.mesh import Mesh
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
+from microexpr.errors import MicroExprError
 
 UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 COARSE = 65           # coarse samples over the events' span
@@ -39,7 +39,7 @@ class RigDeltas:
     """Full-weight offsets of every target in mm, over all meshes, on moved vertices only."""
 
     def __init__(self, rig) -> None:
-        from ..rig import dense_deltas
+        from microexpr.rig.build import dense_deltas
 
         self.targets = rig.target_names()
         self.index = {n: i for i, n in enumerate(self.targets)}
@@ -69,7 +69,7 @@ class RigDeltas:
 
 
 def envelopes(t, onset, apex, top, offset) -> np.ndarray:
-    """(S, E) envelope values, the same formula as ``microexpr.envelope.envelope`` (bit for
+    """(S, E) envelope values, the same formula as ``microexpr.micro.envelope.envelope`` (bit for
     bit) for many events at once; ``top`` is the end of the hold. Needs onset < apex and
     top < offset (``smooth_ok``)."""
     ev = np.array([onset, apex, top, offset], dtype=np.float64).reshape(4, 1, -1)
@@ -146,30 +146,32 @@ class _Pruned:
         self.cand: Optional[np.ndarray] = None
         self.D = np.zeros((len(active), 0))
 
-    def _select(self, low: float) -> None:
-        self.cand = np.nonzero(self.bound >= low * (1.0 - 1e-12))[0]
-        self.D = _gather(self.rd, self.active, self.cand)
-        self.low = low
+    def _select(self, low: float) -> np.ndarray:
+        """Keep the vertices whose bound reaches ``low``; returns them."""
+        cand = np.nonzero(self.bound >= low * (1.0 - 1e-12))[0]
+        self.cand, self.D, self.low = cand, _gather(self.rd, self.active, cand), low
+        return cand
 
     def max(self, W: np.ndarray, low: Optional[float] = None) -> Tuple[float, int, int, np.ndarray]:
         """(mm, sample, vertex, per-sample max over the evaluated vertices) for W (S, k);
         ``low``: a known lower bound of the answer."""
         if len(W) == 0 or self.bound.size == 0:
             return 0.0, 0, 0, np.zeros(len(W))
-        if self.cand is None:
+        cand = self.cand
+        if cand is None:
             probe = np.unique(self.rd.top_vertices[self.active])
             found = float(np.sqrt(_mag2(W, _gather(self.rd, self.active, probe)).max()))
-            self._select(max(found, low or 0.0))
+            cand = self._select(max(found, low or 0.0))
         elif low is not None and low < self.low:
-            self._select(low)
-        mag = _mag2(W, self.D) if len(self.cand) else np.zeros((len(W), 1))
+            cand = self._select(low)
+        mag = _mag2(W, self.D) if len(cand) else np.zeros((len(W), 1))
         if low is None and mag.size and float(np.sqrt(mag.max())) < self.low:
-            self._select(float(np.sqrt(mag.max())))      # this W peaks lower: widen the set
+            cand = self._select(float(np.sqrt(mag.max())))      # this W peaks lower: widen the set
             mag = _mag2(W, self.D)
-        if not len(self.cand):
+        if not len(cand):
             return 0.0, 0, 0, np.zeros(len(W))
         s, c = np.unravel_index(int(np.argmax(mag)), mag.shape)
-        return float(np.sqrt(mag[s, c])), int(s), int(self.cand[c]), np.sqrt(mag.max(axis=1))
+        return float(np.sqrt(mag[s, c])), int(s), int(cand[c]), np.sqrt(mag.max(axis=1))
 
 
 def max_displacement(rd: RigDeltas, active: np.ndarray, W: np.ndarray) -> Tuple[float, int, int]:
@@ -185,11 +187,10 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
                onset, apex, top, offset, frames: Optional[np.ndarray] = None) -> Peak:
     """Continuous-time peak displacement of events (arrays, one entry per event); with
     ``frames`` (times) also the largest displacement at those frames."""
-    target_idx = np.asarray(target_idx, dtype=np.int64)
-    active, col = np.unique(target_idx, return_inverse=True)
-    peaks = np.asarray(peaks, dtype=np.float64)
-    P = np.zeros((len(target_idx), len(active)))
-    P[np.arange(len(target_idx)), col] = peaks
+    idx = np.asarray(target_idx, dtype=np.int64)
+    active, col = np.unique(idx, return_inverse=True)
+    P = np.zeros((len(idx), len(active)))
+    P[np.arange(len(idx)), col] = np.asarray(peaks, dtype=np.float64)
     ev = np.array([onset, apex, top, offset], dtype=np.float64).reshape(4, 1, -1)
     lo, hi = float(ev[0].min()), float(ev[3].max())
     grid = np.sort(np.concatenate([lo + (hi - lo) * _UNIT_COARSE, ev[1, 0], ev[2, 0]]))

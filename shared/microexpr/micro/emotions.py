@@ -3,7 +3,7 @@
 An AU list joins tokens with ``+``; each token is an optional side (``L`` or ``R``, the
 subject's own), the AU number (``AU`` prefix allowed) and an optional intensity letter:
 ``R12B`` is a one-sided lip corner puller at intensity B. Letters set how far each AU goes
-relative to the others (``INTENSITY``); an AU without a letter takes the request's letter
+relative to the others (``facs.INTENSITY``); an AU without a letter takes the request's letter
 (default C). The overall size is set in millimetres (``amplitude.py``); without one it
 follows the request's letter (``PEAK_MM``: A 0.5 mm ... E 2 mm).
 """
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
-from . import facs
+from microexpr.errors import MicroExprError
+from microexpr.micro import facs
+from microexpr.micro.facs import INTENSITY, AURequest
+from microexpr.micro.plausibility import compatible
 
-#: Fraction of an AU's full range (the target at weight 1) per FACS intensity letter.
-INTENSITY: Dict[str, float] = {"A": 0.2, "B": 0.4, "C": 0.6, "D": 0.8, "E": 1.0}
 #: Default largest displacement (mm) per letter when no millimetres are asked for.
 PEAK_MM: Dict[str, float] = {"A": 0.5, "B": 0.75, "C": 1.0, "D": 1.5, "E": 2.0}
 LETTER_NAMES = {"A": "trace", "B": "slight", "C": "marked", "D": "severe", "E": "maximum"}
@@ -40,27 +39,6 @@ ALIASES = {"happy": "happiness", "joy": "happiness", "sad": "sadness", "surprise
            "contemptuous": "contempt"}
 
 _TOKEN = re.compile(r"^(?P<side>[LR])?(?:AU)?(?P<num>\d+)(?P<letter>[A-E])?$")
-
-
-@dataclass(frozen=True)
-class AURequest:
-    """One AU of a request: number, side (None: both) and relative activation 0-1."""
-
-    au: str
-    side: Optional[str] = None
-    level: float = INTENSITY["C"]
-    letter: Optional[str] = None
-
-    @property
-    def label(self) -> str:
-        """FACS spelling with the side, as events record it: "12", "R12"."""
-        return (self.side or "") + self.au
-
-    def sides(self) -> Tuple[str, ...]:
-        return (self.side,) if self.side else facs.SIDES
-
-    def mirrored(self) -> "AURequest":
-        return replace(self, side={"L": "R", "R": "L"}.get(self.side or "", None))
 
 
 def check_letter(letter: str, field: str = "--intensity") -> str:
@@ -137,8 +115,6 @@ def random_aus(rng: np.random.Generator, max_aus: int = 4, one_sided: float = 0.
     ones already drawn, so no contradictory combination can come out; ``False`` draws
     blindly (used to show what the plausibility rules catch).
     """
-    from .plausibility import compatible
-
     codes = sorted(facs.CATALOGUE, key=facs.sort_key)
     letters = "ABCDE"
     count = int(rng.integers(1, max_aus + 1))

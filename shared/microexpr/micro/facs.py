@@ -5,13 +5,21 @@ Sides are the subject's own: "L" is the subject's left (+X on the default face).
 (chin, lips, jaw) and are always bilateral. ``OPPOSING`` lists AU pairs that pull the same
 tissue in opposite directions: they may occur together (SAMM codes R12+R15), and then one
 damps the other.
+
+``AURequest`` is one AU as asked for (side and relative activation); ``INTENSITY`` turns the
+FACS intensity letters A-E into that activation. Both live here, below ``emotions`` (which
+parses AU lists) and ``plausibility`` (which checks them): emotions imports plausibility,
+never the reverse.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, Tuple
+from dataclasses import dataclass, replace
+from typing import Dict, Optional, Tuple
 
 SIDES = ("L", "R")
+
+#: Fraction of an AU's full range (the target at weight 1) per FACS intensity letter.
+INTENSITY: Dict[str, float] = {"A": 0.2, "B": 0.4, "C": 0.6, "D": 0.8, "E": 1.0}
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,27 @@ OPPOSING: Tuple[Tuple[str, str], ...] = (
     ("16", "17"),  # lower lip down / chin pushes it up
     ("18", "20"),  # lips pushed in and forward / stretched sideways
 )
+
+
+@dataclass(frozen=True)
+class AURequest:
+    """One AU of a request: number, side (None: both) and relative activation 0-1."""
+
+    au: str
+    side: Optional[str] = None
+    level: float = INTENSITY["C"]
+    letter: Optional[str] = None
+
+    @property
+    def label(self) -> str:
+        """FACS spelling with the side, as events record it: "12", "R12"."""
+        return (self.side or "") + self.au
+
+    def sides(self) -> Tuple[str, ...]:
+        return (self.side,) if self.side else SIDES
+
+    def mirrored(self) -> "AURequest":
+        return replace(self, side={"L": "R", "R": "L"}.get(self.side or "", None))
 
 
 def get(code: str) -> ActionUnit:

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..errors import MicroExprError
-from . import facs
+from microexpr.errors import MicroExprError
+from microexpr.micro import facs
 
 _Alt = Tuple[Tuple[str, str, float], ...]      # (target, side, gain)
 

@@ -20,9 +20,9 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
-from . import facs
-from .emotions import AURequest
+from microexpr.errors import MicroExprError
+from microexpr.micro import facs
+from microexpr.micro.facs import AURequest
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ class Violation:
     end: Optional[float] = None
 
     def message(self) -> str:
-        when = "" if self.start is None else " at %.3f-%.3f s" % (self.start, self.end)
+        timed = self.start is not None and self.end is not None
+        when = " at %.3f-%.3f s" % (self.start, self.end) if timed else ""
         return "AU%s with AU%s%s: %s" % (self.a, self.b, when, self.rule.reason)
 
 
@@ -172,9 +173,10 @@ def layer_violations(reqs: Sequence[AURequest], spans: Sequence[Tuple[float, flo
             if not on.any():
                 continue
             rules = [conflict(req, AURequest(c, None if s == "C" else s)) for c, s in reads]
-            if all(r is not None for r in rules):
+            broken = [r for r in rules if r is not None]
+            if len(broken) == len(rules):
                 f = np.nonzero(on)[0]
-                out.append(Violation(rules[0], req.label, "%s (base %s)" % (reads[0][0], name),
+                out.append(Violation(broken[0], req.label, "%s (base %s)" % (reads[0][0], name),
                                      float(times[f[0]]), float(times[f[-1]])))
     return out
 

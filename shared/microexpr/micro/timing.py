@@ -6,7 +6,7 @@ The whole micro-expression lasts ``span`` seconds (first onset to last offset), 
 
 * it starts late by up to 35 % of the span (AUs start asynchronously; one leads at 0);
 * it rises in 22-38 % of its own duration, may hold up to 12 %, and falls in the rest,
-  so the offset is always slower than the onset (smoothstep curves, ``microexpr.envelope``);
+  so the offset is always slower than the onset (smoothstep curves, ``microexpr.micro.envelope``);
 * with probability ``stop_short`` (30 %) it stops short of its apex: it reaches only
   45-85 % of its planned peak, sooner;
 * of two opposing AUs acting together (``facs.OPPOSING``, e.g. 12 and 15) the later one
@@ -18,13 +18,14 @@ the same timing at any frame rate and on any rig.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..errors import MicroExprError
-from . import facs
-from .emotions import AURequest
+from microexpr.errors import MicroExprError
+from microexpr.micro import facs
+from microexpr.micro.facs import AURequest
+
 
 @dataclass(frozen=True)
 class TimingBounds:
@@ -109,7 +110,7 @@ def draw_timing(rng: np.random.Generator, reqs: Sequence[AURequest],
 
 
 def _damp(rng: np.random.Generator, reqs: Sequence[AURequest], times: List[AUTiming]) -> None:
-    where = {}
+    where: Dict[str, List[int]] = {}
     for i, r in enumerate(reqs):
         where.setdefault(r.au, []).append(i)
     for a, b in facs.OPPOSING:

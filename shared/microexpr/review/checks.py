@@ -21,9 +21,9 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import MicroExprError
-from .measure import Measurement, crossing
-from .regions import EXPRESSIVE, RIGID
+from microexpr.errors import MicroExprError
+from microexpr.review.measure import Measurement, crossing
+from microexpr.review.regions import EXPRESSIVE, RIGID
 
 SIGNIFICANT = 0.25            # bursts below this fraction of the peak are ignored
 

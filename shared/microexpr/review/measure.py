@@ -16,10 +16,10 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..bridge import Clip, Rig
-from ..errors import MicroExprError
-from ..micro.amplitude import RigDeltas
-from .regions import FaceRegions, face_regions
+from microexpr.bridge import Clip, Rig
+from microexpr.errors import MicroExprError
+from microexpr.micro.amplitude import RigDeltas
+from microexpr.review.regions import FaceRegions, face_regions
 
 BLOCK = 256                   # frames per block
 ACTIVE_EPS = 1e-4             # a target is active when its layer weight exceeds this
@@ -111,7 +111,7 @@ class Measurer:
         R = len(self.regions.names) + 1
         out = np.zeros((F, R))
         active = np.nonzero(np.abs(L).max(axis=0) > 0)[0] if F else np.zeros(0, int)
-        moving = np.nonzero(np.abs(L[:, active]).max(axis=1) > 0)[0] if len(active) else []
+        moving = np.nonzero(np.abs(L[:, active]).max(axis=1) > 0)[0] if len(active) else np.zeros(0, int)
         if not len(moving):
             return out
         M = self.D32.shape[1] // 3

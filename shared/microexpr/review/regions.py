@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Tuple
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..presets import face_frame
+from microexpr.rig.presets import face_frame
 
 EXPRESSIVE = "expressive"
 RIGID = "rigid"

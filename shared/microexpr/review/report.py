@@ -6,12 +6,12 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..bridge import Clip, Rig
-from ..micro import plausibility
-from ..micro.mapping import au_map
-from .checks import Burst, Check, Limits, run_checks
-from .measure import Measurement, Measurer
-from .regions import RIGID
+from microexpr.bridge import Clip, Rig
+from microexpr.micro import plausibility
+from microexpr.micro.mapping import au_map
+from microexpr.review.checks import Burst, Check, Limits, run_checks
+from microexpr.review.measure import Measurement, Measurer
+from microexpr.review.regions import RIGID
 
 PLAUSIBLE_THRESHOLD = 0.05
 

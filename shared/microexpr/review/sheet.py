@@ -13,10 +13,10 @@ from typing import Optional
 
 import numpy as np
 
-from ..atomicio import write_bytes
-from ..presets import face_frame
-from .regions import EXPRESSIVE, RIGID
-from .report import Review
+from microexpr.atomicio import write_bytes
+from microexpr.review.regions import EXPRESSIVE, RIGID
+from microexpr.review.report import Review
+from microexpr.rig.presets import face_frame
 
 PASS, FAIL = "#2e8b57", "#c0392b"
 

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..errors import MicroExprError
+from microexpr.errors import MicroExprError
 
 PACKAGE_ENV = "MICROEXPR_UNITY_PACKAGE"
 CACHE_ENV = "MICROEXPR_CACHE"

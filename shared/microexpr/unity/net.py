@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import numpy as np
 
-from ..errors import MicroExprError
-from .build import INSTALL_HINT, missing_mono, runtime_dll
+from microexpr.errors import MicroExprError
+from microexpr.unity.build import INSTALL_HINT, missing_mono, runtime_dll
 
 _RUNTIME: Optional[Any] = None
 
@@ -123,7 +123,7 @@ class csharp_errors:
     def __enter__(self) -> "csharp_errors":
         return self
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind, exc, tb) -> Literal[False]:
         if exc is None or not hasattr(exc, "Problem") or not hasattr(exc, "Fix"):
             return False
         raise MicroExprError(str(exc.Problem), file=exc.File or None, field=exc.Field or None,

@@ -18,11 +18,11 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..envelope import layer
-from ..keyweights import MODES, KeyWeights, key_weights
-from ..landmarks import COUNT, REFERENCE_POINT, RIGID
-from ..tracks import Tracks
-from . import net
+from microexpr.landmarks import COUNT, REFERENCE_POINT, RIGID
+from microexpr.micro.envelope import layer
+from microexpr.solve.key_weights import MODES, KeyWeights, key_weights
+from microexpr.solve.tracks import Tracks
+from microexpr.unity import net
 
 TOLERANCE = 1e-9
 
@@ -77,7 +77,7 @@ def python_solve(rig: RigArrays, tracks: Tracks, mode: str = "rigid", neutral_fr
 
 def solve_key_weights(rig: RigArrays, kw: KeyWeights, reg: float, temporal: float) -> np.ndarray:
     """The core's solve of key weights (``solve.solve_key_weights``) for rig arrays."""
-    from .. import solve as core_solve
+    from microexpr.solve import tracks_to_clip as core_solve
 
     return core_solve.solve_key_weights(rig, kw, reg, temporal)
 
@@ -94,7 +94,7 @@ def csharp_rig(rig: RigArrays):
 def compensation(mode: str):
     rt = net.runtime()
     if mode not in MODES:
-        from ..errors import MicroExprError
+        from microexpr.errors import MicroExprError
         raise MicroExprError("unknown compensation mode %r" % mode, field="--compensation",
                              fix="use one of: " + ", ".join(MODES))
     return getattr(rt.Compensation, mode.capitalize())
@@ -190,7 +190,7 @@ def made_on_neutral(clip) -> bool:
 def base_weights(clip, base_clip) -> np.ndarray:
     """``base_clip``'s held weights in ``clip``'s frames and target order (targets the base
     lacks at 0)."""
-    from ..errors import MicroExprError
+    from microexpr.errors import MicroExprError
 
     F = len(clip.weights)
     if len(base_clip.weights) != F or abs(base_clip.fps - clip.fps) > 1e-9:
@@ -260,7 +260,7 @@ def compare_clip(clip, clip_json: Optional[str] = None, base=None,
 
     ``max_abs_diff`` is the worst of them.
     """
-    from ..bridge.io import dumps
+    from microexpr.bridge.io import dumps
 
     text = clip_json if clip_json is not None else dumps(clip)
     B = None if base is None else base_weights(clip, base)

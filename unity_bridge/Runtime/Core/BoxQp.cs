@@ -1,4 +1,4 @@
-// The active-set box QP of microexpr/solver.py (box_qp, _chol_factor, _chol_subst), step for
+// The active-set box QP of microexpr/solve/weight_solver.py (box_qp, _chol_factor, _chol_subst), step for
 // step: minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not allowed), warm-started.
 //  1. Clip the start to [0, 1]; a weight at 0 or 1 is bound, any other free.
 //  2. Solve the free weights with the bound ones fixed (Cholesky of H on the free set).

@@ -1,4 +1,4 @@
-// Onset-apex-offset envelopes of micro-expression events, as microexpr/envelope.py: rise and
+// Onset-apex-offset envelopes of micro-expression events, as microexpr/micro/envelope.py: rise and
 // fall are smoothstep curves u^2 (3 - 2u); events add to a base and the sum is clamped to 0-1.
 // A clip's weights already hold its events: ClipPlayer plays the weights, MicroLayer puts
 // events on any other weights (a live solve); never both on the same clip.

@@ -1,4 +1,4 @@
-// Head-motion fits of microexpr/keyweights.py on a landmark subset, without allocation:
+// Head-motion fits of microexpr/solve/key_weights.py on a landmark subset, without allocation:
 // the weighted similarity (Umeyama) fit for 3-D tracks and the weighted weak-perspective fit
 // (affine fit with a tiny ridge, then the nearest scaled-orthographic camera) for 2-D tracks.
 // The small SVDs are done by hand: 3x3 by one-sided Jacobi, 2x3 through a 2x2 eigen problem.

@@ -1,4 +1,4 @@
-// Online key weights (microexpr/keyweights.py): set up from the neutral frame, then one frame
+// Online key weights (microexpr/solve/key_weights.py): set up from the neutral frame, then one frame
 // at a time, the landmark offsets D with head motion compensated, and the basis that maps
 // target weights to them. Landmarks are in bridge space (y up; 2-D tracks in image pixels,
 // 3-D in any unit): see UnitySpace for Unity's space. Nothing is allocated per frame.

@@ -1,4 +1,4 @@
-// The solver for 2-D tracks in rigid mode (microexpr/solver_projected.py): the targets' 3-D
+// The solver for 2-D tracks in rigid mode (microexpr/solve/projected_solver.py): the targets' 3-D
 // landmark offsets are seen through each frame's own weak-perspective camera P (2x3,
 // normalised to the neutral frame's scale), r_l ~ (P B_l) w. Per frame, with A = P'P and
 // G_ab = sum_l B_l[a]' B_l[b] precomputed:

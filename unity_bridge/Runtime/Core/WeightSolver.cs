@@ -1,4 +1,4 @@
-// The bounded weight solver of microexpr/solver.py, online form. Per frame it minimises
+// The bounded weight solver of microexpr/solve/weight_solver.py, online form. Per frame it minimises
 //   sum_i c_i |B_i w - d_i|^2 + sum_t lam_t w_t^2 + mu |w - w_prev|^2,   0 <= w <= 1
 // with lam = reg * s, mu = temporal * s, s = the mean squared column norm of B, by the same
 // box QP (BoxQp). H = B'CB + diag(lam + mu) and g = B'Cd + mu w_prev are summed as Python's

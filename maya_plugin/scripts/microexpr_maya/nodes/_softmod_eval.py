@@ -1,8 +1,8 @@
 """What the soft-mod manipulator deformer computes, free of Maya so it can be tested alone.
 
-Weights come from the core (:func:`microexpr.softmod.softmod_weights`) and are cached until
+Weights come from the core (:func:`microexpr.rig.softmod.softmod_weights`) and are cached until
 the radius, curve, mode, inner radius, key vertex, centre or the topology change; the handle
-offset is the core's :func:`microexpr.softmod.handle_offsets`, optionally followed by a
+offset is the core's :func:`microexpr.rig.softmod.handle_offsets`, optionally followed by a
 handle matrix applied about the key point.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from microexpr.softmod import SoftMod, handle_offsets, softmod_weights
+from microexpr.rig.softmod import SoftMod, handle_offsets, softmod_weights
 
 Vec3 = Tuple[float, float, float]
 _IDENTITY = np.eye(4)

@@ -1,7 +1,7 @@
 """The soft-mod manipulator deformer (Python API 1.0: API 2.0 has no MPxDeformerNode).
 
 One node per key point.  Its weights are the core's falloff about the key vertex
-(``microexpr.softmod.softmod_weights``), cached until radius, curve, mode, inner radius, key
+(``microexpr.rig.softmod.softmod_weights``), cached until radius, curve, mode, inner radius, key
 vertex, centre or topology change; ``deform()`` moves each vertex by weight x the handle's
 offset (translate/rotate/scale about the key point, then ``handleMatrix`` about it), in the
 mesh's object space and internal units (centimetres).

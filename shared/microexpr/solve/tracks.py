@@ -20,8 +20,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from .errors import MicroExprError
-from .landmarks import COUNT, MIRROR
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import COUNT, MIRROR
 
 
 @dataclass
@@ -182,7 +182,7 @@ def _cols(path: str, col: dict, pattern: str) -> List[int]:
 
 def write_tracks_csv(path: str, tracks: Tracks, extra: Optional[dict] = None) -> None:
     """Write tracks as CSV (image tracks back to y down), with per-landmark confidences."""
-    from .atomicio import atomic_open
+    from microexpr.atomicio import atomic_open
 
     pts = tracks.points.copy()
     if tracks.image_space:

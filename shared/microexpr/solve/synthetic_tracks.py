@@ -10,9 +10,9 @@ from typing import Optional
 
 import numpy as np
 
-from .bridge import Rig
-from .softmod import rotation_matrix
-from .tracks import Tracks, finish_tracks
+from microexpr.bridge import Rig
+from microexpr.rig.softmod import rotation_matrix
+from microexpr.solve.tracks import Tracks, finish_tracks
 
 
 def rig_landmarks(rig: Rig, weights: np.ndarray) -> np.ndarray:

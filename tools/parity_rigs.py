@@ -13,13 +13,13 @@ from typing import Optional
 
 import numpy as np
 
-from ..landmarks import COUNT, REGIONS
-from ..tracks import Tracks, finish_tracks
-from .parity import RigArrays
+from microexpr.landmarks import COUNT, REGIONS
+from microexpr.solve.tracks import Tracks, finish_tracks
+from microexpr.unity.parity import RigArrays
 
 
 def default_neutral() -> np.ndarray:
-    from ..face import default_face
+    from microexpr.rig.face import default_face
 
     f = default_face()
     return np.asarray(f.skin.points, np.float64)[np.asarray(f.landmark_vertices)]
@@ -28,7 +28,7 @@ def default_neutral() -> np.ndarray:
 def random_rig(targets: int = 12, seed: int = 0, pinned: int = 1,
                neutral: Optional[np.ndarray] = None) -> RigArrays:
     """``targets`` region-local targets on the default face's landmarks (cm)."""
-    from ..rig import rigid_landmarks
+    from microexpr.rig.build import rigid_landmarks
 
     rng = np.random.default_rng(seed)
     X = default_neutral() if neutral is None else np.asarray(neutral, np.float64)

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .landmarks import MIRROR
-from .softmod import SoftMod
+from microexpr.landmarks import MIRROR
+from microexpr.rig.softmod import SoftMod
 
 PRESETS = ("table1", "arkit")
 #: How far an eyelid soft-mod reaches toward the eye corners (1 = to the nearer corner).
@@ -175,11 +176,16 @@ def _build(mod: _Mod, mirror: bool, key: str, points: np.ndarray, lm: np.ndarray
         vertex = int(lv[anchor[0]])
     else:
         vertex = int(np.argmin(np.linalg.norm(points - centre, axis=1)))
-    use_centre = None if (len(anchor) == 1 and not mod.special) else tuple(float(c) for c in centre)
+    use_centre = None if (len(anchor) == 1 and not mod.special) else _xyz(centre)
     if mod.mode == "surface":
         use_centre = None        # surface distances start at the vertex
     return SoftMod(key, anchor[0], vertex, float(radius), mod.curve, mod.mode, float(inner),
-                   tuple(float(t) for t in translate), center=use_centre)
+                   _xyz(translate), center=use_centre)
+
+
+def _xyz(v: np.ndarray) -> Tuple[float, float, float]:
+    """A 3-vector as a tuple of plain floats."""
+    return (float(v[0]), float(v[1]), float(v[2]))
 
 
 def _lid(kind: str, anchor: Sequence[int], mirror: bool, lm: np.ndarray, frame: np.ndarray,
@@ -234,7 +240,7 @@ def _specs(preset: str) -> Tuple[_Spec, ...]:
 
 
 def preset_targets(preset: str, points: np.ndarray, triangles: Optional[np.ndarray],
-                   landmark_vertices: Sequence[int]) -> List[TargetSpec]:
+                   landmark_vertices: ArrayLike) -> List[TargetSpec]:
     """The preset's targets as soft-mods placed on this mesh."""
     pts = np.asarray(points, dtype=np.float64)
     lv = np.asarray(landmark_vertices, dtype=np.int64)

@@ -5,12 +5,12 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from . import __version__
-from . import bridge as B
-from .errors import MicroExprError
-from .landmarks import MIRROR, REFERENCE_POINT, RIGID
-from .mesh import Mesh
-from .presets import face_frame, preset_targets
+from microexpr import bridge as B
+from microexpr._version import __version__
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import MIRROR, REFERENCE_POINT, RIGID
+from microexpr.mesh import Mesh
+from microexpr.rig.presets import face_frame, preset_targets
 
 SPARSE_EPS = 1e-7
 
@@ -132,7 +132,7 @@ def rig_from_targets(mesh: Mesh, targets: Mapping[str, np.ndarray], landmark_ver
     lm = pts[lv]
     _, size = face_frame(lm)
     names = list(targets)
-    observable = [infos.get(n, B.TargetInfo()).observable for n in names]
+    observable = np.array([infos.get(n, B.TargetInfo()).observable for n in names], dtype=bool)
     rigid = rigid_landmarks(np.asarray(ldeltas).reshape(-1, 68, 3), observable)
     meshes = [mesh_data(mesh)] + [mesh_data(m, _role(m.name)) for m in extra_meshes]
     return B.Rig(
@@ -156,8 +156,8 @@ def _role(name: str) -> str:
 def build_rig(mesh: Mesh, landmark_vertices, preset: str = "table1",
               extra_meshes: Iterable[Mesh] = (), unit: str = "cm", name: str = "face") -> B.Rig:
     """Generate one target per preset expression with its soft-mods (the paper's workflow)."""
-    from .falloff import edge_graph
-    from .softmod import softmod_deltas
+    from microexpr.rig.falloff import edge_graph
+    from microexpr.rig.softmod import softmod_deltas
 
     lv = np.asarray(landmark_vertices, dtype=np.int64)
     tris = mesh.triangles()

@@ -20,8 +20,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..tracks import Tracks, finish_tracks
-from . import parity, synth
+import parity_rigs as synth
+from microexpr.solve.tracks import Tracks, finish_tracks
+from microexpr.unity import parity
 
 FORMAT = "microexpr.golden"
 TOLERANCE = 1e-9
@@ -31,16 +32,16 @@ RIG_FILE = "rig.microexpr"
 def golden_dir() -> str:
     """``$MICROEXPR_GOLDEN`` or the repository's ``shared/golden``."""
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.environ.get("MICROEXPR_GOLDEN") or os.path.normpath(os.path.join(here, "..", "..", "golden"))
+    return os.environ.get("MICROEXPR_GOLDEN") or os.path.normpath(os.path.join(here, "..", "shared", "golden"))
 
 
 def make_rig(targets: int = 10, seed: int = 3):
     """A bridge Rig whose mesh is the 68 landmarks (Delaunay triangles) of the default face."""
     from scipy.spatial import Delaunay
 
-    from .. import bridge
-    from ..mesh import Mesh
-    from ..rig import rig_from_targets
+    from microexpr import bridge
+    from microexpr.mesh import Mesh
+    from microexpr.rig.build import rig_from_targets
 
     arrays = synth.random_rig(targets, seed=seed, pinned=1)
     pts = np.round(arrays.neutral, 4)
@@ -102,7 +103,7 @@ def solve_case(rig_arrays, name: str, dims: int, mode: str, seed: int, extra: di
 
 def _events():
     """Overlapping events (a sum past 1), a hold, an instant onset, an unknown target."""
-    from .. import bridge
+    from microexpr import bridge
 
     return [
         bridge.MicroEvent(au="1", target="browInnerUp", onset=0.1, apex=0.25, offset=0.6, peak_weight=0.8),
@@ -130,8 +131,8 @@ def make_base(frames: int = 48) -> np.ndarray:
 def make_clip(layered: bool = False):
     """A clip as ``micro.synth`` makes them: weights = the events layered onto a base (zeros,
     or ``make_base()`` when ``layered``), invalid frames held by players."""
-    from .. import bridge
-    from ..envelope import layer
+    from microexpr import bridge
+    from microexpr.micro.envelope import layer
 
     F, events = 48, _events()
     clip = bridge.Clip(fps=30.0, start_time=0.05, targets=CLIP_TARGETS, weights=np.zeros((F, 4)).tolist(),
@@ -146,7 +147,7 @@ def make_clip(layered: bool = False):
 def clip_case(layered: bool = False) -> dict:
     """Expected: ``weights`` as ``ClipPlayer`` plays them (held), ``layered`` the events layered
     onto ``base`` (null: zeros; then equal to the clip's stored weights)."""
-    from ..bridge.io import dumps
+    from microexpr.bridge.io import dumps
 
     clip = make_clip(layered)
     base = make_base(len(clip.weights)) if layered else None
@@ -159,8 +160,8 @@ def clip_case(layered: bool = False) -> dict:
 
 def write_all(out_dir: Optional[str] = None) -> List[str]:
     """Regenerate every golden file; returns the paths written."""
-    from ..atomicio import write_text
-    from ..bridge.io import dumps
+    from microexpr.atomicio import write_text
+    from microexpr.bridge.io import dumps
 
     out_dir = out_dir or golden_dir()
     os.makedirs(out_dir, exist_ok=True)
@@ -192,9 +193,9 @@ def load_case(path: str) -> dict:
     with open(path, "r", encoding="utf-8") as f:
         case = json.load(f)
     if case.get("format") != FORMAT:
-        from ..errors import MicroExprError
+        from microexpr.errors import MicroExprError
         raise MicroExprError("not a golden vector file", file=path, field="format",
-                             fix="regenerate with shared/golden/make_golden.py")
+                             fix="regenerate with tools/make_golden.py")
     return case
 
 
@@ -206,7 +207,7 @@ def case_tracks(case: dict) -> Tracks:
 
 
 def case_rig(path: str, case: dict):
-    from .. import bridge
+    from microexpr import bridge
 
     return bridge.load_rig(os.path.join(os.path.dirname(path), case["rig"]))
 
@@ -216,7 +217,7 @@ def run_case(path: str, side: str) -> Dict[str, object]:
     case = load_case(path)
     expected = np.asarray(case["expected"]["weights"], float)
     if case["kind"] == "clip":
-        from ..bridge import Clip
+        from microexpr.bridge import Clip
 
         base = None if case.get("base") is None else np.asarray(case["base"], float)
         if side == "python":

@@ -18,8 +18,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 from scipy.spatial import Delaunay, cKDTree
 
-from . import _face_shape as shape
-from .mesh import Mesh, vertex_normals
+from microexpr.mesh import Mesh, vertex_normals
+from microexpr.rig import _face_shape as shape
 
 DEFAULT_RESOLUTION = 0.2
 # (corner A, landmarks along the upper margin..., corner B) and the same for the lower one,

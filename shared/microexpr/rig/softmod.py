@@ -7,12 +7,12 @@ their offsets, each computed on the neutral points.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 from typing import Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import falloff as _falloff
+from microexpr.rig import falloff as _falloff
 
 
 @dataclass
@@ -50,8 +50,9 @@ def softmod_weights(points: np.ndarray, triangles: Optional[np.ndarray], sm: Sof
                     graph=None) -> np.ndarray:
     """Falloff weight of every vertex for soft-mod ``sm`` (N,)."""
     pts = np.asarray(points, dtype=np.float64)
+    center = None if sm.center is None else np.asarray(sm.center, dtype=np.float64)
     d = _falloff.distances(pts, triangles, sm.vertex, sm.mode, limit=sm.radius, graph=graph,
-                           center=sm.center)
+                           center=center)
     return _falloff.falloff(d, sm.radius, sm.curve, sm.inner_radius)
 
 
@@ -81,6 +82,6 @@ def softmod_deltas(points: np.ndarray, triangles: Optional[np.ndarray],
         w = softmod_weights(pts, triangles, sm, graph=graph)
         moving = np.nonzero(w)[0]
         if len(moving):
-            c = pts[sm.vertex] if sm.center is None else sm.center
+            c = pts[sm.vertex] if sm.center is None else np.asarray(sm.center, dtype=np.float64)
             out[moving] += w[moving, None] * handle_offsets(pts[moving], sm, center=c)
     return out

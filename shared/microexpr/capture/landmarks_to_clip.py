@@ -1,5 +1,5 @@
 """Captured landmarks to a clip: smoothing, even frame times, neutral calibration, the
-solve (``microexpr.solve.solve_tracks``, rigid head-motion compensation by default) and
+solve (``microexpr.solve.tracks_to_clip.solve_tracks``, rigid head-motion compensation by default) and
 gap bridging.
 
 Frames without a face stay invalid in the clip (``valid`` False). Gaps up to ``bridge``
@@ -14,12 +14,11 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..bridge import Clip, Rig
-from ..errors import MicroExprError
-from ..keyweights import MODES, similarity_fit
-from ..landmarks import COUNT, RIGID
-from .smooth import SmoothSettings, mm_per_pixel, runs, smooth_track
-
+from microexpr.bridge import Clip, Rig
+from microexpr.capture.smooth import SmoothSettings, mm_per_pixel, runs, smooth_track
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import COUNT, RIGID
+from microexpr.solve.key_weights import MODES, similarity_fit
 
 #: Ridge weight for captured landmarks, ten times ``solve``'s default: dlib's landmarks jitter
 #: by ~0.1-0.3 mm, and with 1e-3 that noise alone drives targets whose landmark motion is
@@ -180,8 +179,8 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
     all_pts = np.concatenate([neutral[None], gpts])
     conf = np.repeat(np.concatenate([[True], gok])[:, None], COUNT, axis=1).astype(np.float64)
     all_t = np.concatenate([[grid[0] - dt], grid])
-    from ..solve import solve_tracks
-    from ..tracks import finish_tracks
+    from microexpr.solve.tracks import finish_tracks
+    from microexpr.solve.tracks_to_clip import solve_tracks
 
     tracks = finish_tracks(all_pts, conf, all_t, source)
     solved = solve_tracks(rig, tracks, s.compensation, 0, rate, s.reg, s.temporal, s.mirrored)

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ..errors import MicroExprError
+from microexpr.errors import MicroExprError
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Unity wants a ``.meta`` beside every file and folder of a package (folders whose name ends
 in ``~`` are ignored and get none). The GUID is the MD5 of ``com.microexpr.bridge/<path>``,
 so regenerating gives the same files and references between assets never change.
-Run ``python -m microexpr.unity.metas`` after adding files; ``--check`` only reports.
+Run ``python tools/unity_metas.py`` after adding files; ``--check`` only reports.
 """
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def problems(root: str) -> List[str]:
 
 def write(root: str) -> List[str]:
     """Write every missing or stale .meta; returns the paths written."""
-    from ..atomicio import write_text
+    from microexpr.atomicio import write_text
 
     written = []
     for rel, is_dir in assets(root):
@@ -94,7 +94,7 @@ def write(root: str) -> List[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from .build import package_dir
+    from microexpr.unity.build import package_dir
 
     ap = argparse.ArgumentParser(description="write or check the Unity package's .meta files")
     ap.add_argument("--check", action="store_true", help="only report problems (exit 1 if any)")
@@ -112,4 +112,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shared"))
     sys.exit(main())

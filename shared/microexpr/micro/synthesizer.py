@@ -4,7 +4,7 @@ Steps: the request (emotion prototype or AU list) is checked for contradictions;
 gets its timing (``timing.py``) and drives its targets through the rig's AU map
 (``mapping.py``); all events are scaled together so the largest vertex displacement, in
 continuous time, equals the requested millimetres (``amplitude.py``); the clip is rendered
-with ``microexpr.envelope.layer`` - exactly what the Unity runtime re-evaluates from the
+with ``microexpr.micro.envelope.layer`` - exactly what the Unity runtime re-evaluates from the
 recorded events.
 
 Layering on a base clip (a macro expression, a capture) is additive with clamping:
@@ -22,14 +22,14 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
-from .. import __version__
-from .. import envelope as env
-from ..bridge import Clip, MicroEvent, Rig
-from ..errors import MicroExprError
-from . import amplitude, emotions, plausibility
-from .emotions import AURequest
-from .mapping import AUMap, au_map
-from .timing import AUTiming, TimingBounds, draw_timing, span_of
+from microexpr._version import __version__
+from microexpr.bridge import Clip, MicroEvent, Rig
+from microexpr.errors import MicroExprError
+from microexpr.micro import amplitude, emotions, plausibility
+from microexpr.micro import envelope as env
+from microexpr.micro.facs import AURequest
+from microexpr.micro.mapping import AUMap, au_map
+from microexpr.micro.timing import AUTiming, TimingBounds, draw_timing, span_of
 
 LEAD = 0.1          # seconds of neutral before the micro-expression (no base clip)
 TAIL = 0.1          # and after it
@@ -63,13 +63,15 @@ class Synthesizer:
     def request(self, emotion: Optional[str] = None, aus: Optional[str] = None,
                 intensity: str = "C", mirror: bool = False) -> List[AURequest]:
         """AUs of an emotion prototype or a free AU list, checked for contradictions."""
-        if (emotion is None) == (aus is None):
+        if emotion is not None and aus is None:
+            reqs = emotions.emotion_aus(emotion, intensity, mirror)
+        elif aus is not None and emotion is None:
+            reqs = emotions.parse_aus(aus, intensity)
+            if mirror:
+                reqs = [r.mirrored() for r in reqs]
+        else:
             raise MicroExprError("give either an emotion or an AU list", field="--emotion/--aus",
                                  fix="e.g. --emotion contempt, or --aus 4+7+R12B")
-        reqs = (emotions.emotion_aus(emotion, intensity, mirror) if emotion is not None
-                else emotions.parse_aus(aus, intensity))
-        if aus is not None and mirror:
-            reqs = [r.mirrored() for r in reqs]
         plausibility.check(reqs, "--emotion" if emotion is not None else "--aus")
         return reqs
 
@@ -126,7 +128,7 @@ class Synthesizer:
             "damped": {reqs[i].label: t.damped_by for i, t in enumerate(timings) if t.damped_by},
             "stopped_short": [reqs[i].label for i, t in enumerate(timings) if t.reached < 1.0],
         }
-        return Plan(list(reqs), timings, events, report)
+        return Plan(list(reqs), list(timings), events, report)
 
     # -- clips -------------------------------------------------------------------------
     def clip(self, emotion: Optional[str] = None, aus: Optional[str] = None,

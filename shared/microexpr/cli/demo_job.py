@@ -15,8 +15,8 @@ from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
-from . import bridge
-from .errors import MicroExprError
+from microexpr import bridge
+from microexpr.errors import MicroExprError
 
 EMOTIONS = ("happiness", "sadness", "surprise", "fear", "anger", "disgust", "contempt")
 
@@ -53,7 +53,7 @@ class _Steps:
 
 def _timeline(rig: bridge.Rig, fps: float, seed: int) -> bridge.Clip:
     """A neutral clip with one micro-expression per emotion, 1 s apart."""
-    from .micro import Synthesizer
+    from microexpr.micro import Synthesizer
 
     synth = Synthesizer(rig)                     # the rig's deltas are prepared once
     frames = int(round((len(EMOTIONS) + 0.6) * fps))
@@ -67,11 +67,11 @@ def _timeline(rig: bridge.Rig, fps: float, seed: int) -> bridge.Clip:
 
 def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
              pixels_per_cm: float = 12.0, parity: bool = True, stream=None) -> DemoResult:
-    from .face import default_face
-    from .rig import build_rig
-    from .solve import solve_tracks
-    from .synthetic import head_motion, image_tracks
-    from .tracks import write_tracks_csv
+    from microexpr.rig.build import build_rig
+    from microexpr.rig.face import default_face
+    from microexpr.solve.synthetic_tracks import head_motion, image_tracks
+    from microexpr.solve.tracks import write_tracks_csv
+    from microexpr.solve.tracks_to_clip import solve_tracks
 
     os.makedirs(out, exist_ok=True)
     res = DemoResult(out)
@@ -125,9 +125,9 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
                     ("pinned (depth-only or unobservable)", ", ".join(sorted(pinned)) or "none")]
 
     def export():
-        from .formats.fbx_export import write_fbx
-        from .formats.gltf_export import write_gltf
-        from .scene_rig import rig_to_scene
+        from microexpr.formats.fbx_export import write_fbx
+        from microexpr.formats.gltf_export import write_gltf
+        from microexpr.rig.convert import rig_to_scene
 
         scene = rig_to_scene(arkit, clip)
         write_fbx(scene, p("face.fbx"))
@@ -138,10 +138,11 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
                   ("glTF 2.0 binary, morph targets + animation", p("face.glb"))]
 
     def do_review():
-        from .atomicio import write_text
-        from .review import review
-        from .review.sheet import write_sheet
         import json
+
+        from microexpr.atomicio import write_text
+        from microexpr.review import review
+        from microexpr.review.sheet import write_sheet
 
         rv = review(arkit, clip)
         write_sheet(p("review.png"), rv, arkit, title="MicroExpr demo: seven micro-expressions")
@@ -159,13 +160,13 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
 
 
 def _parity(rig, tracks, clip) -> List[Tuple[str, str]]:
-    from .unity.build import missing_mono
-    from .unity.net import missing_pythonnet
+    from microexpr.unity.build import missing_mono
+    from microexpr.unity.net import missing_pythonnet
 
     why = missing_mono() or missing_pythonnet()
     if why:
         return [("C# parity", "not run: %s" % why)]
-    from .unity.parity import RigArrays, compare_clip, compare_tracks
+    from microexpr.unity.parity import RigArrays, compare_clip, compare_tracks
 
     diffs = compare_tracks(RigArrays.from_rig(rig), tracks, ("raw", "reference", "rigid"))
     worst = max(d["max_abs_diff"] for d in diffs.values())

@@ -5,12 +5,12 @@ from typing import Optional
 
 import numpy as np
 
-from . import __version__
-from .bridge import Clip, Rig
-from .keyweights import KeyWeights, key_weights
-from .solver import WeightSolver
-from .solver_projected import ProjectedSolver
-from .tracks import Tracks
+from microexpr._version import __version__
+from microexpr.bridge import Clip, Rig
+from microexpr.solve.key_weights import KeyWeights, key_weights
+from microexpr.solve.projected_solver import ProjectedSolver
+from microexpr.solve.tracks import Tracks
+from microexpr.solve.weight_solver import WeightSolver
 
 DEFAULT_REG = 1e-3
 DEFAULT_TEMPORAL = 0.0
@@ -48,6 +48,8 @@ def solve_key_weights(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
     if pinned is None:
         pinned = pinned_targets(rig, kw)
     if kw.cameras is not None:
+        if kw.view0 is None:
+            raise ValueError("key weights with per-frame cameras (2-D rigid) need view0")
         ps = ProjectedSolver(rig.landmark_delta_matrix(), kw.view0, reg=reg, temporal=temporal,
                              pinned=pinned)
         return ps.solve(kw.deltas, kw.cameras, kw.confidence, kw.valid)

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from typing import Any, Optional
 
-from ..errors import MicroExprError
+from microexpr.errors import MicroExprError
 
 _CHILD = r"""
 import os, pickle, sys, importlib

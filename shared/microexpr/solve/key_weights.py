@@ -16,7 +16,7 @@ Three compensation modes (E = a frame's landmarks, E_ori = the neutral frame's):
   only in-plane motion. The subject's neutral 3-D landmarks S0 are the rig's, moved in the
   image plane to match the neutral frame exactly. A frame's offsets are its residual
   ``r = x - (M S0 + t)``, and the target deltas are brought into that frame's image plane by
-  the same camera: ``r ~ M B w`` (``solver_projected``). Both are divided by the frame's scale
+  the same camera: ``r ~ M B w`` (``projected_solver``). Both are divided by the frame's scale
   relative to the neutral (``s_n / s_0``), so moving toward the camera changes nothing.
 
 The basis (``KeyWeights.basis``) is the rig's landmark delta matrix seen in the neutral
@@ -30,9 +30,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .errors import MicroExprError
-from .landmarks import COUNT
-from .tracks import Tracks
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import COUNT
+from microexpr.solve.tracks import Tracks
 
 MODES = ("raw", "reference", "rigid")
 MIN_RIGID = 6
@@ -124,7 +124,7 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
                 reference: Optional[List[int]] = None) -> KeyWeights:
     """Offsets and basis for ``tracks`` against a rig's landmark delta matrix ``basis3``
     (68, 3, T) and neutral landmarks ``rig_neutral`` (68, 3)."""
-    from .landmarks import REFERENCE_POINT, RIGID
+    from microexpr.landmarks import REFERENCE_POINT, RIGID
 
     if mode not in MODES:
         raise MicroExprError("unknown compensation mode %r" % mode, field="--compensation",

@@ -5,11 +5,11 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from . import bridge as B
-from .errors import MicroExprError
-from .formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
-from .mesh import Mesh
-from .rig import mesh_from_data, rig_from_targets
+from microexpr import bridge as B
+from microexpr.errors import MicroExprError
+from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
+from microexpr.mesh import Mesh
+from microexpr.rig.build import mesh_from_data, rig_from_targets
 
 
 def rig_to_scene(rig: B.Rig, clip: Optional[B.Clip] = None) -> Scene:
@@ -103,3 +103,84 @@ def rig_from_obj_targets(neutral: Mesh, targets: List[Mesh], landmark_vertices,
         dense[t.name] = t.points - neutral.points
     _check_names([ShapeChannel(n, []) for n in dense], "--targets")
     return rig_from_targets(neutral, dense, landmark_vertices, unit=unit, source="--targets")
+
+
+def import_rig(landmark_vertices, source: Optional[str] = None, neutral: Optional[str] = None,
+               targets: Sequence[str] = (), unit: str = "cm") -> B.Rig:
+    """A rig from files: ``source`` (FBX, glTF/GLB or Collada with blend shapes), or a
+    ``neutral`` OBJ plus ``targets`` (OBJ files, or folders of them; name = file stem).
+
+    ``landmark_vertices`` is a landmark-vertex file (68 0-based indices) or the indices.
+
+        rig = import_rig("head_lm.txt", source="head.fbx")
+        rig = import_rig("head_lm.txt", neutral="neutral.obj", targets=["shapes/"])
+    """
+    from microexpr.formats.obj import read_obj
+    from microexpr.landmarks import read_landmark_vertices
+
+    def indices(count: int):
+        if isinstance(landmark_vertices, (str, bytes)) or hasattr(landmark_vertices, "__fspath__"):
+            return read_landmark_vertices(landmark_vertices, count)
+        return landmark_vertices
+
+    if source:
+        from microexpr.formats.readers import read_scene
+
+        scene = read_scene(source)
+        return scene_to_rig(scene, indices(scene.meshes[0].mesh.vertex_count), source=source)
+    if not neutral or not targets:
+        raise MicroExprError("give --neutral and --targets, or --from", field="--neutral",
+                             fix="see 'microexpr rig import --help'")
+    base = read_obj(neutral, name="skin")
+    shapes = [read_obj(f) for f in target_files(targets)]
+    return rig_from_obj_targets(base, shapes, indices(base.vertex_count), unit=unit)
+
+
+def target_files(items: Sequence[str]) -> List[str]:
+    """OBJ files named directly or found in the folders named (sorted per folder)."""
+    import glob
+    import os
+
+    files: List[str] = []
+    for item in items:
+        if os.path.isdir(item):
+            files += sorted(glob.glob(os.path.join(item, "*.obj")))
+        else:
+            files.append(item)
+    if not files:
+        raise MicroExprError("no target .obj files found", field="--targets",
+                             fix="pass a folder of .obj files or the files themselves")
+    return files
+
+
+def export_rig(rig: B.Rig, clip: Optional[B.Clip] = None, fbx: Optional[str] = None,
+               glb: Optional[str] = None, gltf: Optional[str] = None,
+               fbx_version: int = 7400, clip_file: Optional[str] = None) -> List[str]:
+    """Write the rig (and the clip, as animated weights) as FBX and/or glTF; returns the paths.
+
+    FBX is binary 7.4 (or 7500), centimetres, Y up, DeformPercent 0-100; ``glb`` is binary
+    glTF 2.0 and ``gltf`` JSON glTF with the buffer embedded (metres, Y up, weights 0-1).
+
+        export_rig(rig, clip, fbx="face.fbx", glb="face.glb")
+    """
+    if not (fbx or glb or gltf):
+        raise MicroExprError("nothing to write", field="--fbx/--glb/--gltf",
+                             fix="name at least one output file")
+    if clip is not None and clip.rig_fingerprint and clip.rig_fingerprint != rig.mesh().fingerprint:
+        raise MicroExprError("the clip was made for another mesh (fingerprint %s, rig %s)"
+                             % (clip.rig_fingerprint, rig.mesh().fingerprint), file=clip_file,
+                             field="rig_fingerprint", fix="export the clip with its own rig")
+    scene = rig_to_scene(rig, clip)
+    written: List[str] = []
+    if fbx:
+        from microexpr.formats.fbx_export import write_fbx
+
+        write_fbx(scene, fbx, version=fbx_version)
+        written.append(fbx)
+    for out in (glb, gltf):
+        if out:
+            from microexpr.formats.gltf_export import write_gltf
+
+            write_gltf(scene, out)
+            written.append(out)
+    return written

@@ -1,7 +1,7 @@
 """Regenerate the golden vectors of the Unity runtime (inputs and the Python core's outputs).
 
-Run from the repository root: ``PYTHONPATH=shared python shared/golden/make_golden.py``.
-The cases are described in ``microexpr/unity/golden.py``; the test suite checks both the
+Run from the repository root: ``python tools/make_golden.py`` (writes ``shared/golden/``).
+The cases are described in ``tools/unity_golden.py``; the test suite checks both the
 Python core and the C# runtime against the committed files.
 """
 from __future__ import annotations
@@ -11,14 +11,16 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
+GOLDEN = os.path.join(ROOT, "shared", "golden")
+sys.path[:0] = [os.path.join(ROOT, "shared"), HERE]
 
-from microexpr.unity.golden import write_all  # noqa: E402
+from unity_golden import write_all  # noqa: E402
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=HERE, help="folder to write (default: this one)")
+    ap.add_argument("--out", default=GOLDEN, help="folder to write (default: shared/golden)")
     args = ap.parse_args()
     paths = write_all(args.out)
     total = sum(os.path.getsize(p) for p in paths)

@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from .solver import box_qp, njit
+from microexpr.solve.weight_solver import box_qp, njit
 
 
 @njit(cache=True)

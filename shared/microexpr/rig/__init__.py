@@ -1,0 +1,14 @@
+"""Building rigs: the face, its key points and its targets.
+
+- ``face``: the embedded default face (skin and eyes, with its 68 landmark vertices).
+- ``falloff``: how a soft-mod's influence fades with distance (numpy only: the Maya deformer
+  evaluates it).
+- ``softmod``: one soft-mod key point's deformation of a mesh.
+- ``presets``: the key expressions (the paper's Table 1, ARKit) as soft-mod recipes.
+- ``build``: a rig from a mesh and landmarks (preset targets) or from sculpted targets;
+  evaluating a rig's weights.
+- ``convert``: rig <-> interchange scene (FBX/glTF/Collada) and rigs from OBJ targets.
+- ``landmark_picking``: mesh vertices under image landmarks (rays from a camera).
+
+Markerless binding (landmarks found on a render of the mesh) belongs here too.
+"""
