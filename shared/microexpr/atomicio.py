@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from typing import IO, Any, Iterator, Union
+from typing import IO, Any, Dict, Iterator, List, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -57,3 +57,30 @@ def write_bytes(path: PathLike, data: bytes) -> None:
 def write_text(path: PathLike, text: str) -> None:
     with atomic_open(path, "w") as f:
         f.write(text)
+
+
+def write_files(contents: Dict[str, bytes]) -> None:
+    """Write several files as one: each goes to a temporary beside its target, and the renames
+    start only when every temporary is complete, so a failure or an interrupt while writing
+    replaces none of the targets (only the renames themselves, microseconds, are not one step)."""
+    temps: List[Tuple[str, str]] = []
+    try:
+        for path, data in contents.items():
+            path = os.fspath(path)
+            folder = os.path.dirname(os.path.abspath(path))
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                       dir=folder)
+            temps.append((tmp, path))
+            os.chmod(tmp, _mode_for(path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
