@@ -34,7 +34,7 @@ from microexpr.formats.scene import (  # noqa: E402
     WeightAnimation,
 )
 from microexpr.mesh import Mesh  # noqa: E402
-from verdict import Verdict, add_smoke_flag  # noqa: E402
+from verdict import Verdict, add_smoke_flag, times  # noqa: E402
 
 GOAL_SECONDS = 3.0
 
@@ -183,7 +183,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("%-24s %9s %10s %9s %9s" % ("format", "seconds", "MB", "x time", "x size"))
     print("-" * 65)
     for label, secs, size, _ in rows:
-        print("%-24s %9.3f %10.2f %9.1f %9.2f" % (label, secs, size / 1e6, secs / base_s, size / base_b))
+        print("%-24s %9.3f %10.2f %9s %9s" % (label, secs, size / 1e6, times(secs, base_s),
+                                              "%.2fx" % (size / base_b)))
     for note in notes:
         print("note:", note)
     for label, secs, _, is_base in rows:

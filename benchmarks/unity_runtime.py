@@ -7,8 +7,12 @@ frame and, after a warm-up, the bytes allocated per frame measured three ways ov
 run: ``GC.GetAllocatedBytesForCurrentThread`` (exact on Mono >= 6), ``GC.CollectionCount(0)``
 and ``GC.GetTotalMemory``. Baseline measured in the same run: the Python core per frame
 (``key_weights`` + ``solve_key_weights`` over the same frames, batched, and the online
-``solve_frame``). Goals: <= 20 us/frame under Mono, 0 bytes/frame.
-Run: ``PYTHONPATH=shared python benchmarks/unity_runtime.py [--frames 1000000]``.
+``solve_frame``); the C# figure is also printed as a speed-up over the online one.
+Speed goal (reported, never enforced): <= 20 us/frame under Mono (rigid 2-D). Checks, every
+case: 0 bytes allocated and no gen-0 collection over the timed frames, every weight in [0, 1].
+Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a
+check fails or the script crashes; 2 on bad arguments or when Mono is missing.
+Run: ``python benchmarks/unity_runtime.py [--frames 1000000] [--quick] [--smoke]``.
 """
 from __future__ import annotations
 
@@ -23,12 +27,13 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.join(os.path.dirname(HERE), "shared"), os.path.join(os.path.dirname(HERE), "tools")]
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "shared"), os.path.join(os.path.dirname(HERE), "tools")]
 
 import parity_rigs as synth  # noqa: E402
 from microexpr.solve.key_weights import key_weights  # noqa: E402
 from microexpr.solve.tracks_to_clip import solve_key_weights  # noqa: E402
 from microexpr.unity import build  # noqa: E402
+from verdict import Verdict, add_smoke_flag, times  # noqa: E402
 
 GOAL_US = 20.0
 TARGETS = 52
@@ -64,6 +69,7 @@ public static class Bench
         Array.Copy(pts, 0, frame, 0, n);
         solver.SetNeutral(frame, conf);
         var weights = new double[rig.TargetCount];
+        double wMin = double.MaxValue, wMax = double.MinValue;
         long steps = 0;
         for (int f = 0; f < warm; f++)
         {
@@ -93,6 +99,12 @@ public static class Bench
             times[ch] = sw.Elapsed.TotalMilliseconds * 1000.0 / per;
         }
         long alloc1 = GC.GetAllocatedBytesForCurrentThread();
+        for (int f = 0; f < F; f++)     // the weight range over every distinct frame, untimed
+        {
+            Array.Copy(pts, f * n, frame, 0, n);
+            solver.Solve(frame, conf, weights);
+            for (int t = 0; t < weights.Length; t++) { wMin = Math.Min(wMin, weights[t]); wMax = Math.Max(wMax, weights[t]); }
+        }
         int gc1 = GC.CollectionCount(0);
         long mem1 = GC.GetTotalMemory(false);
         frames = per * chunks;
@@ -104,7 +116,9 @@ public static class Bench
             ",\"us_best_chunk\":" + best.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
             ",\"allocated_bytes\":" + (alloc1 - alloc0) + ",\"gc0_collections\":" + (gc1 - gc0) +
             ",\"total_memory_delta\":" + (mem1 - mem0) + ",\"qp_steps_per_frame\":" +
-            ((double)steps / frames).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "}");
+            ((double)steps / frames).ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            ",\"weight_min\":" + wMin.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+            ",\"weight_max\":" + wMax.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "}");
         return 0;
     }
 }
@@ -125,12 +139,12 @@ def rig_json(rig) -> str:
     }) if T else "{}"
 
 
-def python_baseline(rig, tracks, mode: str):
-    """The Python core per frame: batched over all frames, and online (one frame per call)."""
+def python_baseline(rig, tracks, mode: str, reps: int = 3):
+    """The Python core per frame, in microseconds: batched over all frames (the mean of
+    ``reps`` passes), and online (one frame per call)."""
     kw = key_weights(rig.basis3, rig.neutral, tracks, mode, 0, rig.rigid, rig.reference)
     solve_key_weights(rig, kw, 1e-3, 0.0)             # compile / warm up
     t0 = time.perf_counter()
-    reps = 3
     for _ in range(reps):
         kw = key_weights(rig.basis3, rig.neutral, tracks, mode, 0, rig.rigid, rig.reference)
         solve_key_weights(rig, kw, 1e-3, 0.0)
@@ -188,44 +202,57 @@ def run_case(tmp: str, rig, mode: str, dims: int, low: bool, frames: int, warmup
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def main() -> int:
+CASES = [("rigid", 2, False), ("rigid", 2, True), ("raw", 2, False), ("reference", 2, False),
+         ("rigid", 3, False)]
+
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=1_000_000, help="frames timed per case (default 1e6)")
     ap.add_argument("--warmup", type=int, default=20_000)
     ap.add_argument("--quick", action="store_true", help="only the headline case")
-    args = ap.parse_args()
+    add_smoke_flag(ap)
+    args = ap.parse_args(argv)
     reason = build.missing_mono()
     if reason:
         print("cannot run: " + reason)
         return 2
+    if args.smoke:
+        args.frames, args.warmup = 4000, 500
+    verdict = Verdict(args.smoke)
     rig = bench_rig()
-    cases = [("rigid", 2, False), ("rigid", 2, True), ("raw", 2, False), ("reference", 2, False),
-             ("rigid", 3, False)]
-    if args.quick:
-        cases = cases[:1]
+    cases = CASES[:1] if args.quick else CASES
     print("Unity runtime (C# under %s) vs the Python core: %d targets, 68 landmarks, smooth head motion"
           % (subprocess.run(["mono", "--version"], capture_output=True, text=True).stdout.split(" (")[0],
              TARGETS))
     print("C# us/frame: median of 20 chunks (best chunk); bytes/frame from "
-          "GC.GetAllocatedBytesForCurrentThread over all timed frames; Python core in the same run")
-    print("%-26s %16s %9s %8s %11s %9s %11s %10s" % (
-        "case", "C# us/frame", "bytes/fr", "GC gen0", "heap delta", "QP steps", "py batched", "py online"))
-    ok = True
+          "GC.GetAllocatedBytesForCurrentThread over all timed frames;")
+    print("baseline: the Python core in the same run (py batched, py online, us/frame); "
+          "speed-up = py online / C#")
+    print("%-26s %16s %9s %8s %11s %9s %11s %10s %9s" % (
+        "case", "C# us/frame", "bytes/fr", "GC gen0", "heap delta", "QP steps", "py batched",
+        "py online", "speed-up"))
+    headline, checks = None, []
     with tempfile.TemporaryDirectory() as tmp:
         for mode, dims, low in cases:
             tracks = synth.random_tracks(rig, 900, dims, seed=11, holes=False, smooth=True)
             r = run_case(tmp, rig, mode, dims, low, args.frames, args.warmup, tracks)
-            batched, online = python_baseline(rig, tracks, mode)
+            batched, online = python_baseline(rig, tracks, mode, reps=1 if args.smoke else 3)
             name = "%s %d-D%s" % (mode, dims, " (3 landmarks c<1)" if low else "")
-            per_frame_bytes = r["allocated_bytes"] / r["frames"]
-            print("%-26s %8.2f (%5.2f) %9.3f %8d %11d %9.2f %11.1f %10.1f" % (
-                name, r["us_per_frame"], r["us_best_chunk"], per_frame_bytes, r["gc0_collections"],
-                r["total_memory_delta"], r["qp_steps_per_frame"], batched, online))
-            if mode == "rigid" and dims == 2 and not low:
-                ok = r["us_per_frame"] <= GOAL_US and r["allocated_bytes"] == 0 and r["gc0_collections"] == 0
-    print("goal: <= %.0f us/frame and 0 bytes/frame (rigid 2-D, %d frames): %s"
-          % (GOAL_US, args.frames, "met" if ok else "NOT met"))
-    return 0 if ok else 1
+            print("%-26s %8.2f (%5.2f) %9.3f %8d %11d %9.2f %11.1f %10.1f %9s" % (
+                name, r["us_per_frame"], r["us_best_chunk"], r["allocated_bytes"] / r["frames"],
+                r["gc0_collections"], r["total_memory_delta"], r["qp_steps_per_frame"], batched, online,
+                times(online, r["us_per_frame"])))
+            if headline is None:
+                headline = r["us_per_frame"]
+            checks += [("%s: 0 bytes allocated, no gen-0 collection over %d frames" % (name, r["frames"]),
+                        r["allocated_bytes"] == 0 and r["gc0_collections"] == 0),
+                       ("%s: every weight in [0, 1]" % name, 0.0 <= r["weight_min"] and r["weight_max"] <= 1.0)]
+    verdict.goal("<= %.0f us/frame under Mono (rigid 2-D, %d frames)" % (GOAL_US, args.frames),
+                 headline <= GOAL_US)
+    for text, ok in checks:
+        verdict.check(text, ok)
+    return verdict.exit_code()
 
 
 def _harness_file() -> str:

@@ -1,7 +1,8 @@
-"""Tests for the embedded default face (microexpr.rig.face)."""
+"""Tests for the embedded default face (microexpr.rig.face).
+
+Its build time is measured by benchmarks/face.py, never asserted here."""
 from __future__ import annotations
 
-import time
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -138,12 +139,6 @@ def test_deterministic_and_cache_is_protected():
     assert np.array_equal(c.landmark_vertices, b.landmark_vertices)
     assert np.array_equal(c.regions["jaw"], b.regions["jaw"])
     assert np.array_equal(c.eyes.points, b.eyes.points)
-
-
-def test_build_time():
-    t0 = time.perf_counter()
-    face_mod._build(face_mod.DEFAULT_RESOLUTION)
-    assert time.perf_counter() - t0 < 3.0
 
 
 def test_resolution_controls_density():
