@@ -142,16 +142,3 @@ def test_moving_a_key_point_deforms_like_the_core_softmod(make_head, small_face)
     assert np.abs(expected).max() > 0.1
     np.testing.assert_allclose(moved - rest, expected, atol=1e-9)
 
-
-def test_nearest_vertex_prefers_the_visible_surface(plugin):
-    from microexpr_maya.bind import nearest_vertices_to_rays
-
-    points = np.array([[0.0, 0.0, -5.0],     # back of the head, exactly on the ray
-                       [0.02, 0.0, 5.0],     # front surface, a little off the ray
-                       [0.3, 0.0, 5.0]])
-    got = nearest_vertices_to_rays(points, np.array([[0.0, 0.0, 50.0]]),
-                                   np.array([[0.0, 0.0, -1.0]]), tolerance=0.1)
-    assert got.tolist() == [1]
-    with pytest.raises(MicroExprError, match="behind"):
-        nearest_vertices_to_rays(points, np.array([[0.0, 0.0, -50.0]]),
-                                 np.array([[0.0, 0.0, -1.0]]))

@@ -1,13 +1,14 @@
 """The plug-in: node types, the manipulator's cached weights, the locator's drawing, the
-MEL/Python commands, and the command-line wrappers."""
+MEL/Python commands."""
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 from test_generate import bound_head
 
 from microexpr.bridge import Clip, load_rig, save_clip
-from microexpr.errors import MicroExprError
 from microexpr.landmarks import write_landmark_vertices
 from microexpr.rig.presets import preset_targets
 
@@ -52,15 +53,14 @@ def test_envelope_scales_the_manipulator(make_head, small_face):
 
 
 def test_weight_cache_recomputes_only_when_the_falloff_changes(small_face):
-    from microexpr_maya.nodes._softmod_eval import ManipulatorParams, WeightCache, deform
+    from microexpr_maya.nodes._softmod_eval import WeightCache, deform
 
     skin = small_face.skin
     tris = skin.triangles()
     spec = [s for s in preset_targets("table1", skin.points, tris, small_face.landmark_vertices)
             if s.name == "mouthOpen"][0]
     sm = spec.softmods[0]
-    params = ManipulatorParams(sm.key_name, sm.landmark, sm.vertex, sm.radius, sm.curve,
-                               sm.mode, sm.inner_radius, sm.center)
+    params = dataclasses.replace(sm, translate=(0.5, 0.0, 0.0))  # its own handle is ignored
     cache = WeightCache()
     topo = (skin.vertex_count, len(skin.face_counts))
     assert deform(skin.points, params, cache, lambda: tris, topo) is None  # at rest
@@ -68,7 +68,9 @@ def test_weight_cache_recomputes_only_when_the_falloff_changes(small_face):
     for ty in (0.1, 0.2, 0.3):
         deform(skin.points, params, cache, lambda: tris, topo, translate=(0, ty, 0))
     assert cache.computed == 1
-    wider = ManipulatorParams(**{**params.__dict__, "radius": sm.radius * 1.5})
+    deform(skin.points, sm, cache, lambda: tris, topo, translate=(0, 0.4, 0))  # same falloff
+    assert cache.computed == 1
+    wider = dataclasses.replace(sm, radius=sm.radius * 1.5)
     deform(skin.points, wider, cache, lambda: tris, topo, translate=(0, 0.1, 0))
     assert cache.computed == 2
     deform(skin.points, wider, cache, lambda: tris, (topo[0], topo[1] + 1), translate=(0, 1, 0))
@@ -117,21 +119,3 @@ def test_commands_run_the_public_api(make_head, small_face, tmp_path):
     with pytest.raises(Exception):
         cmds.microexprExportRig(bs)
 
-
-def test_cli_wrappers_build_the_command_line(monkeypatch, plugin):
-    import microexpr.cli.main as cli_main
-    import microexpr_maya as mm
-    from microexpr_maya.cli import cli_args
-
-    assert cli_args("micro", ["rig.json"], {"out": "c.json", "seed": 3, "quiet": True,
-                                            "dry_run": False, "aus": ["1", "2"]}) == \
-        ["micro", "rig.json", "--out", "c.json", "--seed", "3", "--quiet", "--aus", "1", "2"]
-    seen = []
-    monkeypatch.setattr(cli_main, "main", lambda argv: seen.append(argv) or 0)
-    assert mm.micro_expression("rig.json", out="clip.json") == 0
-    assert mm.review("clip.json", rig="rig.json") == 0
-    assert seen == [["micro", "rig.json", "--out", "clip.json"],
-                    ["review", "clip.json", "--rig", "rig.json"]]
-    monkeypatch.setattr(cli_main, "main", lambda argv: 2)
-    with pytest.raises(MicroExprError, match="exit code 2"):
-        mm.review("missing.json")

@@ -26,7 +26,7 @@ from .api_attrs import (
     MFnTypedAttribute,
     MFnUnitAttribute,
 )
-from .api_plugin import AttrObj, MFnPluginBase, MObject, MTypeId, add_attribute, instantiate
+from .api_plugin import AttrObj, MFnPluginBase, MObject, MPxNodeBase, MTypeId, instantiate
 
 if TYPE_CHECKING:
     from .scene import Scene
@@ -249,22 +249,8 @@ class MFnPlugin(MFnPluginBase):
     pass
 
 
-class MPxNode:
-    kDependNode, kLocatorNode, kDeformerNode = 0, 1, 2
-
-    def __init__(self) -> None:
-        self._standin_node: Optional[str] = None
-
-    @staticmethod
-    def addAttribute(obj: Any) -> None:
-        add_attribute(obj)
-
-    @staticmethod
-    def attributeAffects(a: Any, b: Any) -> None:
-        pass
-
-    def thisMObject(self) -> MObject:
-        return MObject(self._standin_node)
+class MPxNode(MPxNodeBase):
+    pass
 
 
 class MPxGeometryFilter(MPxNode):

@@ -1,10 +1,11 @@
 """Plug-in machinery of the Maya stand-in (a test double, NOT Maya).
 
 ``cmds.loadPlugin`` executes the plug-in file and calls its ``initializePlugin`` with a fake
-MObject; the fake ``MFnPlugin`` (API 1.0 and 2.0 share this code) runs each node's
-initializer, collects the attributes it adds, and declares the node type to the stand-in's
-schema, so ``cmds.createNode``/``cmds.deformer`` of a plug-in type give nodes with exactly
-the attributes the plug-in declared.  Plug-in commands become ``maya.cmds.<name>``.
+MObject; the fake ``MFnPlugin`` (API 1.0 and 2.0 share this code, as their ``MPxNode`` share
+``MPxNodeBase``) runs each node's initializer, collects the attributes it adds, and declares
+the node type to the stand-in's schema, so ``cmds.createNode``/``cmds.deformer`` of a plug-in
+type give nodes with exactly the attributes the plug-in declared.  Plug-in commands become
+``maya.cmds.<name>``.
 """
 from __future__ import annotations
 
@@ -128,6 +129,26 @@ class MFnPluginBase:
     def deregisterCommand(self, name: str) -> None:
         registry.COMMANDS.pop(name, None)
         self._info()["commands"].remove(name)
+
+
+class MPxNodeBase:
+    """What API 1.0's and 2.0's ``MPxNode`` share (each API subclasses it as its own type)."""
+
+    kDependNode, kLocatorNode, kDeformerNode = 0, 1, 2
+
+    def __init__(self) -> None:
+        self._standin_node: Optional[str] = None
+
+    @staticmethod
+    def addAttribute(obj: Any) -> None:
+        add_attribute(obj)
+
+    @staticmethod
+    def attributeAffects(a: Any, b: Any) -> None:
+        pass
+
+    def thisMObject(self) -> MObject:
+        return MObject(self._standin_node)
 
 
 def _scene() -> "Scene":

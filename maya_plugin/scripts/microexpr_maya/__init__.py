@@ -10,7 +10,8 @@ or cancel):
   on that blendShape;
 * :func:`export_rig` -- bridge JSON (and FBX) from the blendShape's stored deltas;
 * :func:`apply_clip` -- key blendShape weights from a clip JSON;
-* :func:`micro_expression`, :func:`review` -- the core's command line inside Maya.
+* :func:`micro_expression`, :func:`review` -- synthesise and review micro-expression clips
+  (rig and clip files).
 
 The math lives in the host-agnostic core (``microexpr``); this package only talks to Maya.
 """
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 from .apply_clip import apply_clip
 from .bind import bind_key_points, ensure_plugin
-from .cli import micro_expression, review
 from .export import export_rig
 from .generate import generate_blendshapes
+from .micro_review import micro_expression, review
 from .pose import add_pose_target
 from .progress import Cancelled
 

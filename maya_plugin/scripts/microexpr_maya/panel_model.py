@@ -246,8 +246,8 @@ class PanelModel:
 
     def micro_expression(self, rig: str, out: str, apply: bool = True,
                          **options: Any) -> Any:
-        """``microexpr micro --rig RIG --out OUT ...``; then key the clip on this mesh's
-        blendShape at the current frame unless ``apply`` is False."""
+        """``micro_expression(rig=RIG, out=OUT, **options)``; then key the clip on this
+        mesh's blendShape at the current frame unless ``apply`` is False."""
         result = self.api.micro_expression(rig=rig, out=out, **options)
         if apply:
             self.apply_clip(out, start_frame=float(cmds.currentTime(query=True)))

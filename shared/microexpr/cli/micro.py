@@ -43,7 +43,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from microexpr import bridge
     from microexpr.micro.mapping import au_map
-    from microexpr.micro.synthesizer import Synthesizer
+    from microexpr.micro.synthesizer import clip_summary, write_micro_expression
     from microexpr.micro.timing import TimingBounds
 
     rig = bridge.load_rig(args.rig)
@@ -60,35 +60,11 @@ def run(args) -> int:
     if args.emotion is None and args.aus is None:
         raise MicroExprError("nothing to synthesise", field="--emotion/--aus",
                              fix="give --emotion NAME or --aus LIST")
-    base = bridge.load_clip(args.base) if args.base else None
     bounds = TimingBounds(args.min_span_ms / 1e3, args.max_span_ms / 1e3, args.typical_ms / 1e3)
-    try:
-        synth = Synthesizer(rig, args.mapping)
-        clip = synth.clip(args.emotion, args.aus, args.intensity, args.peak_mm, args.seed,
-                          60.0 if args.fps is None else args.fps, args.at, base, args.duration,
-                          bounds, args.mirror, args.strict)
-    except MicroExprError as exc:
-        if exc.field == "--base" and args.base:
-            raise exc.with_file(args.base) from None
-        raise
-    bridge.save_clip(clip, args.out)
-    src = clip.source
-    print("wrote %s: %s (%s), %d events, %d frames at %g fps"
-          % (args.out, args.emotion or "AUs", src["aus"], len(clip.events), len(clip.weights),
-             clip.fps))
-    print("  peak %.3f mm at %.3f s (%.3f mm on the frames), span %.0f ms, AU map %s"
-          % (src["peak_mm"], src["peak_time"], src.get("peak_mm_frames") or 0.0,
-             src["span"] * 1e3, src["au_map"]))
-    if base is not None:
-        if args.fps is not None and args.fps != base.fps:
-            print("  note: --fps ignored; the base clip's %g fps wins" % base.fps)
-        print("  layered on %s: %.3f mm survives the clamp" % (args.base, src["peak_mm_layered"]))
-    if src["unexpressed"]:
-        print("  WARNING: this rig cannot express AU %s (not in the clip; see --coverage)"
-              % ", ".join(src["unexpressed"]))
-    if src["both_sides"]:
-        print("  note: AU %s asked for one side, but this rig only has a centred target"
-              % ", ".join(src["both_sides"]))
-    for au, note in sorted(src["approximate"].items()):
-        print("  approximate AU%s: %s" % (au, note))
+    clip = write_micro_expression(
+        rig, args.out, args.base, emotion=args.emotion, aus=args.aus, intensity=args.intensity,
+        peak_mm=args.peak_mm, seed=args.seed, fps=60.0 if args.fps is None else args.fps,
+        at=args.at, duration=args.duration, mapping=args.mapping, bounds=bounds,
+        mirror=args.mirror, strict=args.strict)
+    print(clip_summary(clip, args.out, args.base, args.fps))
     return 0

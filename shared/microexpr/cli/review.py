@@ -1,8 +1,6 @@
 """``microexpr review``: judge a clip like an artist (regions in mm, timing, checks, a sheet)."""
 from __future__ import annotations
 
-import json
-
 from microexpr.cli.main import command
 from microexpr.errors import MicroExprError
 
@@ -47,9 +45,9 @@ def run(args) -> int:
             raise MicroExprError("cannot draw the sheet (%s)" % exc, field="--out",
                                  fix="pip install matplotlib, or leave out --out") from None
         png = render_sheet(result, rig, args.title or args.clip)
-    from microexpr.atomicio import write_bytes, write_text
+    from microexpr.atomicio import write_bytes
     if args.json:
-        write_text(args.json, json.dumps(result.to_dict(), indent=1) + "\n")
+        result.save(args.json)
     if png is not None:
         write_bytes(args.out, png)
     print(result.text())

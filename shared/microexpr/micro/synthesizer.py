@@ -17,13 +17,15 @@ AUs and what the base's active targets stand for are refused.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 
 from microexpr._version import __version__
-from microexpr.bridge import Clip, MicroEvent, Rig
+from microexpr.atomicio import PathLike
+from microexpr.bridge import Clip, MicroEvent, Rig, load_clip, load_rig, save_clip
 from microexpr.errors import MicroExprError
 from microexpr.micro import amplitude, emotions, plausibility
 from microexpr.micro import envelope as env
@@ -272,3 +274,47 @@ def micro_expression(rig: Rig, emotion: Optional[str] = None, aus: Optional[str]
     """
     return Synthesizer(rig, mapping).clip(emotion, aus, intensity, peak_mm, seed, fps, at, base,
                                           duration, bounds, mirror, strict)
+
+
+def write_micro_expression(rig: Union[Rig, PathLike], out: PathLike,
+                           base: Optional[PathLike] = None, **options: Any) -> Clip:
+    """``micro_expression`` between files: ``rig`` is a rig or a rig file, ``base`` a clip
+    file to layer onto (an error about it names the file); the clip is written to ``out``
+    and returned. ``options`` are ``micro_expression``'s (emotion, aus, peak_mm, seed, ...)."""
+    model = rig if isinstance(rig, Rig) else load_rig(rig)
+    base_clip = load_clip(base) if base else None
+    try:
+        clip = micro_expression(model, base=base_clip, **options)
+    except MicroExprError as exc:
+        if exc.field == "--base" and base:
+            raise exc.with_file(os.fspath(base)) from None
+        raise
+    save_clip(clip, out)
+    return clip
+
+
+def clip_summary(clip: Clip, out: PathLike, base: Optional[PathLike] = None,
+                 fps: Optional[float] = None) -> str:
+    """What a micro-expression clip written to ``out`` holds, for the person who asked:
+    its size and timing, what the rig could not express; ``base`` and ``fps`` as asked."""
+    src = clip.source
+    lines = ["wrote %s: %s (%s), %d events, %d frames at %g fps"
+             % (os.fspath(out), src["emotion"] or "AUs", src["aus"], len(clip.events),
+                len(clip.weights), clip.fps),
+             "  peak %.3f mm at %.3f s (%.3f mm on the frames), span %.0f ms, AU map %s"
+             % (src["peak_mm"], src["peak_time"], src.get("peak_mm_frames") or 0.0,
+                src["span"] * 1e3, src["au_map"])]
+    if base:
+        if fps is not None and fps != clip.fps:
+            lines.append("  note: --fps ignored; the base clip's %g fps wins" % clip.fps)
+        lines.append("  layered on %s: %.3f mm survives the clamp"
+                     % (os.fspath(base), src["peak_mm_layered"]))
+    if src["unexpressed"]:
+        lines.append("  WARNING: this rig cannot express AU %s (not in the clip; see --coverage)"
+                     % ", ".join(src["unexpressed"]))
+    if src["both_sides"]:
+        lines.append("  note: AU %s asked for one side, but this rig only has a centred target"
+                     % ", ".join(src["both_sides"]))
+    for au, note in sorted(src["approximate"].items()):
+        lines.append("  approximate AU%s: %s" % (au, note))
+    return "\n".join(lines)

@@ -1,11 +1,13 @@
 """The review of a clip: measurements, checks, a JSON report and a terminal summary."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 import numpy as np
 
+from microexpr.atomicio import PathLike, write_text
 from microexpr.bridge import Clip, Rig
 from microexpr.micro import plausibility
 from microexpr.micro.mapping import au_map
@@ -61,6 +63,10 @@ class Review:
             "end_mm": list(m.end_mm), "ignored_targets": m.ignored_targets,
             "limits": {k: v for k, v in vars(self.limits).items()}, "notes": self.notes,
         }
+
+    def save(self, path: PathLike) -> None:
+        """Write the report (``to_dict``) as JSON, atomically."""
+        write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
 
     def text(self) -> str:
         """A short summary for the terminal."""

@@ -7,7 +7,7 @@ handle matrix applied about the key point.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -16,27 +16,13 @@ from microexpr.rig.softmod import SoftMod, handle_offsets, softmod_weights
 
 Vec3 = Tuple[float, float, float]
 _IDENTITY = np.eye(4)
+_ZERO: Vec3 = (0.0, 0.0, 0.0)
+_ONE: Vec3 = (1.0, 1.0, 1.0)
 
 
-@dataclass(frozen=True)
-class ManipulatorParams:
-    """The manipulator's weight-defining attributes (the cache key)."""
-
-    key_name: str
-    landmark: int
-    vertex: int
-    radius: float
-    curve: str = "smooth"
-    mode: str = "surface"
-    inner_radius: float = 0.0
-    center: Optional[Vec3] = None
-
-    def softmod(self, translate: Sequence[float] = (0.0, 0.0, 0.0),
-                rotate: Sequence[float] = (0.0, 0.0, 0.0),
-                scale: Sequence[float] = (1.0, 1.0, 1.0)) -> SoftMod:
-        return SoftMod(self.key_name, self.landmark, self.vertex, self.radius, self.curve,
-                       self.mode, self.inner_radius, _vec(translate), _vec(rotate), _vec(scale),
-                       center=self.center)
+def at_rest(sm: SoftMod) -> SoftMod:
+    """A copy of the soft-mod with its handle at rest: what its weights depend on."""
+    return replace(sm, translate=_ZERO, rotate=_ZERO, scale=_ONE)
 
 
 def _vec(v: Sequence[float]) -> Vec3:
@@ -52,16 +38,16 @@ class WeightCache:
         self.weights = np.zeros(0)
         self.computed = 0  # how many times the weights were computed (for tests)
 
-    def get(self, params: ManipulatorParams, points: np.ndarray,
+    def get(self, softmod: SoftMod, points: np.ndarray,
             triangles: Callable[[], Optional[np.ndarray]],
             topology: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
-        key = (params, topology)
+        key = (at_rest(softmod), topology)
         if key != self.key:
-            if not 0 <= params.vertex < len(points) or params.radius <= 0.0:
+            if not 0 <= softmod.vertex < len(points) or softmod.radius <= 0.0:
                 self.indices, self.weights = np.zeros(0, dtype=np.int64), np.zeros(0)
             else:
-                tris = triangles() if params.mode == "surface" else None
-                w = softmod_weights(points, tris, params.softmod())
+                tris = triangles() if softmod.mode == "surface" else None
+                w = softmod_weights(points, tris, softmod)
                 self.indices = np.nonzero(w)[0]
                 self.weights = w[self.indices]
             self.key = key
@@ -77,7 +63,7 @@ def is_rest(translate: Sequence[float], rotate: Sequence[float], scale: Sequence
     return still and (matrix is None or np.array_equal(matrix, _IDENTITY))
 
 
-def deform(points: np.ndarray, params: ManipulatorParams, cache: WeightCache,
+def deform(points: np.ndarray, softmod: SoftMod, cache: WeightCache,
            triangles: Callable[[], Optional[np.ndarray]], topology: Tuple[int, int],
            translate: Sequence[float] = (0.0, 0.0, 0.0),
            rotate: Sequence[float] = (0.0, 0.0, 0.0),
@@ -86,18 +72,19 @@ def deform(points: np.ndarray, params: ManipulatorParams, cache: WeightCache,
            envelope: float = 1.0) -> Optional[Tuple[np.ndarray, np.ndarray]]:
     """(indices, new positions of those vertices), or None when nothing moves.
 
-    ``matrix`` (4x4, row vectors) is applied about the key point after the handle's
-    translate/rotate/scale.
+    ``softmod`` is the manipulator's key point and falloff (its own handle transform is
+    ignored); the handle's ``translate``/``rotate``/``scale`` move it, then ``matrix`` (4x4,
+    row vectors) is applied about the key point.
     """
     if envelope == 0.0 or is_rest(translate, rotate, scale, matrix):
         return None
     pts = np.asarray(points, dtype=np.float64)
-    idx, w = cache.get(params, pts, triangles, topology)
+    idx, w = cache.get(softmod, pts, triangles, topology)
     if not len(idx):
         return None
-    centre = pts[params.vertex] if params.center is None else np.asarray(params.center)
-    moved = pts[idx] + handle_offsets(pts[idx], params.softmod(translate, rotate, scale),
-                                      center=centre)
+    centre = pts[softmod.vertex] if softmod.center is None else np.asarray(softmod.center)
+    moved_sm = replace(softmod, translate=_vec(translate), rotate=_vec(rotate), scale=_vec(scale))
+    moved = pts[idx] + handle_offsets(pts[idx], moved_sm, center=centre)
     if matrix is not None and not np.array_equal(matrix, _IDENTITY):
         m = np.asarray(matrix, dtype=np.float64)
         moved = (moved - centre) @ m[:3, :3] + m[3, :3] + centre

@@ -13,10 +13,11 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from microexpr.mesh import Mesh
+from microexpr.rig.softmod import SoftMod
 
 from .._maya import om1, ompx1
 from . import FALLOFF_CURVES, FALLOFF_MODES, MANIPULATOR_ID, MANIPULATOR_TYPE
-from ._softmod_eval import ManipulatorParams, WeightCache, deform, is_rest
+from ._softmod_eval import WeightCache, deform, is_rest
 
 TYPE_NAME = MANIPULATOR_TYPE
 
@@ -61,14 +62,15 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
         return (data.inputValue(kids[0]).asDouble(), data.inputValue(kids[1]).asDouble(),
                 data.inputValue(kids[2]).asDouble())
 
-    def _params(self, data: Any) -> ManipulatorParams:
+    def _softmod(self, data: Any) -> SoftMod:
+        """The key point and falloff as the core's soft-mod, its handle at rest."""
         cls = type(self)
         curve = int(data.inputValue(cls.falloffCurve).asShort())
         mode = int(data.inputValue(cls.falloffMode).asShort())
         center: Optional[Tuple[float, float, float]] = None
         if data.inputValue(cls.useCenter).asBool():
             center = cls._vec(data, "center")
-        return ManipulatorParams(
+        return SoftMod(
             key_name=data.inputValue(cls.keyName).asString(),
             landmark=int(data.inputValue(cls.landmarkIndex).asInt()),
             vertex=int(data.inputValue(cls.vertexIndex).asInt()),
@@ -104,7 +106,7 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
         pts = om1.MPointArray()
         geom_iter.allPositions(pts)
         points = np.array([(pts[i].x, pts[i].y, pts[i].z) for i in range(pts.length())])
-        result = deform(points, self._params(data), self._cache, triangles, topology,
+        result = deform(points, self._softmod(data), self._cache, triangles, topology,
                         translate, rotate, scale, matrix, envelope)
         if result is None:
             return
