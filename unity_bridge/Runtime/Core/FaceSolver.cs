@@ -70,12 +70,12 @@ namespace MicroExpr.Runtime
 
         /// <summary>A target whose landmark motion the neutral camera sees at less than this
         /// share of its 3-D size (motion in depth: a lip roll, a funnel) is pinned for 2-D
-        /// tracks (Python's solve.MIN_VISIBILITY).</summary>
+        /// tracks (Python's solve.tracks_to_clip.MIN_VISIBILITY).</summary>
         public const double MinVisibility = 0.3;
 
         /// <summary>Per target: |landmark motion seen by the neutral camera| / (camera scale *
         /// |3-D motion|); 1 for 3-D tracks (<paramref name="view0"/> null), 0 for a target that
-        /// moves no landmark (Python's solve.visibility).</summary>
+        /// moves no landmark (Python's solve.tracks_to_clip.visibility).</summary>
         public static double[] Visibility(RigData rig, double[] view0)
         {
             int T = rig.TargetCount, L = Landmarks.Count;
