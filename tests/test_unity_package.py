@@ -1,7 +1,8 @@
-"""The Unity package as Unity and Mono see it: manifest, assembly definitions, .meta files,
-the C# 7.2 / no-UnityEngine rules of the runtime core, the compile check of the Unity layer
-against the stand-in types, the NUnit tests run for real under Mono, and allocation-free
-frames."""
+"""The Unity package as Unity and Mono see it: manifest, assembly definitions (MicroExpr.Core
+without UnityEngine, each layer depending only downward), .meta files, the C# 7.2 /
+no-UnityEngine rules of the runtime core, each assembly compiled with only its references
+against the stand-in Unity, the NUnit tests run for real under Mono, the Unity glue run on the
+stand-in, the smoke test's sample files, and allocation-free frames."""
 from __future__ import annotations
 
 import glob
@@ -60,21 +61,34 @@ def test_manifest():
     assert "Add package from disk" in readme and "package.json" in readme
 
 
+ASMDEFS = {"MicroExpr.Core": "Runtime/Core/MicroExpr.Core.asmdef",
+           "MicroExpr.Runtime": "Runtime/MicroExpr.Runtime.asmdef",
+           "MicroExpr.Editor": "Editor/MicroExpr.Editor.asmdef",
+           "MicroExpr.Tests.Editor": "Tests/Editor/MicroExpr.Tests.Editor.asmdef"}
+LAYERS = ["MicroExpr.Core", "MicroExpr.Runtime", "MicroExpr.Editor", "MicroExpr.Tests.Editor"]
+
+
 def test_assembly_definitions():
-    runtime = _json("Runtime/MicroExpr.Runtime.asmdef")
-    editor = _json("Editor/MicroExpr.Editor.asmdef")
-    tests = _json("Tests/Editor/MicroExpr.Tests.Editor.asmdef")
-    assert runtime["name"] == "MicroExpr.Runtime" and runtime["includePlatforms"] == []
-    assert editor["includePlatforms"] == ["Editor"] and "MicroExpr.Runtime" in editor["references"]
+    a = {name: _json(path) for name, path in ASMDEFS.items()}
+    core, runtime, editor, tests = (a[n] for n in LAYERS)
+    for name, asm in a.items():
+        assert asm["name"] == name
+        assert not (asm["includePlatforms"] and asm["excludePlatforms"])
+    # the plain C# core: its own assembly (a nested asmdef makes Runtime/Core one), no UnityEngine
+    assert core["noEngineReferences"] is True and core["references"] == [] and core["includePlatforms"] == []
+    assert not any(a[n]["noEngineReferences"] for n in LAYERS[1:])
+    assert runtime["includePlatforms"] == [] and runtime["references"] == ["MicroExpr.Core"]
+    assert editor["includePlatforms"] == ["Editor"] and editor["references"] == ["MicroExpr.Core", "MicroExpr.Runtime"]
     assert tests["includePlatforms"] == ["Editor"]
-    assert {"MicroExpr.Runtime", "UnityEngine.TestRunner", "UnityEditor.TestRunner"} <= set(tests["references"])
+    assert {"MicroExpr.Core", "MicroExpr.Runtime", "UnityEngine.TestRunner", "UnityEditor.TestRunner"} <= set(tests["references"])
     assert tests["overrideReferences"] and tests["precompiledReferences"] == ["nunit.framework.dll"]
     assert tests["defineConstraints"] == ["UNITY_INCLUDE_TESTS"]
-    for a in (runtime, editor, tests):
-        assert not (a["includePlatforms"] and a["excludePlatforms"])
+    # each layer references only layers below it (UniVRM style): Core < Runtime < Editor < Tests
+    for i, name in enumerate(LAYERS):
+        ours = [r for r in a[name]["references"] if r.startswith("MicroExpr.")]
+        assert all(LAYERS.index(r) < i for r in ours), (name, ours)
     assert sorted(glob.glob(os.path.join(PKG, "**", "*.asmdef"), recursive=True)) == sorted(
-        os.path.join(PKG, p) for p in ("Runtime/MicroExpr.Runtime.asmdef", "Editor/MicroExpr.Editor.asmdef",
-                                       "Tests/Editor/MicroExpr.Tests.Editor.asmdef"))
+        os.path.join(PKG, p) for p in ASMDEFS.values())
 
 
 def test_meta_files_are_complete_and_stable():
@@ -125,17 +139,93 @@ def test_unity_layer_compiles_against_the_stand_in(mono):
     out = build.unity_layer_check()
     assert all(os.path.isfile(p) for p in out.values())
     readme = open(os.path.join(PKG, "Tests", "CompileStandIn~", "README.md"), encoding="utf-8").read()
-    assert "compile check only" in readme
+    assert "stand-in, not Unity" in readme and "API.md" in readme
     # the Unity layer really is in the build (the define switched it on): type names sit in
     # the assembly's metadata strings
     with open(out["runtime"], "rb") as f:
         data = f.read()
-    assert b"MicroExpressionDriver" in data and b"ILandmarkSource" in data
+    assert b"MicroExpressionDriver" in data and b"RendererWeights" in data
     with open(out["editor"], "rb") as f:
         data = f.read()
     assert b"MicroExprImporter" in data and b"FbxPairing" in data and b"ClipBaker" in data
+    with open(out["core"], "rb") as f:
+        data = f.read()
+    assert b"WeightDriver" in data and b"ILandmarkSource" in data and b"UnityEngine" not in data
     with open(build.runtime_dll(), "rb") as f:
         assert b"MicroExpressionDriver" not in f.read(), "without the define, the core only"
+
+
+def test_each_assembly_sees_only_what_its_asmdef_references(mono, tmp_path, monkeypatch):
+    """The compile check follows the asmdefs: Core code using UnityEngine, or Runtime code using
+    the editor, fails to compile, as in Unity."""
+    import shutil
+
+    from microexpr.errors import MicroExprError
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(PKG, str(pkg))
+    monkeypatch.setenv(build.PACKAGE_ENV, str(pkg))
+    (pkg / "Runtime" / "Core" / "Leak.cs").write_text("class Leak { UnityEngine.Mesh m; }\n")
+    with pytest.raises(MicroExprError, match="MicroExpr.Core"):
+        build.unity_layer_check()
+    (pkg / "Runtime" / "Core" / "Leak.cs").unlink()
+    (pkg / "Runtime" / "Unity" / "Leak.cs").write_text(
+        "#if UNITY_5_3_OR_NEWER\nclass Leak { UnityEditor.ModelImporter m; }\n#endif\n")
+    with pytest.raises(MicroExprError, match="MicroExpr.Runtime"):
+        build.unity_layer_check()
+
+
+def standin_tests_dll() -> str:
+    """The glue tests of Tests/StandInTests~ and the smoke test's checks, built with
+    UNITY_5_3_OR_NEWER against the stand-in and the package's three assemblies."""
+    out = build.unity_layer_check()
+    srcs = sorted(glob.glob(os.path.join(PKG, "Tests", "StandInTests~", "*.cs")))
+    srcs.append(os.path.join(PKG, "Tests", "Editor", "UnitySmokeTest.cs"))
+    refs = [out[k] for k in ("UnityEngine", "UnityEditor", "core", "runtime", "editor")] + [build.nunit_framework()]
+    return build.compile_cs("MicroExpr.StandInTests", srcs, refs=refs, defines=["UNITY_5_3_OR_NEWER"])
+
+
+def test_importer_baker_pairing_and_driver_run_on_the_stand_in(nunit):
+    """The Unity glue (importer, baker, pairing, driver) on the sample files, through the
+    stand-in's asset pipeline; and the stand-in's public API equals its sourced list (API.md).
+    The smoke test's fixture (category RealUnity: it needs Unity's FBX importer) is compiled
+    but not run; its checks run on a stand-in model."""
+    from nunit_runner import run_nunit
+
+    dll = standin_tests_dll()
+    with open(dll, "rb") as f:
+        assert b"UnitySmokeTest" in f.read()
+    r = run_nunit(dll, {build.PACKAGE_ENV: PKG}, exclude="RealUnity")
+    assert r.ok, "NUnit failures: %s\n%s" % (r.failed, r.output[-4000:])
+    assert r.total >= 12 and r.ignored == 0
+
+
+def test_smoke_test_sample_files(tmp_path):
+    """SmokeData~: a rig whose every target moves, an FBX of it with every target as a blend
+    shape, a clip on its targets; what tools/make_unity_smoke.py writes."""
+    import make_unity_smoke as smoke
+    import numpy as np
+
+    from microexpr import bridge
+    from microexpr.formats.fbx_import import read_fbx_ufbx
+
+    data = os.path.join(PKG, "Tests", "Editor", "SmokeData~")
+    assert sorted(os.listdir(data)) == sorted(smoke.FILES)
+    rig = bridge.load_rig(os.path.join(data, "face.microexpr"))
+    moves = np.abs(rig.landmark_delta_matrix()).max(axis=(0, 1))
+    assert len(moves) == 10 and moves.min() > 0.1, "an FBX importer may drop a shape that moves nothing"
+    scene = read_fbx_ufbx(os.path.join(data, "face.fbx"))
+    assert [c.name for c in scene.meshes[0].channels] == rig.target_names()
+    clip = bridge.load_clip(os.path.join(data, "smile.microexpr"))
+    assert clip.targets == rig.target_names() and clip.rig_fingerprint == rig.mesh().fingerprint
+    assert np.asarray(clip.weights).max() == pytest.approx(0.8)
+    # the generator gives the same files
+    smoke.write_all(str(tmp_path))
+    again = bridge.load_rig(str(tmp_path / "face.microexpr"))
+    assert again.target_names() == rig.target_names()
+    np.testing.assert_allclose(again.landmark_delta_matrix(), rig.landmark_delta_matrix(), rtol=0, atol=1e-9)
+    assert bridge.load_clip(str(tmp_path / "smile.microexpr")).weights == clip.weights
+    assert [c.name for c in read_fbx_ufbx(str(tmp_path / "face.fbx")).meshes[0].channels] == rig.target_names()
 
 
 def test_nunit_tests_pass_under_mono(nunit):

@@ -27,14 +27,19 @@ class NUnitResult:
         return self.returncode == 0 and self.failures == 0 and self.errors == 0 and self.total > 0
 
 
-def run_nunit(dll: str, env: Optional[Dict[str, str]] = None, timeout: float = 600) -> NUnitResult:
-    """Run every test in ``dll``; the XML report gives the counts and the failed tests."""
+def run_nunit(dll: str, env: Optional[Dict[str, str]] = None, timeout: float = 600,
+              exclude: Optional[str] = None) -> NUnitResult:
+    """Run every test in ``dll`` (but those of the NUnit category ``exclude``); the XML
+    report gives the counts and the failed tests."""
     with tempfile.TemporaryDirectory(prefix="nunit-") as tmp:
         xml_path = os.path.join(tmp, "TestResult.xml")
         full_env = dict(os.environ)
         full_env.update(env or {})
         try:
-            res = subprocess.run(["nunit-console", "-nologo", "-noshadow", dll, "-xml=" + xml_path],
+            cmd = ["nunit-console", "-nologo", "-noshadow", dll, "-xml=" + xml_path]
+            if exclude:
+                cmd.append("-exclude:" + exclude)
+            res = subprocess.run(cmd,
                                  capture_output=True, text=True, env=full_env, cwd=tmp, timeout=timeout)
         except OSError as exc:
             raise MicroExprError("cannot run nunit-console (%s)" % exc,

@@ -1,7 +1,10 @@
 // A clip's weights (they already include its micro-expression events; invalid frames held as
-// the clip says) as an AnimationClip: one linear "blendShape.<prefix><target>" curve per
-// target, values x100.
+// the clip says) as an AnimationClip: one linear "blendShape.<shape>" curve per bound target,
+// values x100. Which shape a target animates is decided in the plain C# core (ClipBindings,
+// the BlendShapeMap rules of the runtime driver): with the model at hand, the mesh's exact
+// shape name ("blendShape1.mouthSmile_L" from a Maya FBX binds the target mouthSmile_L).
 #if UNITY_5_3_OR_NEWER
+using System.Collections.Generic;
 using MicroExpr.Runtime;
 using UnityEditor;
 using UnityEngine;
@@ -10,7 +13,36 @@ namespace MicroExpr.EditorTools
 {
     public static class ClipBaker
     {
+        /// <summary>The model's renderers (paths below its root) and their blend-shape names.</summary>
+        public static List<RendererShapes> ShapesOf(GameObject model)
+        {
+            var list = new List<RendererShapes>();
+            foreach (SkinnedMeshRenderer smr in model.GetComponentsInChildren<SkinnedMeshRenderer>(true))
+            {
+                Mesh mesh = smr.sharedMesh;
+                if (mesh == null) continue;
+                var names = new List<string>(mesh.blendShapeCount);
+                for (int s = 0; s < mesh.blendShapeCount; s++) names.Add(mesh.GetBlendShapeName(s));
+                list.Add(new RendererShapes(AnimationUtility.CalculateTransformPath(smr.transform, model.transform), names));
+            }
+            return list;
+        }
+
+        /// <summary>Bakes for a model: curves bound to the exact names of its blend shapes;
+        /// targets the model lacks are appended to <paramref name="unbound"/> and left out.</summary>
+        public static AnimationClip Bake(ClipData data, GameObject model, List<string> unbound)
+        {
+            return Bake(data, ClipBindings.Resolve(data.Targets, ShapesOf(model), unbound));
+        }
+
+        /// <summary>Bakes without a model: every target at <paramref name="rendererPath"/>, its
+        /// shape assumed to be named <paramref name="blendShapePrefix"/> + target.</summary>
         public static AnimationClip Bake(ClipData data, string rendererPath, string blendShapePrefix)
+        {
+            return Bake(data, ClipBindings.Assumed(data.Targets, rendererPath, blendShapePrefix));
+        }
+
+        public static AnimationClip Bake(ClipData data, CurveBinding[] bindings)
         {
             var anim = new AnimationClip();
             anim.frameRate = (float)data.Fps;
@@ -18,24 +50,28 @@ namespace MicroExpr.EditorTools
             int F = data.Frames, T = data.TargetCount;
             var row = new double[T];
             var curves = new AnimationCurve[T];
-            for (int t = 0; t < T; t++) curves[t] = new AnimationCurve();
+            foreach (CurveBinding b in bindings)
+                if (curves[b.Target] == null) curves[b.Target] = new AnimationCurve();
             for (int f = 0; f < F; f++)
             {
                 player.EvaluateFrame(f, row);
                 float time = (float)(f / data.Fps);
                 for (int t = 0; t < T; t++)
-                    curves[t].AddKey(new Keyframe(time, (float)(row[t] * UnitySpace.BlendShapeScale)));
+                    if (curves[t] != null) curves[t].AddKey(new Keyframe(time, (float)(row[t] * UnitySpace.BlendShapeScale)));
             }
-            for (int t = 0; t < T; t++)
+            foreach (AnimationCurve curve in curves)
             {
-                for (int k = 0; k < curves[t].length; k++)
+                if (curve == null) continue;
+                for (int k = 0; k < curve.length; k++)
                 {
-                    AnimationUtility.SetKeyLeftTangentMode(curves[t], k, AnimationUtility.TangentMode.Linear);
-                    AnimationUtility.SetKeyRightTangentMode(curves[t], k, AnimationUtility.TangentMode.Linear);
+                    AnimationUtility.SetKeyLeftTangentMode(curve, k, AnimationUtility.TangentMode.Linear);
+                    AnimationUtility.SetKeyRightTangentMode(curve, k, AnimationUtility.TangentMode.Linear);
                 }
-                EditorCurveBinding binding = EditorCurveBinding.FloatCurve(
-                    rendererPath ?? "", typeof(SkinnedMeshRenderer), "blendShape." + (blendShapePrefix ?? "") + data.Targets[t]);
-                AnimationUtility.SetEditorCurve(anim, binding, curves[t]);
+            }
+            foreach (CurveBinding b in bindings)
+            {
+                EditorCurveBinding binding = EditorCurveBinding.FloatCurve(b.Path, typeof(SkinnedMeshRenderer), b.Property);
+                AnimationUtility.SetEditorCurve(anim, binding, curves[b.Target]);
             }
             return anim;
         }

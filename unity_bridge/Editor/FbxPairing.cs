@@ -1,7 +1,8 @@
 // Pairs a model (FBX ...) with its bridge rig: "face.fbx" with "face.microexpr" or
-// "face.rig.microexpr" in the same folder. Before import, blend shapes are switched on; after
+// "face.rig.microexpr" in the same folder (rules: ModelPairing, plain C#). Before import, blend
+// shapes are switched on and the model's import is made to depend on the bridge file; after
 // import, the model's blend-shape names are checked against the rig's targets (DCC prefixes
-// tolerated) and the result is logged once. A changed bridge file re-imports its model.
+// tolerated) and the result is logged once per import.
 #if UNITY_5_3_OR_NEWER
 using System.Collections.Generic;
 using System.IO;
@@ -13,38 +14,28 @@ namespace MicroExpr.EditorTools
 {
     public sealed class FbxPairing : AssetPostprocessor
     {
-        static readonly string[] ModelExtensions = { ".fbx", ".obj", ".gltf", ".glb", ".dae" };
-
         /// <summary>The bridge rig file beside a model, or null.</summary>
         public static string BridgeFileFor(string modelPath)
         {
-            string dir = Path.GetDirectoryName(modelPath) ?? "";
-            string stem = Path.GetFileNameWithoutExtension(modelPath);
-            foreach (string candidate in new[] { stem + ".microexpr", stem + ".rig.microexpr" })
-            {
-                string p = Path.Combine(dir, candidate).Replace('\\', '/');
-                if (File.Exists(p)) return p;
-            }
-            return null;
+            return ModelPairing.BridgeFileFor(modelPath, File.Exists);
         }
 
         /// <summary>The model beside a bridge file, or null.</summary>
         public static string ModelFor(string bridgePath)
         {
-            string dir = Path.GetDirectoryName(bridgePath) ?? "";
-            string stem = Path.GetFileNameWithoutExtension(bridgePath);
-            if (stem.EndsWith(".rig")) stem = stem.Substring(0, stem.Length - 4);
-            foreach (string ext in ModelExtensions)
-            {
-                string p = Path.Combine(dir, stem + ext).Replace('\\', '/');
-                if (File.Exists(p)) return p;
-            }
-            return null;
+            return ModelPairing.ModelFor(bridgePath, File.Exists);
         }
 
         void OnPreprocessModel()
         {
-            if (BridgeFileFor(assetPath) == null) return;
+            string bridge = BridgeFileFor(assetPath);
+            if (bridge == null) return;
+            // The pairing report reads the bridge file, so the model's import depends on it: a
+            // changed rig re-imports the model and the report stays current. Unity 2021.3 docs,
+            // AssetPostprocessor.context and AssetImportContext.DependsOnSourceAsset:
+            // https://docs.unity3d.com/2021.3/Documentation/ScriptReference/AssetPostprocessor-context.html
+            // https://docs.unity3d.com/2021.3/Documentation/ScriptReference/AssetImporters.AssetImportContext.DependsOnSourceAsset.html
+            if (context != null) context.DependsOnSourceAsset(bridge);
             var importer = assetImporter as ModelImporter;
             if (importer != null && !importer.importBlendShapes) importer.importBlendShapes = true;
         }
@@ -53,18 +44,6 @@ namespace MicroExpr.EditorTools
         {
             string bridge = BridgeFileFor(assetPath);
             if (bridge == null) return;
-            RigData rig;
-            try
-            {
-                JsonValue json = Json.Parse(File.ReadAllText(bridge), bridge);
-                if (BridgeFile.Kind(json) != "rig") return;
-                rig = RigData.FromJson(json, bridge);
-            }
-            catch (MicroExprException e)
-            {
-                Debug.LogWarning("MicroExpr: " + e.Message);
-                return;
-            }
             var names = new List<string>();
             foreach (SkinnedMeshRenderer smr in root.GetComponentsInChildren<SkinnedMeshRenderer>(true))
             {
@@ -72,25 +51,31 @@ namespace MicroExpr.EditorTools
                 if (mesh == null) continue;
                 for (int s = 0; s < mesh.blendShapeCount; s++) names.Add(mesh.GetBlendShapeName(s));
             }
-            var missing = new List<string>();
-            BlendShapeMap.Build(rig.TargetNames, names, missing);
-            int found = rig.TargetCount - missing.Count;
-            string msg = "MicroExpr: " + assetPath + " paired with " + bridge + ": " + found + " of " +
-                         rig.TargetCount + " targets found as blend shapes";
-            if (missing.Count == 0) Debug.Log(msg + ".");
-            else Debug.LogWarning(msg + "; missing: " + string.Join(", ", missing.ToArray()) +
-                                  ". Fix: export the model with the rig's blend shapes (microexpr export).");
+            PairingReport report;
+            try
+            {
+                report = PairingReport.FromBridgeText(assetPath, bridge, File.ReadAllText(bridge), names);
+            }
+            catch (MicroExprException e)
+            {
+                Debug.LogWarning("MicroExpr: " + e.Message);
+                return;
+            }
+            if (report == null) return;
+            if (report.Complete) Debug.Log(report.Message);
+            else Debug.LogWarning(report.Message);
         }
 
         static void OnPostprocessAllAssets(string[] importedAssets, string[] deletedAssets, string[] movedAssets,
                                            string[] movedFromAssetPaths)
         {
-            foreach (string path in importedAssets)
-            {
-                if (!path.EndsWith(".microexpr")) continue;
-                string model = ModelFor(path);
-                if (model != null) AssetDatabase.ImportAsset(model);
-            }
+            // A model imported before its bridge file existed does not depend on it yet: import it
+            // again, forced, since its own file is unchanged and a plain ImportAsset would keep
+            // the cached result. Unity docs, ImportAssetOptions.ForceUpdate ("User initiated
+            // asset import ... e.g. by clicking Reimport"):
+            // https://docs.unity3d.com/2021.3/Documentation/ScriptReference/ImportAssetOptions.ForceUpdate.html
+            foreach (string model in ModelPairing.ModelsToReimport(importedAssets, File.Exists))
+                AssetDatabase.ImportAsset(model, ImportAssetOptions.ForceUpdate);
         }
     }
 }

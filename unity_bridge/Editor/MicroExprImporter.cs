@@ -1,23 +1,31 @@
 // Imports bridge files (.microexpr: the JSON the Python tools write; Unity already owns
 // .json) into a rig asset or a clip asset, and bakes a clip into an AnimationClip of
-// "blendShape.<name>" curves when asked.
+// "blendShape.<name>" curves when asked. The curves are bound to the blend-shape names of the
+// model (the Model field, or else the one model in the clip's folder that has a bridge rig
+// beside it), by the same rules as the runtime driver; without a model, to the rig's target
+// names with the Blend Shape Prefix in front.
 #if UNITY_5_3_OR_NEWER
+using System.Collections.Generic;
 using System.IO;
 using MicroExpr.Runtime;
 using MicroExpr.Unity;
+using UnityEditor;
 using UnityEditor.AssetImporters;
 using UnityEngine;
 
 namespace MicroExpr.EditorTools
 {
-    [ScriptedImporter(2, "microexpr")]
+    [ScriptedImporter(3, "microexpr")]
     public sealed class MicroExprImporter : ScriptedImporter
     {
         [Tooltip("Clips: also make an AnimationClip of blend-shape curves (weights x100).")]
         public bool bakeAnimationClip = true;
-        [Tooltip("Path of the SkinnedMeshRenderer below the animated root ('' = the root itself).")]
+        [Tooltip("Clips: the model whose blend shapes the curves animate (empty: the model in this folder " +
+                 "that has a .microexpr rig beside it). Its renderers' paths are used.")]
+        public GameObject model;
+        [Tooltip("Without a model: path of the SkinnedMeshRenderer below the animated root ('' = the root itself).")]
         public string rendererPath = "";
-        [Tooltip("Prefix of the blend-shape names in the model, e.g. 'blendShape1.' (FBX from Maya).")]
+        [Tooltip("Without a model: prefix of the blend-shape names, e.g. 'blendShape1.' (FBX from Maya).")]
         public string blendShapePrefix = "";
 
         public override void OnImportAsset(AssetImportContext ctx)
@@ -44,7 +52,7 @@ namespace MicroExpr.EditorTools
                     ctx.SetMainObject(clip);
                     if (bakeAnimationClip)
                     {
-                        AnimationClip anim = ClipBaker.Bake(data, rendererPath, blendShapePrefix);
+                        AnimationClip anim = BakeFor(ctx, data);
                         anim.name = baseName + " (blend shapes)";
                         ctx.AddObjectToAsset("animation", anim);
                     }
@@ -63,6 +71,39 @@ namespace MicroExpr.EditorTools
             {
                 ctx.LogImportError(path + ": cannot read the file (" + e.Message + ").");
             }
+        }
+
+        /// <summary>The model the clip's curves are bound to (asset path), or null.</summary>
+        string ModelPath(string clipPath)
+        {
+            if (model != null) return AssetDatabase.GetAssetPath(model);
+            string folder = Path.GetDirectoryName(clipPath);
+            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder)) return null;
+            var files = new List<string>();
+            foreach (string f in Directory.GetFiles(folder))
+                if (!f.EndsWith(".meta")) files.Add(f.Replace('\\', '/'));
+            return ModelPairing.PairedModelIn(files);
+        }
+
+        AnimationClip BakeFor(AssetImportContext ctx, ClipData data)
+        {
+            string modelPath = ModelPath(ctx.assetPath);
+            if (string.IsNullOrEmpty(modelPath)) return ClipBaker.Bake(data, rendererPath, blendShapePrefix);
+            // The curves come from the model's import result (its meshes' blend-shape names): an
+            // artifact dependency re-bakes the clip whenever the model is re-imported, also when
+            // it was not imported yet. Unity 2021.3 docs, AssetImportContext.DependsOnArtifact:
+            // https://docs.unity3d.com/2021.3/Documentation/ScriptReference/AssetImporters.AssetImportContext.DependsOnArtifact.html
+            ctx.DependsOnArtifact(modelPath);
+            var loaded = AssetDatabase.LoadAssetAtPath<GameObject>(modelPath);
+            if (loaded == null) return ClipBaker.Bake(data, rendererPath, blendShapePrefix);
+            var unbound = new List<string>();
+            AnimationClip anim = ClipBaker.Bake(data, loaded, unbound);
+            if (unbound.Count > 0)
+                ctx.LogImportWarning(ctx.assetPath + ": " + unbound.Count + " of " + data.TargetCount +
+                                     " targets are not blend shapes of " + modelPath + " and are not animated: " +
+                                     string.Join(", ", unbound.ToArray()) + ". Fix: export the model with the rig's " +
+                                     "blend shapes (microexpr export), or pick the right Model in the importer.", null);
+            return anim;
         }
     }
 }

@@ -2,9 +2,9 @@
 
 The cache lives in ``$MICROEXPR_CACHE`` (default ``~/.cache/microexpr``), never inside the
 package folder: Unity would load a DLL found beside the sources and see every type twice.
-Builds: the runtime core (``Runtime/``, no UnityEngine), the NUnit tests of ``Tests/Editor``
-against it, and a compile check of the Unity layer against the stand-in types in
-``Tests/CompileStandIn~`` (a compile check only: the stand-ins do nothing).
+Builds: the runtime core (``Runtime/Core``, no UnityEngine), the NUnit tests of ``Tests/Editor``
+against it, and the Unity layer (``Runtime/Unity``, ``Editor``) against the stand-in Unity types
+in ``Tests/CompileStandIn~``, one assembly per asmdef.
 """
 from __future__ import annotations
 
@@ -144,8 +144,8 @@ def compile_cs(name: str, files: Sequence[str], refs: Sequence[str] = (),
 
 
 def runtime_dll() -> str:
-    """The runtime core (everything under Runtime/, without the Unity layer)."""
-    return compile_cs(RUNTIME, sources("Runtime"))
+    """The runtime core: ``Runtime/Core``, the ``MicroExpr.Core`` assembly (no UnityEngine)."""
+    return compile_cs(RUNTIME, sources("Runtime", "Core"))
 
 
 def tests_dll() -> str:
@@ -155,17 +155,25 @@ def tests_dll() -> str:
                       refs=[rt, nunit_framework()])
 
 
+def standin_dir() -> str:
+    return os.path.join(package_dir(), "Tests", "CompileStandIn~")
+
+
 def unity_layer_check() -> Dict[str, str]:
-    """Compile check of the Unity layer (Runtime + Editor with UNITY_5_3_OR_NEWER) against
-    the stand-in UnityEngine/UnityEditor of Tests/CompileStandIn~. Returns the DLL paths."""
-    stand = os.path.join(package_dir(), "Tests", "CompileStandIn~")
-    engine = compile_cs("UnityEngine", [os.path.join(stand, "UnityEngine.cs")])
-    editor = compile_cs("UnityEditor", [os.path.join(stand, "UnityEditor.cs")], refs=[engine])
-    runtime = compile_cs("MicroExpr.Runtime.Unity", sources("Runtime"), refs=[engine],
+    """Compile check of the Unity layer against the stand-in UnityEngine/UnityEditor of
+    Tests/CompileStandIn~, one assembly per asmdef with its references only (a layer using
+    one it does not reference fails): MicroExpr.Core (no UnityEngine), MicroExpr.Runtime
+    (Runtime/Unity) and MicroExpr.Editor (Editor), with UNITY_5_3_OR_NEWER. Returns the DLLs."""
+    stand = standin_dir()
+    engine = compile_cs("UnityEngine", sorted(glob.glob(os.path.join(stand, "UnityEngine*.cs"))))
+    editor = compile_cs("UnityEditor", sorted(glob.glob(os.path.join(stand, "UnityEditor*.cs"))), refs=[engine])
+    core = compile_cs("MicroExpr.Core", sources("Runtime", "Core"), defines=["UNITY_5_3_OR_NEWER"])
+    runtime = compile_cs("MicroExpr.Runtime", sources("Runtime", "Unity"), refs=[engine, core],
                          defines=["UNITY_5_3_OR_NEWER"])
-    editor_asm = compile_cs("MicroExpr.Editor", sources("Editor"), refs=[engine, editor, runtime],
+    editor_asm = compile_cs("MicroExpr.Editor", sources("Editor"), refs=[engine, editor, core, runtime],
                             defines=["UNITY_5_3_OR_NEWER"])
-    return {"UnityEngine": engine, "UnityEditor": editor, "runtime": runtime, "editor": editor_asm}
+    return {"UnityEngine": engine, "UnityEditor": editor, "core": core, "runtime": runtime,
+            "editor": editor_asm}
 
 
 def test_gate(reason: Optional[str]) -> Optional[Tuple[str, str]]:

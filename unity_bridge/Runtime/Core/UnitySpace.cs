@@ -7,6 +7,8 @@
 // assumed), so a point goes from Unity to the bridge by x -> -x and metres -> rig units.
 // 2-D landmarks are image pixels: the bridge wants y up; trackers that report y down
 // (OpenCV, dlib, most image libraries) are flipped here, once.
+using MicroExpr.Unity;
+
 namespace MicroExpr.Runtime
 {
     public static class UnitySpace
@@ -60,6 +62,18 @@ namespace MicroExpr.Runtime
                 dst[l * 2] = src[l * 2];
                 dst[l * 2 + 1] = yDown ? -src[l * 2 + 1] : src[l * 2 + 1];
             }
+        }
+
+        /// <summary>In place: a landmark source's points, in its declared space, to bridge space
+        /// (3-D Unity points: x mirrored, metres to <paramref name="lengthUnit"/>; 2-D: y flipped
+        /// when the source reports y down). No allocation.</summary>
+        public static void SourceToBridge(double[] points, int dims, LandmarkSpace space, string lengthUnit)
+        {
+            if (space == LandmarkSpace.Bridge) return;
+            if (dims == 3 && space == LandmarkSpace.UnityMetres)
+                PointsToBridge(points, Landmarks.Count, lengthUnit, points);
+            else if (dims == 2)
+                ImageToBridge(points, Landmarks.Count, space == LandmarkSpace.ImagePixelsYDown, points);
         }
 
         /// <summary>Blend-shape weight for SetBlendShapeWeight: bridge weights are 0-1, Unity's

@@ -9,7 +9,8 @@
 // Only a clip's events are layered (MicroLayer), never its weights. Weights are written x100
 // in LateUpdate, after the Animator and Timeline have written theirs, so the result sits on
 // top of that frame's animation (Additive) or replaces it (Override).
-// Set-up allocates; a frame allocates nothing.
+// The rules live in the plain C# core (WeightDriver, tested without Unity); this component
+// passes Unity's clock, renderers and Console in. Set-up allocates; a frame allocates nothing.
 #if UNITY_5_3_OR_NEWER
 using System.Collections.Generic;
 using MicroExpr.Runtime;
@@ -58,25 +59,17 @@ namespace MicroExpr.Unity
         public Blend blend = Blend.Additive;
         [Range(0f, 1f)] public float intensity = 1f;
 
-        string[] targets = new string[0];
-        double[] baseWeights, outWeights, clipRow, points, confidence;
-        int[] clipToTarget;
-        int[][] shapeIndex;              // [renderer][target] -> blend-shape index or -1
-        float[][] lastWritten, lastBase;
-        FaceSolver solver;
-        ClipPlayer player;
-        MicroLayer micro;
-        ILandmarkSource live;
-        double clipTime, microStart = double.NaN, microClipStart;
-        bool recalibrate = true, warnedNeutral;
+        WeightDriver core;
+        RendererWeights[] writers = new RendererWeights[0];
+        double microStartBeforeSetup = double.NaN;
 
         /// <summary>The weights written last frame (0-1, in rig target order).</summary>
-        public double[] Weights { get { return outWeights; } }
-        public string[] Targets { get { return targets; } }
-        public bool Calibrated { get { return solver != null && solver.Ready; } }
+        public double[] Weights { get { return core != null ? core.Weights : null; } }
+        public string[] Targets { get { return core != null ? core.Targets : new string[0]; } }
+        public bool Calibrated { get { return core != null && core.Calibrated; } }
 
         /// <summary>The next frame with a face becomes the neutral.</summary>
-        public void Recalibrate() { recalibrate = true; }
+        public void Recalibrate() { if (core != null) core.Recalibrate(); }
 
         /// <summary>Starts the micro-expression events now (of <paramref name="asset"/>, or the
         /// assigned ones): their times run from the clip's start time.</summary>
@@ -85,25 +78,17 @@ namespace MicroExpr.Unity
             if (asset != null && asset != microExpressions)
             {
                 microExpressions = asset;
-                SetupMicro();
+                if (core != null) SetupMicro();
             }
-            microStart = Time.timeAsDouble;
+            if (core != null) core.StartMicro(Time.timeAsDouble);
+            else microStartBeforeSetup = Time.timeAsDouble;
+            FlushWarnings();
         }
-
-        /// <summary>True when the micro clip is the clip being played: its events are in the
-        /// weights already, so layering them again would count them twice.</summary>
-        bool MicroIsPlayedClip { get { return source == Source.PlayClip && microExpressions != null && microExpressions == clip; } }
 
         void SetupMicro()
         {
             ClipData m = microExpressions != null ? microExpressions.ToClipData() : null;
-            if (MicroIsPlayedClip)
-                Debug.LogWarning("MicroExpr: '" + clip.name + "' is played and is also the micro-expression clip: " +
-                                 "its events are already in its weights, so they are not layered again.", this);
-            micro = new MicroLayer(m != null ? m.Events : new MicroEvent[0], targets);
-            microClipStart = m != null ? m.StartTime : 0.0;
-            if (micro.Unknown.Length > 0)
-                Debug.LogWarning("MicroExpr: micro-expression targets not in the rig: " + string.Join(", ", micro.Unknown), this);
+            core.SetMicro(m, microExpressions != null && microExpressions == clip, clip != null ? clip.name : "");
         }
 
         void Reset()
@@ -122,147 +107,73 @@ namespace MicroExpr.Unity
         {
             RigData rigData = rig != null ? rig.ToRigData() : null;
             ClipData clipData = clip != null ? clip.ToClipData() : null;
-            targets = rigData != null ? rigData.TargetNames : (clipData != null ? clipData.Targets : new string[0]);
-            int T = targets.Length;
-            baseWeights = new double[T];
-            outWeights = new double[T];
-            points = new double[Landmarks.Count * 3];
-            confidence = new double[Landmarks.Count];
-            solver = null;
-            live = landmarkSource as ILandmarkSource;
+            double started = core != null ? core.MicroStart : microStartBeforeSetup;
+            core = new WeightDriver(rigData != null ? rigData.TargetNames : (clipData != null ? clipData.Targets : null));
+            core.Source = (DriverSource)source;
+            var tracker = landmarkSource as ILandmarkSource;
             if (source == Source.LiveLandmarks)
             {
-                if (rigData == null) Debug.LogWarning("MicroExpr: live landmarks need a rig asset.", this);
-                else if (live == null) Debug.LogWarning("MicroExpr: the landmark source must implement ILandmarkSource.", this);
-                else solver = new FaceSolver(rigData, live.Dimensions, compensation, regularisation, temporal, mirrored);
+                if (rigData == null) core.Warnings.Add("MicroExpr: live landmarks need a rig asset.");
+                else if (tracker == null) core.Warnings.Add("MicroExpr: the landmark source must implement ILandmarkSource.");
+                else core.SetLive(new FaceSolver(rigData, tracker.Dimensions, compensation, regularisation, temporal, mirrored), tracker);
             }
-            player = null;
-            if (clipData != null)
-            {
-                player = new ClipPlayer(clipData);
-                clipRow = new double[clipData.TargetCount];
-                clipToTarget = MapNames(clipData.Targets, targets, "clip " + clip.name);
-            }
+            core.SetClip(clipData, clip != null ? clip.name : "");
             SetupMicro();
-            MapRenderers();
-            clipTime = 0.0;
-            recalibrate = true;
-        }
-
-        int[] MapNames(string[] from, string[] to, string what)
-        {
-            var index = new Dictionary<string, int>();
-            for (int t = 0; t < to.Length; t++) index[to[t]] = t;
-            var map = new int[from.Length];
-            var missing = new List<string>();
-            for (int i = 0; i < from.Length; i++)
-            {
-                int k;
-                map[i] = index.TryGetValue(from[i], out k) ? k : -1;
-                if (map[i] < 0) missing.Add(from[i]);
-            }
-            if (missing.Count > 0)
-                Debug.LogWarning("MicroExpr: " + what + " has targets the rig lacks (ignored): " + string.Join(", ", missing.ToArray()), this);
-            return map;
-        }
-
-        void MapRenderers()
-        {
-            int R = renderers == null ? 0 : renderers.Length, T = targets.Length;
-            shapeIndex = new int[R][];
-            lastWritten = new float[R][];
-            lastBase = new float[R][];
-            var found = new bool[T];
+            if (!double.IsNaN(started)) core.StartMicro(started);
+            microStartBeforeSetup = double.NaN;
+            int R = renderers == null ? 0 : renderers.Length;
+            var names = new List<IList<string>>(R);
+            writers = new RendererWeights[R];
             for (int r = 0; r < R; r++)
             {
-                shapeIndex[r] = new int[T];
-                lastWritten[r] = new float[T];
-                lastBase[r] = new float[T];
-                for (int t = 0; t < T; t++) { shapeIndex[r][t] = -1; lastWritten[r][t] = float.NaN; }
                 SkinnedMeshRenderer smr = renderers[r];
-                if (smr == null || smr.sharedMesh == null) continue;
-                Mesh mesh = smr.sharedMesh;
-                var names = new List<string>(mesh.blendShapeCount);
-                for (int s = 0; s < mesh.blendShapeCount; s++) names.Add(mesh.GetBlendShapeName(s));
-                shapeIndex[r] = BlendShapeMap.Build(targets, names, null);
-                for (int t = 0; t < T; t++) if (shapeIndex[r][t] >= 0) found[t] = true;
+                Mesh mesh = smr != null ? smr.sharedMesh : null;
+                writers[r] = smr != null ? new RendererWeights(smr) : null;
+                if (mesh == null) { names.Add(null); continue; }
+                var shapes = new List<string>(mesh.blendShapeCount);
+                for (int s = 0; s < mesh.blendShapeCount; s++) shapes.Add(mesh.GetBlendShapeName(s));
+                names.Add(shapes);
             }
-            var missing = new List<string>();
-            for (int t = 0; t < T; t++) if (!found[t]) missing.Add(targets[t]);
-            if (missing.Count > 0)
-                Debug.LogWarning("MicroExpr: " + missing.Count + " of " + T + " targets have no blend shape on the renderers: " +
-                                 string.Join(", ", missing.ToArray()), this);
+            core.SetRenderers(names);
+            FlushWarnings();
         }
 
         void LateUpdate()
         {
-            if (outWeights == null) return;
-            int T = targets.Length;
-            if (source == Source.LiveLandmarks) UpdateLive();
-            else if (source == Source.PlayClip && player != null)
-            {
-                clipTime += Time.deltaTime * speed;
-                player.Evaluate(player.Clip.StartTime + clipTime, loop, clipRow);   // weights only
-                for (int t = 0; t < T; t++) baseWeights[t] = 0.0;
-                for (int i = 0; i < clipRow.Length; i++) if (clipToTarget[i] >= 0) baseWeights[clipToTarget[i]] = clipRow[i];
-            }
-            else for (int t = 0; t < T; t++) baseWeights[t] = 0.0;
-            if (micro.EventCount > 0 && !double.IsNaN(microStart) && !MicroIsPlayedClip)
-                micro.Layer(baseWeights, microClipStart + (Time.timeAsDouble - microStart), outWeights);
-            else for (int t = 0; t < T; t++) outWeights[t] = baseWeights[t] < 0 ? 0 : (baseWeights[t] > 1 ? 1 : baseWeights[t]);
-            Write();
+            UpdateFrame(Time.deltaTime, Time.timeAsDouble);
         }
 
-        void UpdateLive()
+        /// <summary>One frame now: the source's weights plus the micro-expression events, written
+        /// to the renderers. LateUpdate calls it (after the Animator and Timeline have written);
+        /// edit-mode tools and tests may call it with their own clock.</summary>
+        public void UpdateFrame(float deltaTime, double time)
         {
-            if (solver == null) return;
-            int dims = solver.Dims;
-            if (!live.TryGetLandmarks(points, confidence)) return;        // no face: hold
-            UnityLandmarks.ToBridge(points, dims, live.Space, solver.Rig.LengthUnit);
-            if (recalibrate || !solver.Ready)
-            {
-                try
-                {
-                    solver.SetNeutral(points, confidence);
-                    recalibrate = false;
-                    warnedNeutral = false;
-                }
-                catch (MicroExprException e)
-                {
-                    if (!warnedNeutral) Debug.LogWarning("MicroExpr: " + e.Message, this);
-                    warnedNeutral = true;
-                    return;
-                }
-            }
-            solver.Solve(points, confidence, baseWeights);
+            if (core == null) return;
+            core.Source = (DriverSource)source;
+            core.Blend = (DriverBlend)blend;
+            core.Intensity = intensity;
+            core.Loop = loop;
+            core.Speed = speed;
+            core.Step(deltaTime, time);
+            core.Write(writers);
+            if (core.Warnings.Count > 0) FlushWarnings();
         }
 
-        void Write()
+        void FlushWarnings()
         {
-            float scale = (float)UnitySpace.BlendShapeScale * intensity;
-            for (int r = 0; r < shapeIndex.Length; r++)
-            {
-                SkinnedMeshRenderer smr = renderers[r];
-                if (smr == null) continue;
-                int[] map = shapeIndex[r];
-                for (int t = 0; t < map.Length; t++)
-                {
-                    int s = map[t];
-                    if (s < 0) continue;
-                    float v = (float)outWeights[t] * scale;
-                    if (blend == Blend.Additive)
-                    {
-                        // what the Animator/Timeline wrote this frame, or (if nothing did) the
-                        // base we added to last frame
-                        float current = smr.GetBlendShapeWeight(s);
-                        float under = current == lastWritten[r][t] ? lastBase[r][t] : current;
-                        lastBase[r][t] = under;
-                        v = Mathf.Min(under + v, 100f);
-                    }
-                    smr.SetBlendShapeWeight(s, v);
-                    lastWritten[r][t] = v;
-                }
-            }
+            if (core == null) return;
+            foreach (string w in core.Warnings) Debug.LogWarning(w, this);
+            core.Warnings.Clear();
+        }
+
+        /// <summary>A SkinnedMeshRenderer's weights for the core (0-100).</summary>
+        sealed class RendererWeights : IBlendShapeWeights
+        {
+            readonly SkinnedMeshRenderer smr;
+            public RendererWeights(SkinnedMeshRenderer renderer) { smr = renderer; }
+            public bool Present { get { return smr != null; } }
+            public float GetWeight(int shape) { return smr.GetBlendShapeWeight(shape); }
+            public void SetWeight(int shape, float value) { smr.SetBlendShapeWeight(shape, value); }
         }
 
         void OnValidate()

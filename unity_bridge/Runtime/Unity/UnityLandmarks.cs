@@ -34,11 +34,7 @@ namespace MicroExpr.Unity
         /// <summary>In place: a source's points, in its declared space, to bridge space.</summary>
         public static void ToBridge(double[] points, int dims, LandmarkSpace space, string lengthUnit)
         {
-            if (space == LandmarkSpace.Bridge) return;
-            if (dims == 3 && space == LandmarkSpace.UnityMetres)
-                UnitySpace.PointsToBridge(points, Landmarks.Count, lengthUnit, points);
-            else if (dims == 2)
-                UnitySpace.ImageToBridge(points, Landmarks.Count, space == LandmarkSpace.ImagePixelsYDown, points);
+            UnitySpace.SourceToBridge(points, dims, space, lengthUnit);
         }
     }
 }

@@ -1,5 +1,6 @@
 // A pluggable source of 68 iBUG landmarks per frame (a face tracker, a recorded track ...).
-#if UNITY_5_3_OR_NEWER
+// Plain C# (no UnityEngine), so the driver's per-frame rules are tested without Unity; the
+// namespace stays MicroExpr.Unity, where trackers have always found it.
 namespace MicroExpr.Unity
 {
     /// <summary>Where a source's landmark coordinates live.</summary>
@@ -30,4 +31,3 @@ namespace MicroExpr.Unity
         bool TryGetLandmarks(double[] points, double[] confidence);
     }
 }
-#endif

@@ -1,0 +1,117 @@
+// A throw-away Unity project for the stand-in: a temporary folder with Assets/, made the working
+// folder (asset paths are relative to it, as in Unity), and a fresh stand-in asset pipeline that
+// knows the package's editor assembly (its importer and postprocessor).
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Text;
+using MicroExpr.EditorTools;
+using MicroExpr.Runtime;
+using NUnit.Framework;
+using UnityEditor;
+using UnityEngine;
+
+namespace MicroExpr.StandInTests
+{
+    public sealed class StandInProject : IDisposable
+    {
+        public readonly string Root;
+        readonly string previous;
+
+        public StandInProject()
+        {
+            Root = Path.Combine(Path.GetTempPath(), "microexpr-standin-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Path.Combine(Root, "Assets"));
+            previous = Environment.CurrentDirectory;
+            Environment.CurrentDirectory = Root;
+            StandInAssets.Reset();
+            StandInAssets.Register(typeof(MicroExprImporter).Assembly);
+        }
+
+        public void Dispose()
+        {
+            Environment.CurrentDirectory = previous;
+            StandInAssets.Reset();
+            try { Directory.Delete(Root, true); } catch (IOException) { }
+        }
+
+        /// <summary>The package's Tests/Editor/SmokeData~ (face.fbx, face.microexpr, smile.microexpr).</summary>
+        public static string SmokeData([CallerFilePath] string here = "")
+        {
+            string env = Environment.GetEnvironmentVariable("MICROEXPR_UNITY_PACKAGE");
+            string pkg = !string.IsNullOrEmpty(env) ? env : Path.Combine(Path.GetDirectoryName(here), "..", "..");
+            string dir = Path.GetFullPath(Path.Combine(Path.Combine(Path.Combine(pkg, "Tests"), "Editor"), "SmokeData~"));
+            if (!File.Exists(Path.Combine(dir, "face.microexpr"))) Assert.Fail("SmokeData~ not found at " + dir);
+            return dir;
+        }
+
+        public static string[] SampleTargets()
+        {
+            string rig = Path.Combine(SmokeData(), "face.microexpr");
+            return RigData.FromJson(File.ReadAllText(rig), rig).TargetNames;
+        }
+
+        /// <summary>A stand-in model file: one SkinnedMeshRenderer at <paramref name="renderer"/>
+        /// with a shape per target, named <paramref name="prefix"/> + target.</summary>
+        public static string Model(string renderer, string prefix, IEnumerable<string> targets)
+        {
+            var sb = new StringBuilder("# stand-in model (not FBX): renderer path <TAB> blend-shape name\n");
+            foreach (string t in targets) sb.Append(renderer).Append('\t').Append(prefix).Append(t).Append('\n');
+            return sb.ToString();
+        }
+
+        public void Write(string assetPath, string text)
+        {
+            string full = Path.Combine(Root, assetPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(full));
+            File.WriteAllText(full, text);
+        }
+
+        /// <summary>Copies a file of SmokeData~ into the project.</summary>
+        public void CopySample(string name, string assetPath)
+        {
+            string full = Path.Combine(Root, assetPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(full));
+            File.Copy(Path.Combine(SmokeData(), name), full, true);
+        }
+
+        public static List<string> Logged(LogType type)
+        {
+            var list = new List<string>();
+            foreach (KeyValuePair<LogType, string> m in Debug.Logged)
+                if (m.Key == type) list.Add(m.Value);
+            return list;
+        }
+
+        /// <summary>The pairing reports logged so far (messages and warnings), oldest first.</summary>
+        public static List<string> PairingReports()
+        {
+            var list = new List<string>();
+            foreach (KeyValuePair<LogType, string> m in Debug.Logged)
+                if (m.Value.Contains(" paired with ")) list.Add(m.Value);
+            return list;
+        }
+
+        public static void AssertNoErrors()
+        {
+            List<string> errors = Logged(LogType.Error);
+            Assert.AreEqual(0, errors.Count, string.Join("\n", errors.ToArray()));
+        }
+
+        public static AnimationClip Baked(string clipPath)
+        {
+            foreach (UnityEngine.Object o in AssetDatabase.LoadAllAssetsAtPath(clipPath))
+                if (o is AnimationClip) return (AnimationClip)o;
+            Assert.Fail("no baked AnimationClip in " + clipPath);
+            return null;
+        }
+
+        public static int ImportCount(string assetPath)
+        {
+            int n = 0;
+            foreach (string p in StandInAssets.ImportLog) if (p == assetPath) n++;
+            return n;
+        }
+    }
+}
