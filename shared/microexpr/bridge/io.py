@@ -1,13 +1,15 @@
-"""Reading and writing bridge JSON: migration, clear errors, atomic writes."""
+"""Reading and writing bridge files: the ``.microexpr`` container (JSON header + binary payload)
+or plain JSON, told apart by their first bytes; migration, clear errors, atomic writes."""
 from __future__ import annotations
 
 import json
 import os
-from typing import Type, TypeVar, Union
+from typing import List, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
 from microexpr.atomicio import write_text
+from microexpr.bridge import container, payload
 from microexpr.bridge.migrate import migrate
 from microexpr.bridge.models import Clip, Rig
 from microexpr.errors import MicroExprError
@@ -19,6 +21,9 @@ _SCHEMA_HINT = "see shared/schema/microexpr-%s.schema.json"
 
 def _read_json(path: PathLike, kind: str) -> dict:
     path = os.fspath(path)
+    if container.is_container(path):
+        data = payload.to_lists(container.read(path).document())
+        return _check_format(data, path, kind)
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -36,6 +41,10 @@ def _read_json(path: PathLike, kind: str) -> dict:
     if not isinstance(data, dict):
         raise MicroExprError("top level is %s, not an object" % type(data).__name__, file=path,
                              fix="pass a %s JSON written by MicroExpr" % kind)
+    return _check_format(data, path, kind)
+
+
+def _check_format(data: dict, path: str, kind: str) -> dict:
     fmt = data.get("format")
     if fmt is not None and fmt != "microexpr." + kind:
         raise MicroExprError("is a %r file, not a %s" % (fmt, kind), file=path, field="format",
@@ -75,9 +84,31 @@ def dumps(model: BaseModel) -> str:
     return json.dumps(model.model_dump(mode="json"), separators=(",", ":"), allow_nan=False) + "\n"
 
 
-def save(model: BaseModel, path: PathLike) -> None:
-    """Write a rig or clip atomically (a failure leaves any previous file intact)."""
-    write_text(path, dumps(model))
+#: Output formats: the container (one file, or ``container-bin`` with a ``.bin`` beside it) and
+#: plain JSON.
+FORMATS = ("microexpr", "microexpr-bin", "json")
+
+
+def format_for(path: PathLike, fmt: Optional[str] = None) -> str:
+    """``fmt`` if given, else plain JSON for a ``.json`` path and the container otherwise."""
+    if fmt is None:
+        return "json" if os.fspath(path).lower().endswith(".json") else "microexpr"
+    if fmt not in FORMATS:
+        raise MicroExprError("unknown bridge format %r" % fmt, field="--format",
+                             fix="use one of: " + ", ".join(FORMATS))
+    return fmt
+
+
+def save(model: BaseModel, path: PathLike, fmt: Optional[str] = None) -> List[str]:
+    """Write a rig or clip atomically (a failure leaves any previous file intact); returns the
+    files written. The format follows ``fmt`` or the path (see :func:`format_for`)."""
+    fmt = format_for(path, fmt)
+    if fmt == "json":
+        write_text(path, dumps(model))
+        return [os.fspath(path)]
+    doc = model.model_dump(mode="json")
+    doc = payload.split_clip(doc) if isinstance(model, Clip) else payload.split_rig(doc)
+    return container.write(path, doc, external_bin=fmt == "microexpr-bin")
 
 
 save_rig = save

@@ -1,6 +1,7 @@
 """Migration of older bridge files to the current format version.
 
-Version 1 (the pre-release layout) had one mesh and no units block:
+Version 3 added the ``.microexpr`` container (``container.py``); its JSON documents are those of
+version 2. Version 1 (the pre-release layout) had one mesh and no units block:
 ``{"version": 1, "neutral": {points, face_counts, face_indices}, "targets": [{name, indices,
 deltas}], "landmark_vertices": [...68]}`` for rigs, and ``{"version": 1, "fps", "targets",
 "weights"}`` for clips (no validity mask: every frame was valid). Each step takes a dict of one
@@ -51,9 +52,14 @@ def _clip_1_to_2(d: dict) -> dict:
     return out
 
 
+def _to_3(d: dict) -> dict:
+    """Version 3 brought the binary container; a version 2 document is a valid version 3 one."""
+    return dict(d, version=3)
+
+
 _STEPS: Dict[str, Dict[int, Callable[[dict], dict]]] = {
-    "rig": {1: _rig_1_to_2},
-    "clip": {1: _clip_1_to_2},
+    "rig": {1: _rig_1_to_2, 2: _to_3},
+    "clip": {1: _clip_1_to_2, 2: _to_3},
 }
 
 

@@ -16,7 +16,7 @@ from typing import Dict, List, Literal, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 Vec3 = List[float]
 
 
