@@ -98,7 +98,7 @@ class CaptureResult:
                  % (F, found, 100.0 * found / max(F, 1), len(r["input_gaps"]))]
         for a, b in r["input_gaps"][:10]:
             lines.append("  no face: frames %d-%d (%.2f-%.2f s)" % (a, b - 1, tr.times[a], tr.times[b - 1]))
-        cap: Dict[str, Any] = dict(self.clip.source.get("capture") or {})  # type: ignore[call-overload]
+        cap: Dict[str, Any] = dict(self.clip.source.get("capture") or {})
         if cap.get("bridged"):
             lines.append("  bridged (weights interpolated, still marked invalid): clip frames %s"
                          % ", ".join("%d-%d" % (a, b - 1) for a, b in cap["bridged"]))

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, cast
 
 import numpy as np
 
@@ -67,26 +67,15 @@ def _timeline(rig: bridge.Rig, fps: float, seed: int) -> bridge.Clip:
 
 def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
              pixels_per_cm: float = 12.0, parity: bool = True, stream=None) -> DemoResult:
-    from microexpr.rig.build import build_rig
+    """Every step of the demo, written into ``out``; progress goes to ``stream`` (stderr)."""
     from microexpr.rig.face import default_face
-    from microexpr.solve.synthetic_tracks import head_motion, image_tracks
-    from microexpr.solve.tracks import write_tracks_csv
-    from microexpr.solve.tracks_to_clip import solve_tracks
 
     os.makedirs(out, exist_ok=True)
     res = DemoResult(out)
     steps = _Steps(7 if parity else 6, stream)
     p = lambda name: os.path.join(out, name)  # noqa: E731
     face = steps.run("building the default face", default_face)
-
-    def rigs():
-        table1 = build_rig(face.skin, face.landmark_vertices, "table1", extra_meshes=[face.eyes])
-        arkit = build_rig(face.skin, face.landmark_vertices, "arkit", extra_meshes=[face.eyes])
-        bridge.save_rig(table1, p("rig_table1.json"))
-        bridge.save_rig(arkit, p("rig_arkit.json"))
-        return table1, arkit
-
-    table1, arkit = steps.run("building Table-1 and ARKit rigs", rigs)
+    table1, arkit = steps.run("building Table-1 and ARKit rigs", lambda: _rigs(face, out))
     res.files += [("rig, Table-1 preset (%d targets)" % len(table1.targets), p("rig_table1.json")),
                   ("rig, ARKit preset (%d targets)" % len(arkit.targets), p("rig_arkit.json"))]
 
@@ -96,60 +85,18 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
                       p("micro.json")))
 
     truth = clip.weight_array()
-
-    def capture_solve():
-        angles = head_motion(len(truth), yaw=8, pitch=6, roll=5, seed=seed)
-        tracks = image_tracks(arkit, truth, angles, pixels_per_unit=pixels_per_cm,
-                              noise_px=noise_px, seed=seed, fps=fps)
-        write_tracks_csv(p("tracks.csv"), tracks)
-        solved = solve_tracks(arkit, tracks, "rigid", reg=1e-3, temporal=0.05)
-        bridge.save_clip(solved, p("solved.json"))
-        return tracks, solved
-
-    tracks, solved = steps.run("landmark tracks with head motion, solved back", capture_solve)
+    tracks, solved = steps.run(
+        "landmark tracks with head motion, solved back",
+        lambda: _capture_and_solve(arkit, truth, out, fps, seed, noise_px, pixels_per_cm))
     res.files += [("2-D landmark tracks (head motion, %.2f px noise)" % noise_px, p("tracks.csv")),
                   ("solved clip (rigid compensation)", p("solved.json"))]
-    got = solved.weight_array()
-    pinned = set(solved.source.get("pinned_targets", []))
-    seen = np.array([n not in pinned for n in arkit.target_names()])
-    err = np.abs(got - truth)[:, seen]
-    worst = arkit.target_names()[int(np.nonzero(seen)[0][np.argmax(err.max(axis=0))])]
-    B2 = arkit.landmark_delta_matrix()[:, :2]          # what a frontal camera sees, cm
-    mm = 10.0 * np.linalg.norm(np.einsum("ljt,ft->flj", B2, got - truth), axis=2)
-    peak = 10.0 * np.linalg.norm(np.einsum("ljt,ft->flj", B2, truth), axis=2).max()
-    res.figures += [("recovered weights, mean |error|", "%.4f (%d targets the camera can see)"
-                     % (err.mean(), seen.sum())),
-                    ("recovered weights, worst |error|", "%.3f (%s)" % (err.max(), worst)),
-                    ("landmark error in the image plane, worst", "%.2f mm (micro-expression peak %.2f mm)"
-                     % (mm.max(), peak)),
-                    ("pinned (depth-only or unobservable)", ", ".join(sorted(pinned)) or "none")]
+    res.figures += _recovery(arkit, truth, solved)
 
-    def export():
-        from microexpr.formats.fbx_export import write_fbx
-        from microexpr.formats.gltf_export import write_gltf
-        from microexpr.rig.convert import rig_to_scene
-
-        scene = rig_to_scene(arkit, clip)
-        write_fbx(scene, p("face.fbx"))
-        write_gltf(scene, p("face.glb"))
-
-    steps.run("exporting FBX and GLB", export)
+    steps.run("exporting FBX and GLB", lambda: _export(arkit, clip, out))
     res.files += [("FBX 7.4, blend shapes + weight curves", p("face.fbx")),
                   ("glTF 2.0 binary, morph targets + animation", p("face.glb"))]
 
-    def do_review():
-        import json
-
-        from microexpr.atomicio import write_text
-        from microexpr.review import review
-        from microexpr.review.sheet import write_sheet
-
-        rv = review(arkit, clip)
-        write_sheet(p("review.png"), rv, arkit, title="MicroExpr demo: seven micro-expressions")
-        write_text(p("review.json"), json.dumps(rv.to_dict(), indent=1, default=float))
-        return rv
-
-    rv = steps.run("reviewing the clip", do_review)
+    rv = steps.run("reviewing the clip", lambda: _review(arkit, clip, out))
     res.files += [("review sheet", p("review.png")), ("review report", p("review.json"))]
     res.figures.append(("review checks", ", ".join("%s %s" % (c.name, "pass" if c.passed else "FAIL")
                                                    for c in rv.checks)))
@@ -157,6 +104,75 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
         res.figures += steps.run("C# runtime against the Python core", lambda: _parity(arkit, tracks, clip))
     res.seconds = time.perf_counter() - steps.t0
     return res
+
+
+def _rigs(face, out: str) -> Tuple[bridge.Rig, bridge.Rig]:
+    """The Table-1 and ARKit rigs of the default face, saved into ``out``."""
+    from microexpr.rig.build import build_rig
+
+    table1 = build_rig(face.skin, face.landmark_vertices, "table1", extra_meshes=[face.eyes])
+    arkit = build_rig(face.skin, face.landmark_vertices, "arkit", extra_meshes=[face.eyes])
+    bridge.save_rig(table1, os.path.join(out, "rig_table1.json"))
+    bridge.save_rig(arkit, os.path.join(out, "rig_arkit.json"))
+    return table1, arkit
+
+
+def _capture_and_solve(rig: bridge.Rig, truth: np.ndarray, out: str, fps: float, seed: int,
+                       noise_px: float, pixels_per_cm: float):
+    """What a camera would track of ``truth`` under head motion, and the clip solved back."""
+    from microexpr.solve.synthetic_tracks import head_motion, image_tracks
+    from microexpr.solve.tracks import write_tracks_csv
+    from microexpr.solve.tracks_to_clip import solve_tracks
+
+    angles = head_motion(len(truth), yaw=8, pitch=6, roll=5, seed=seed)
+    tracks = image_tracks(rig, truth, angles, pixels_per_unit=pixels_per_cm,
+                          noise_px=noise_px, seed=seed, fps=fps)
+    write_tracks_csv(os.path.join(out, "tracks.csv"), tracks)
+    solved = solve_tracks(rig, tracks, "rigid", reg=1e-3, temporal=0.05)
+    bridge.save_clip(solved, os.path.join(out, "solved.json"))
+    return tracks, solved
+
+
+def _recovery(rig: bridge.Rig, truth: np.ndarray, solved: bridge.Clip) -> List[Tuple[str, str]]:
+    """How close the solved weights are to the ones that made the tracks."""
+    got = solved.weight_array()
+    pinned = set(solved.source.get("pinned_targets", []))
+    seen = np.array([n not in pinned for n in rig.target_names()])
+    err = np.abs(got - truth)[:, seen]
+    worst = rig.target_names()[int(np.nonzero(seen)[0][np.argmax(err.max(axis=0))])]
+    B2 = rig.landmark_delta_matrix()[:, :2]          # what a frontal camera sees, cm
+    mm = 10.0 * np.linalg.norm(np.einsum("ljt,ft->flj", B2, got - truth), axis=2)
+    peak = 10.0 * np.linalg.norm(np.einsum("ljt,ft->flj", B2, truth), axis=2).max()
+    return [("recovered weights, mean |error|", "%.4f (%d targets the camera can see)"
+             % (err.mean(), seen.sum())),
+            ("recovered weights, worst |error|", "%.3f (%s)" % (err.max(), worst)),
+            ("landmark error in the image plane, worst", "%.2f mm (micro-expression peak %.2f mm)"
+             % (mm.max(), peak)),
+            ("pinned (depth-only or unobservable)", ", ".join(sorted(pinned)) or "none")]
+
+
+def _export(rig: bridge.Rig, clip: bridge.Clip, out: str) -> None:
+    from microexpr.formats.fbx_export import write_fbx
+    from microexpr.formats.gltf_export import write_gltf
+    from microexpr.rig.convert import rig_to_scene
+
+    scene = rig_to_scene(rig, clip)
+    write_fbx(scene, os.path.join(out, "face.fbx"))
+    write_gltf(scene, os.path.join(out, "face.glb"))
+
+
+def _review(rig: bridge.Rig, clip: bridge.Clip, out: str):
+    """The review sheet and report of the clip."""
+    import json
+
+    from microexpr.atomicio import write_text
+    from microexpr.review import review
+    from microexpr.review.sheet import write_sheet
+
+    rv = review(rig, clip)
+    write_sheet(os.path.join(out, "review.png"), rv, rig, title="MicroExpr demo: seven micro-expressions")
+    write_text(os.path.join(out, "review.json"), json.dumps(rv.to_dict(), indent=1, default=float))
+    return rv
 
 
 def _parity(rig, tracks, clip) -> List[Tuple[str, str]]:
@@ -170,9 +186,9 @@ def _parity(rig, tracks, clip) -> List[Tuple[str, str]]:
 
     diffs = compare_tracks(RigArrays.from_rig(rig), tracks, ("raw", "reference", "rigid"))
     worst = max(d["max_abs_diff"] for d in diffs.values())
-    c = compare_clip(clip, on_neutral=True)          # the timeline was layered onto zeros
+    played = cast(float, compare_clip(clip, on_neutral=True)["max_abs_diff"])  # layered onto zeros
     return [("C# vs Python, solved weights (3 modes)", "%.1e max |diff|" % worst),
-            ("C# vs Python, micro clip played and its events layered", "%.1e max |diff|" % c["max_abs_diff"])]
+            ("C# vs Python, micro clip played and its events layered", "%.1e max |diff|" % played)]
 
 
 def print_summary(res: DemoResult, stream=None) -> None:

@@ -53,8 +53,8 @@ class Violation:
     end: Optional[float] = None
 
     def message(self) -> str:
-        timed = self.start is not None and self.end is not None
-        when = " at %.3f-%.3f s" % (self.start, self.end) if timed else ""
+        when = ("" if self.start is None or self.end is None
+                else " at %.3f-%.3f s" % (self.start, self.end))
         return "AU%s with AU%s%s: %s" % (self.a, self.b, when, self.rule.reason)
 
 
@@ -125,9 +125,10 @@ def _target_conflicts(targets: Sequence[str], target_aus: Dict[str, List[Tuple[s
     for n, i in enumerate(idx):
         for j in idx[n + 1:]:
             rules = [conflict(a, b) for a in reads[i] for b in reads[j]]
-            if rules and all(r is not None for r in rules):
+            broken = [r for r in rules if r is not None]
+            if rules and len(broken) == len(rules):
                 a, b = reads[i][0], reads[j][0]
-                out.append((i, j, Violation(rules[0], a.label, b.label)))  # type: ignore[arg-type]
+                out.append((i, j, Violation(broken[0], a.label, b.label)))
     return out
 
 

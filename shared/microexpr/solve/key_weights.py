@@ -132,24 +132,13 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
     rigid = list(RIGID if rigid is None else rigid)
     reference = list([REFERENCE_POINT] if reference is None else reference)
     F, k = tracks.frames, tracks.dims
-    if not 0 <= neutral_frame < F:
-        raise MicroExprError("neutral frame %d is outside the %d frames" % (neutral_frame, F),
-                             file=tracks.source, field="--neutral-frame",
-                             fix="pick a frame between 0 and %d" % (F - 1))
-    pts = tracks.points
-    conf = tracks.confidence.copy()
     n0 = neutral_frame
-    present0 = conf[n0] > 0
-    if present0[rigid].sum() < MIN_RIGID:
-        raise MicroExprError("the neutral frame %d has only %d of the rigid landmarks"
-                             % (n0, present0[rigid].sum()), file=tracks.source,
-                             field="--neutral-frame", fix="pick a frame where the face is found")
-    conf[:, ~present0] = 0.0          # a landmark absent from the neutral has no reference
+    conf = _neutral_confidence(tracks, n0, rigid)
+    pts = tracks.points
     x0 = np.where(np.isfinite(pts[n0]), pts[n0], 0.0)
     X = np.asarray(rig_neutral, dtype=np.float64)
     B3 = np.asarray(basis3, dtype=np.float64)
     filled = np.where(np.isfinite(pts), pts, 0.0)
-    wr = conf[:, rigid]
     report: Dict[str, object] = {"mode": mode, "neutral_frame": n0, "dims": k}
     if k == 2:
         M0, t0 = weak_perspective_fit(X[rigid], x0[rigid], conf[n0, rigid])
@@ -160,46 +149,88 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
         s0, R0, _ = similarity_fit(X[rigid], x0[rigid], conf[n0, rigid])
         view = lambda b: s0 * np.einsum("ij,ljt->lit", R0, b)  # noqa: E731
         report["neutral_scale"] = float(s0)
-    valid = np.ones(F, dtype=bool)
     cameras = None
     with np.errstate(all="ignore"):
         if mode == "raw":
-            D = filled - x0
-            basis = view(B3)
-            valid &= (conf > 0).sum(axis=1) >= COUNT // 2
+            valid = (conf > 0).sum(axis=1) >= COUNT // 2
+            D, basis = filled - x0, view(B3)
         elif mode == "reference":
-            wref = conf[:, reference]
-            valid &= wref.min(axis=1) > 0
-            safe = np.where(valid[:, None], wref, 1.0)
-            e0 = _wmean(filled[:, reference], safe)
-            e0_ori = x0[reference].mean(axis=0)
-            D = reference_deltas(filled, e0[:, None, :], x0, e0_ori)
+            valid, D = _reference_offsets(filled, conf, x0, reference)
             basis = view(B3 - B3[reference].mean(axis=0)[None])
         elif k == 3:
-            valid &= (wr > 0).sum(axis=1) >= MIN_RIGID
-            safe = np.where(valid[:, None], wr, 1.0)
-            src = np.where(valid[:, None, None], filled[:, rigid], x0[rigid])
-            s, R, t = similarity_fit(src, np.broadcast_to(x0[rigid], src.shape), safe)
-            D = s[:, None, None] * np.einsum("fij,fnj->fni", R, filled) + t[:, None, :] - x0
+            valid, D = _rigid_offsets_3d(filled, conf, x0, rigid)
             basis = view(B3)
         else:
-            valid &= (wr > 0).sum(axis=1) >= MIN_RIGID
-            safe = np.where(valid[:, None], wr, 1.0)
-            S0 = X + (x0 - X @ M0.T - t0) @ M0 / float(np.sum(M0[0] ** 2))
-            dst = np.where(valid[:, None, None], filled[:, rigid], x0[rigid])
-            M, t = weak_perspective_fit(np.broadcast_to(S0[rigid], (F, len(rigid), 3)), dst, safe)
-            r = filled - np.einsum("fij,nj->fni", M, S0) - t[:, None, :]
-            s2 = np.sum(M[:, 0] ** 2, axis=1)
-            rel = np.sqrt(s2) / report["neutral_scale"]            # s_n / s_0
-            D = r / rel[:, None, None]
-            cameras = M / rel[:, None, None]
+            valid, D, cameras = _rigid_offsets_2d(filled, conf, x0, X, M0, t0, rigid, report)
             basis = view(B3)
-            scale = np.sqrt(s2[valid]) / report["neutral_scale"]
-            if scale.size:
-                report["head_scale_range"] = [float(scale.min()), float(scale.max())]
     conf[~valid] = 0.0
     D = np.where(conf[:, :, None] > 0, D, 0.0)
     report["invalid_frames"] = [int(f) for f in np.nonzero(~valid)[0]]
     report["missing"] = list(tracks.missing)
     return KeyWeights(D.reshape(F, -1), basis.reshape(COUNT * k, -1), conf, valid, k, mode,
                       report, cameras, M0 if k == 2 else None)
+
+
+def _neutral_confidence(tracks: Tracks, n0: int, rigid: List[int]) -> np.ndarray:
+    """The tracks' confidences (a copy) after checking the neutral frame ``n0``; a landmark
+    absent from the neutral frame has no reference, so it gets 0 in every frame."""
+    F = tracks.frames
+    if not 0 <= n0 < F:
+        raise MicroExprError("neutral frame %d is outside the %d frames" % (n0, F),
+                             file=tracks.source, field="--neutral-frame",
+                             fix="pick a frame between 0 and %d" % (F - 1))
+    conf = tracks.confidence.copy()
+    present0 = conf[n0] > 0
+    if present0[rigid].sum() < MIN_RIGID:
+        raise MicroExprError("the neutral frame %d has only %d of the rigid landmarks"
+                             % (n0, present0[rigid].sum()), file=tracks.source,
+                             field="--neutral-frame", fix="pick a frame where the face is found")
+    conf[:, ~present0] = 0.0
+    return conf
+
+
+def _reference_offsets(filled: np.ndarray, conf: np.ndarray, x0: np.ndarray,
+                       reference: List[int]) -> Tuple[np.ndarray, np.ndarray]:
+    """``reference`` mode: (valid frames, offsets) with the reference points' mean removed;
+    a frame is valid when every reference point is seen."""
+    wref = conf[:, reference]
+    valid = wref.min(axis=1) > 0
+    safe = np.where(valid[:, None], wref, 1.0)
+    e0 = _wmean(filled[:, reference], safe)
+    e0_ori = x0[reference].mean(axis=0)
+    return valid, reference_deltas(filled, e0[:, None, :], x0, e0_ori)
+
+
+def _rigid_offsets_3d(filled: np.ndarray, conf: np.ndarray, x0: np.ndarray,
+                      rigid: List[int]) -> Tuple[np.ndarray, np.ndarray]:
+    """``rigid`` mode, 3-D tracks: (valid frames, offsets), each frame mapped onto the neutral
+    by a similarity fit on the rigid set."""
+    wr = conf[:, rigid]
+    valid = (wr > 0).sum(axis=1) >= MIN_RIGID
+    safe = np.where(valid[:, None], wr, 1.0)
+    src = np.where(valid[:, None, None], filled[:, rigid], x0[rigid])
+    s, R, t = similarity_fit(src, np.broadcast_to(x0[rigid], src.shape), safe)
+    return valid, s[:, None, None] * np.einsum("fij,fnj->fni", R, filled) + t[:, None, :] - x0
+
+
+def _rigid_offsets_2d(filled: np.ndarray, conf: np.ndarray, x0: np.ndarray, X: np.ndarray,
+                      M0: np.ndarray, t0: np.ndarray, rigid: List[int], report: Dict[str, object]
+                      ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rigid`` mode, 2-D tracks: (valid frames, offsets, cameras). Offsets are the residuals
+    of each frame's weak-perspective camera; both are divided by the frame's scale relative
+    to the neutral camera ``M0``. Adds the head's scale range to ``report``."""
+    F = len(filled)
+    wr = conf[:, rigid]
+    valid = (wr > 0).sum(axis=1) >= MIN_RIGID
+    safe = np.where(valid[:, None], wr, 1.0)
+    S0 = X + (x0 - X @ M0.T - t0) @ M0 / float(np.sum(M0[0] ** 2))
+    dst = np.where(valid[:, None, None], filled[:, rigid], x0[rigid])
+    M, t = weak_perspective_fit(np.broadcast_to(S0[rigid], (F, len(rigid), 3)), dst, safe)
+    r = filled - np.einsum("fij,nj->fni", M, S0) - t[:, None, :]
+    s2 = np.sum(M[:, 0] ** 2, axis=1)
+    neutral_scale = float(np.linalg.norm(M0[0]))
+    rel = np.sqrt(s2) / neutral_scale                     # s_n / s_0
+    scale = np.sqrt(s2[valid]) / neutral_scale
+    if scale.size:
+        report["head_scale_range"] = [float(scale.min()), float(scale.max())]
+    return valid, r / rel[:, None, None], M / rel[:, None, None]

@@ -33,21 +33,26 @@ steps lands on the same weights to rounding. numba compiles the loops where it i
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
+
+def _plain_python(*args: Any, **kwargs: Any) -> Any:
+    """``njit`` without numba: ``@njit`` and ``@njit(...)`` leave the function as it is."""
+    if args and callable(args[0]):
+        return args[0]
+    return lambda f: f
+
+
 try:  # pragma: no cover - exercised where numba is installed
-    from numba import njit, prange
+    import numba
+
     HAVE_NUMBA = True
+    njit, prange = numba.njit, numba.prange
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
-    prange = range
-
-    def njit(*args, **kwargs):
-        if args and callable(args[0]):
-            return args[0]
-        return lambda f: f
+    njit, prange = _plain_python, range
 
 
 @njit(cache=True)
@@ -111,7 +116,7 @@ def box_qp(H, g, w, allowed, work, rhs, free, cache):
     ``work`` (T, T), ``rhs`` (T,) and ``free`` (T,) int are scratch buffers. ``cache`` (T+1,)
     int remembers which free set the factor in ``work`` belongs to: keep ``work`` and ``cache``
     between frames with the same H to skip refactoring (set ``cache[0] = -1`` when H changes).
-    Returns the number of steps taken.
+    Returns the number of steps taken (the steps of the module docstring).
     """
     T = g.shape[0]
     gmax = 0.0
@@ -119,9 +124,36 @@ def box_qp(H, g, w, allowed, work, rhs, free, cache):
         if abs(g[t]) > gmax:
             gmax = abs(g[t])
     tol = 1e-12 * (1.0 + gmax)
-    state = np.empty(T, np.int64)          # 0 at lower, 1 free, 2 at upper, 3 pinned
+    state = np.empty(T, np.int64)          # 0 at lower, 1 free, 2 at upper, 3 pinned, 4 to free
     upper = np.empty(T, np.int64)
-    for t in range(T):
+    _clip_start(w, allowed, state)
+    steps = 0
+    single = False
+    fast = 8
+    max_steps = 4 * T + 20
+    while steps < max_steps:
+        steps += 1
+        nf, nu = _free_and_upper(state, free, upper)
+        x = _solve_free(H, g, free, nf, upper, nu, work, rhs, cache)
+        if fast > 0:
+            fast -= 1                              # primal-dual step: bind and free at once
+            if not _primal_dual_step(H, g, w, x, free, nf, upper, state, tol):
+                break
+            continue
+        if not _inside(x, nf):
+            if _step_to_bound(w, x, free, nf, state):
+                single = True                      # no progress: free one at a time next
+            continue
+        if not _free_pulled(H, g, w, x, free, nf, upper, state, tol, single):
+            break
+        single = False
+    return steps
+
+
+@njit(cache=True)
+def _clip_start(w, allowed, state):
+    """Step 1: clip the start to [0, 1]; mark each weight at lower, free, at upper or pinned."""
+    for t in range(w.shape[0]):
         if not allowed[t]:
             w[t] = 0.0
             state[t] = 3
@@ -133,134 +165,159 @@ def box_qp(H, g, w, allowed, work, rhs, free, cache):
             state[t] = 2
         else:
             state[t] = 1
-    steps = 0
-    single = False
-    fast = 8
-    max_steps = 4 * T + 20
-    while steps < max_steps:
-        steps += 1
-        nf = 0
-        nu = 0
-        for t in range(T):
-            if state[t] == 1:
-                free[nf] = t
-                nf += 1
-            elif state[t] == 2:
-                upper[nu] = t
-                nu += 1
-        same = cache[0] == nf
-        if same:
-            for a in range(nf):
-                if cache[1 + a] != free[a]:
-                    same = False
-                    break
+
+
+@njit(cache=True)
+def _free_and_upper(state, free, upper):
+    """The free weights into ``free`` and those at 1 into ``upper``, ascending; their counts."""
+    nf = 0
+    nu = 0
+    for t in range(state.shape[0]):
+        if state[t] == 1:
+            free[nf] = t
+            nf += 1
+        elif state[t] == 2:
+            upper[nu] = t
+            nu += 1
+    return nf, nu
+
+
+@njit(cache=True)
+def _solve_free(H, g, free, nf, upper, nu, work, rhs, cache):
+    """Step 2: the free weights with the bound ones fixed. ``work`` is refactored only when
+    the free set is not the one recorded in ``cache``."""
+    same = cache[0] == nf
+    if same:
         for a in range(nf):
-            i = free[a]
-            s = g[i]
-            for b in range(nu):
-                s -= H[i, upper[b]]
-            rhs[a] = s
-            if not same:
-                for b in range(a + 1):
-                    work[a, b] = H[i, free[b]]
+            if cache[1 + a] != free[a]:
+                same = False
+                break
+    for a in range(nf):
+        i = free[a]
+        s = g[i]
+        for b in range(nu):
+            s -= H[i, upper[b]]
+        rhs[a] = s
         if not same:
-            _chol_factor(work, nf)
-            cache[0] = nf
-            for a in range(nf):
-                cache[1 + a] = free[a]
-        x = _chol_subst(work, rhs, nf)
-        feasible = True
+            for b in range(a + 1):
+                work[a, b] = H[i, free[b]]
+    if not same:
+        _chol_factor(work, nf)
+        cache[0] = nf
         for a in range(nf):
-            if x[a] < 0.0 or x[a] > 1.0:
-                feasible = False
-                break
-        if fast > 0:
-            fast -= 1                              # primal-dual step: bind and free at once
-            for a in range(nf):
-                w[free[a]] = x[a]
-            nz = _nonzero(w, upper)
-            changed = False
-            for t in range(T):
-                if state[t] == 0 or state[t] == 2:
-                    v = _pull(H, g, w, upper, nz, t, state[t])
-                    if v > tol:
-                        state[t] = 4
-                        changed = True
-            for a in range(nf):
-                i = free[a]
-                if x[a] < 0.0:
-                    w[i] = 0.0
-                    state[i] = 0
-                    changed = True
-                elif x[a] > 1.0:
-                    w[i] = 1.0
-                    state[i] = 2
-                    changed = True
-            for t in range(T):
-                if state[t] == 4:
-                    state[t] = 1
-            if not changed:
-                break
-            continue
-        if not feasible:
-            alpha = 1.0
-            block = -1
-            for a in range(nf):
-                i = free[a]
-                if x[a] < 0.0:
-                    r = w[i] / (w[i] - x[a])
-                elif x[a] > 1.0:
-                    r = (1.0 - w[i]) / (x[a] - w[i])
-                else:
-                    continue
-                if r < alpha:
-                    alpha = r
-                    block = a
-            if alpha <= 0.0:
-                single = True                      # no progress: free one at a time next
-            for a in range(nf):
-                i = free[a]
-                w[i] = w[i] + alpha * (x[a] - w[i])
-            if block >= 0:
-                i = free[block]
-                if x[block] < 0.0:
-                    w[i] = 0.0
-                    state[i] = 0
-                else:
-                    w[i] = 1.0
-                    state[i] = 2
-            for a in range(nf):
-                i = free[a]
-                if state[i] == 1 and w[i] <= 0.0:
-                    w[i] = 0.0
-                    state[i] = 0
-                elif state[i] == 1 and w[i] >= 1.0:
-                    w[i] = 1.0
-                    state[i] = 2
-            continue
-        for a in range(nf):
-            w[free[a]] = x[a]
-        nz = _nonzero(w, upper)
-        best = -1
-        pull = tol
-        for t in range(T):
-            if state[t] == 0 or state[t] == 2:
-                v = _pull(H, g, w, upper, nz, t, state[t])
-                if v > tol and not single:
-                    state[t] = 4                   # freed below, after the scan
-                if v > pull:
-                    pull = v
-                    best = t
-        if best < 0:
-            break
-        if single:
-            state[best] = 1
+            cache[1 + a] = free[a]
+    return _chol_subst(work, rhs, nf)
+
+
+@njit(cache=True)
+def _inside(x, nf):
+    """Whether every free weight of the solution ``x`` lies in [0, 1]."""
+    for a in range(nf):
+        if x[a] < 0.0 or x[a] > 1.0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _primal_dual_step(H, g, w, x, free, nf, idx, state, tol):
+    """Step 3, first solves: take ``x``, free every bound weight whose pull (with ``x``, before
+    binding) exceeds ``tol`` and bind every free weight that left [0, 1]. Returns whether
+    anything changed. ``idx`` is scratch."""
+    T = w.shape[0]
+    for a in range(nf):
+        w[free[a]] = x[a]
+    nz = _nonzero(w, idx)
+    changed = False
+    for t in range(T):
+        if state[t] == 0 or state[t] == 2:
+            v = _pull(H, g, w, idx, nz, t, state[t])
+            if v > tol:
+                state[t] = 4
+                changed = True
+    for a in range(nf):
+        i = free[a]
+        if x[a] < 0.0:
+            w[i] = 0.0
+            state[i] = 0
+            changed = True
+        elif x[a] > 1.0:
+            w[i] = 1.0
+            state[i] = 2
+            changed = True
+    for t in range(T):
+        if state[t] == 4:
+            state[t] = 1
+    return changed
+
+
+@njit(cache=True)
+def _step_to_bound(w, x, free, nf, state):
+    """Step 3, later solves, when ``x`` leaves [0, 1]: step from ``w`` toward ``x`` until the
+    first free weight reaches a bound (lowest index wins ties) and bind it. Returns whether
+    the step had length 0 (no progress)."""
+    alpha = 1.0
+    block = -1
+    for a in range(nf):
+        i = free[a]
+        if x[a] < 0.0:
+            r = w[i] / (w[i] - x[a])
+        elif x[a] > 1.0:
+            r = (1.0 - w[i]) / (x[a] - w[i])
         else:
-            for t in range(T):
-                if state[t] == 4:
-                    state[t] = 1
-        single = False
-    return steps
+            continue
+        if r < alpha:
+            alpha = r
+            block = a
+    for a in range(nf):
+        i = free[a]
+        w[i] = w[i] + alpha * (x[a] - w[i])
+    if block >= 0:
+        i = free[block]
+        if x[block] < 0.0:
+            w[i] = 0.0
+            state[i] = 0
+        else:
+            w[i] = 1.0
+            state[i] = 2
+    for a in range(nf):
+        i = free[a]
+        if state[i] == 1 and w[i] <= 0.0:
+            w[i] = 0.0
+            state[i] = 0
+        elif state[i] == 1 and w[i] >= 1.0:
+            w[i] = 1.0
+            state[i] = 2
+    return alpha <= 0.0
+
+
+@njit(cache=True)
+def _free_pulled(H, g, w, x, free, nf, idx, state, tol, single):
+    """Step 4: accept ``x`` and free every bound weight pulled inward by more than ``tol``
+    (with ``single``, only the strongest). Returns False when none is: the optimum.
+    ``idx`` is scratch."""
+    T = w.shape[0]
+    for a in range(nf):
+        w[free[a]] = x[a]
+    nz = _nonzero(w, idx)
+    best = -1
+    pull = tol
+    for t in range(T):
+        if state[t] == 0 or state[t] == 2:
+            v = _pull(H, g, w, idx, nz, t, state[t])
+            if v > tol and not single:
+                state[t] = 4                       # freed below, after the scan
+            if v > pull:
+                pull = v
+                best = t
+    if best < 0:
+        return False
+    if single:
+        state[best] = 1
+    else:
+        for t in range(T):
+            if state[t] == 4:
+                state[t] = 1
+    return True
 
 
 @njit(cache=True)

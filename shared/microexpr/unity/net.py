@@ -47,7 +47,7 @@ def runtime() -> Any:
     import clr
 
     clr.AddReference(dll)
-    import MicroExpr.Runtime as rt  # type: ignore  # noqa: E402
+    import MicroExpr.Runtime as rt  # noqa: E402
 
     _RUNTIME = rt
     return rt
@@ -55,8 +55,8 @@ def runtime() -> Any:
 
 def to_net(a) -> Any:
     """A flat ``System.Double[]`` copy of an array (one memcpy)."""
-    from System import Array, Double, IntPtr  # type: ignore
-    from System.Runtime.InteropServices import Marshal  # type: ignore
+    from System import Array, Double, IntPtr
+    from System.Runtime.InteropServices import Marshal
 
     flat = np.ascontiguousarray(np.asarray(a, dtype=np.float64).reshape(-1))
     out = Array.CreateInstance(Double, flat.size)
@@ -66,7 +66,7 @@ def to_net(a) -> Any:
 
 
 def ints_to_net(a) -> Any:
-    from System import Array, Int32  # type: ignore
+    from System import Array, Int32
 
     vals = [int(v) for v in np.asarray(a).reshape(-1)]
     out = Array.CreateInstance(Int32, len(vals))
@@ -76,7 +76,7 @@ def ints_to_net(a) -> Any:
 
 
 def bools_to_net(a) -> Any:
-    from System import Array, Boolean  # type: ignore
+    from System import Array, Boolean
 
     vals = [bool(v) for v in np.asarray(a).reshape(-1)]
     out = Array.CreateInstance(Boolean, len(vals))
@@ -86,7 +86,7 @@ def bools_to_net(a) -> Any:
 
 
 def strings_to_net(names) -> Any:
-    from System import Array, String  # type: ignore
+    from System import Array, String
 
     out = Array.CreateInstance(String, len(names))
     for i, n in enumerate(names):
@@ -96,7 +96,7 @@ def strings_to_net(names) -> Any:
 
 def from_net(arr, shape=None) -> np.ndarray:
     """A numpy copy of a ``System.Double[]`` (or ``Boolean[]``), reshaped when asked."""
-    from System import Boolean  # type: ignore
+    from System import Boolean
 
     if arr.GetType().GetElementType() == Boolean:
         out = np.array([bool(v) for v in arr], dtype=bool)
@@ -106,13 +106,13 @@ def from_net(arr, shape=None) -> np.ndarray:
 
 
 def new_doubles(n: int) -> Any:
-    from System import Array, Double  # type: ignore
+    from System import Array, Double
 
     return Array.CreateInstance(Double, int(n))
 
 
 def new_bools(n: int) -> Any:
-    from System import Array, Boolean  # type: ignore
+    from System import Array, Boolean
 
     return Array.CreateInstance(Boolean, int(n))
 

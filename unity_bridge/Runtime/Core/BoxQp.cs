@@ -1,5 +1,6 @@
-// The active-set box QP of microexpr/solve/weight_solver.py (box_qp, _chol_factor, _chol_subst), step for
-// step: minimise 1/2 w'Hw - g'w over 0 <= w <= 1 (w_t = 0 where not allowed), warm-started.
+// The active-set box QP of microexpr/solve/weight_solver.py (box_qp and its step helpers,
+// _chol_factor, _chol_subst), step for step: minimise 1/2 w'Hw - g'w over 0 <= w <= 1
+// (w_t = 0 where not allowed), warm-started.
 //  1. Clip the start to [0, 1]; a weight at 0 or 1 is bound, any other free.
 //  2. Solve the free weights with the bound ones fixed (Cholesky of H on the free set).
 //  3. The first 8 solves are primal-dual steps: take the solution, bind every free weight that
@@ -114,13 +115,7 @@ namespace MicroExpr.Runtime
             double gmax = 0.0;
             for (int t = 0; t < T; t++) if (Math.Abs(g[t]) > gmax) gmax = Math.Abs(g[t]);
             double tol = 1e-12 * (1.0 + gmax);
-            for (int t = 0; t < T; t++)
-            {
-                if (!allowed[t]) { w[t] = 0.0; state[t] = 3; }
-                else if (w[t] <= 0.0) { w[t] = 0.0; state[t] = 0; }
-                else if (w[t] >= 1.0) { w[t] = 1.0; state[t] = 2; }
-                else state[t] = 1;
-            }
+            ClipStart(w, allowed);
             int steps = 0;
             bool single = false;
             int fast = 8;
@@ -128,113 +123,164 @@ namespace MicroExpr.Runtime
             while (steps < maxSteps)
             {
                 steps++;
-                int nf = 0, nu = 0;
-                for (int t = 0; t < T; t++)
-                {
-                    if (state[t] == 1) free[nf++] = t;
-                    else if (state[t] == 2) upper[nu++] = t;
-                }
-                bool same = cache[0] == nf;
-                if (same)
-                    for (int a = 0; a < nf; a++) if (cache[1 + a] != free[a]) { same = false; break; }
-                for (int a = 0; a < nf; a++)
-                {
-                    int i = free[a], hi = i * T;
-                    double s = g[i];
-                    for (int b = 0; b < nu; b++) s -= H[hi + upper[b]];
-                    rhs[a] = s;
-                }
-                if (!same)
-                {
-                    Components(nf);
-                    for (int c = 0; c < compCount; c++)
-                    {
-                        int c0 = compStart[c], m = compStart[c + 1] - c0, o = blockStart[c];
-                        for (int qa = 0; qa < m; qa++)
-                        {
-                            int hi = free[compPos[c0 + qa]] * T;
-                            for (int qb = 0; qb <= qa; qb++) work[o + qb * m + qa] = H[hi + free[compPos[c0 + qb]]];
-                        }
-                    }
-                    Factor();
-                    cache[0] = nf;
-                    for (int a = 0; a < nf; a++) cache[1 + a] = free[a];
-                }
-                Substitute(nf);
-                bool feasible = true;
-                for (int a = 0; a < nf; a++) if (x[a] < 0.0 || x[a] > 1.0) { feasible = false; break; }
+                int nf = SolveFree(H, g);
                 if (fast > 0)
                 {
                     fast--;                                   // primal-dual step: bind and free at once
-                    for (int a = 0; a < nf; a++) w[free[a]] = x[a];
-                    bool changed = false;
-                    for (int t = 0; t < T; t++)
-                    {
-                        if (state[t] != 0 && state[t] != 2) continue;
-                        double r = Pull(H, g, w, t);
-                        double v = state[t] == 0 ? -r : r;
-                        if (v > tol) { state[t] = 4; changed = true; }
-                    }
-                    for (int a = 0; a < nf; a++)
-                    {
-                        int i = free[a];
-                        if (x[a] < 0.0) { w[i] = 0.0; state[i] = 0; changed = true; }
-                        else if (x[a] > 1.0) { w[i] = 1.0; state[i] = 2; changed = true; }
-                    }
-                    for (int t = 0; t < T; t++) if (state[t] == 4) state[t] = 1;
-                    if (!changed) break;
+                    if (!PrimalDualStep(H, g, w, nf, tol)) break;
                     continue;
                 }
-                if (!feasible)
+                if (!Inside(nf))
                 {
-                    double alpha = 1.0;
-                    int block = -1;
-                    for (int a = 0; a < nf; a++)
-                    {
-                        int i = free[a];
-                        double r;
-                        if (x[a] < 0.0) r = w[i] / (w[i] - x[a]);
-                        else if (x[a] > 1.0) r = (1.0 - w[i]) / (x[a] - w[i]);
-                        else continue;
-                        if (r < alpha) { alpha = r; block = a; }
-                    }
-                    if (alpha <= 0.0) single = true;          // no progress: free one at a time next
-                    for (int a = 0; a < nf; a++)
-                    {
-                        int i = free[a];
-                        w[i] = w[i] + alpha * (x[a] - w[i]);
-                    }
-                    if (block >= 0)
-                    {
-                        int i = free[block];
-                        if (x[block] < 0.0) { w[i] = 0.0; state[i] = 0; }
-                        else { w[i] = 1.0; state[i] = 2; }
-                    }
-                    for (int a = 0; a < nf; a++)
-                    {
-                        int i = free[a];
-                        if (state[i] == 1 && w[i] <= 0.0) { w[i] = 0.0; state[i] = 0; }
-                        else if (state[i] == 1 && w[i] >= 1.0) { w[i] = 1.0; state[i] = 2; }
-                    }
+                    if (StepToBound(w, nf)) single = true;    // no progress: free one at a time next
                     continue;
                 }
-                for (int a = 0; a < nf; a++) w[free[a]] = x[a];
-                int best = -1;
-                double pull = tol;
-                for (int t = 0; t < T; t++)
-                {
-                    if (state[t] != 0 && state[t] != 2) continue;
-                    double r = Pull(H, g, w, t);
-                    double v = state[t] == 0 ? -r : r;
-                    if (v > tol && !single) state[t] = 4;     // freed below, after the scan
-                    if (v > pull) { pull = v; best = t; }
-                }
-                if (best < 0) break;
-                if (single) state[best] = 1;
-                else for (int t = 0; t < T; t++) if (state[t] == 4) state[t] = 1;
+                if (!FreePulled(H, g, w, nf, tol, single)) break;
                 single = false;
             }
             return steps;
+        }
+
+        /// <summary>Step 1: clip the start to [0, 1]; mark each weight at lower, free, at upper
+        /// or pinned.</summary>
+        void ClipStart(double[] w, bool[] allowed)
+        {
+            for (int t = 0; t < T; t++)
+            {
+                if (!allowed[t]) { w[t] = 0.0; state[t] = 3; }
+                else if (w[t] <= 0.0) { w[t] = 0.0; state[t] = 0; }
+                else if (w[t] >= 1.0) { w[t] = 1.0; state[t] = 2; }
+                else state[t] = 1;
+            }
+        }
+
+        /// <summary>Step 2: the free weights with the bound ones fixed, into x; returns how many
+        /// are free. The factor is rebuilt only when the free set is not the one in cache.</summary>
+        int SolveFree(double[] H, double[] g)
+        {
+            int nf = 0, nu = 0;
+            for (int t = 0; t < T; t++)
+            {
+                if (state[t] == 1) free[nf++] = t;
+                else if (state[t] == 2) upper[nu++] = t;
+            }
+            bool same = cache[0] == nf;
+            if (same)
+                for (int a = 0; a < nf; a++) if (cache[1 + a] != free[a]) { same = false; break; }
+            for (int a = 0; a < nf; a++)
+            {
+                int i = free[a], hi = i * T;
+                double s = g[i];
+                for (int b = 0; b < nu; b++) s -= H[hi + upper[b]];
+                rhs[a] = s;
+            }
+            if (!same)
+            {
+                Components(nf);
+                for (int c = 0; c < compCount; c++)
+                {
+                    int c0 = compStart[c], m = compStart[c + 1] - c0, o = blockStart[c];
+                    for (int qa = 0; qa < m; qa++)
+                    {
+                        int hi = free[compPos[c0 + qa]] * T;
+                        for (int qb = 0; qb <= qa; qb++) work[o + qb * m + qa] = H[hi + free[compPos[c0 + qb]]];
+                    }
+                }
+                Factor();
+                cache[0] = nf;
+                for (int a = 0; a < nf; a++) cache[1 + a] = free[a];
+            }
+            Substitute(nf);
+            return nf;
+        }
+
+        /// <summary>Whether every free weight of the solution x lies in [0, 1].</summary>
+        bool Inside(int nf)
+        {
+            for (int a = 0; a < nf; a++) if (x[a] < 0.0 || x[a] > 1.0) return false;
+            return true;
+        }
+
+        /// <summary>Step 3, first solves: take x, free every bound weight whose pull (with x,
+        /// before binding) exceeds tol and bind every free weight that left [0, 1]. Returns
+        /// whether anything changed.</summary>
+        bool PrimalDualStep(double[] H, double[] g, double[] w, int nf, double tol)
+        {
+            for (int a = 0; a < nf; a++) w[free[a]] = x[a];
+            bool changed = false;
+            for (int t = 0; t < T; t++)
+            {
+                if (state[t] != 0 && state[t] != 2) continue;
+                double r = Pull(H, g, w, t);
+                double v = state[t] == 0 ? -r : r;
+                if (v > tol) { state[t] = 4; changed = true; }
+            }
+            for (int a = 0; a < nf; a++)
+            {
+                int i = free[a];
+                if (x[a] < 0.0) { w[i] = 0.0; state[i] = 0; changed = true; }
+                else if (x[a] > 1.0) { w[i] = 1.0; state[i] = 2; changed = true; }
+            }
+            for (int t = 0; t < T; t++) if (state[t] == 4) state[t] = 1;
+            return changed;
+        }
+
+        /// <summary>Step 3, later solves, when x leaves [0, 1]: step from w toward x until the
+        /// first free weight reaches a bound (lowest index wins ties) and bind it. Returns
+        /// whether the step had length 0 (no progress).</summary>
+        bool StepToBound(double[] w, int nf)
+        {
+            double alpha = 1.0;
+            int block = -1;
+            for (int a = 0; a < nf; a++)
+            {
+                int i = free[a];
+                double r;
+                if (x[a] < 0.0) r = w[i] / (w[i] - x[a]);
+                else if (x[a] > 1.0) r = (1.0 - w[i]) / (x[a] - w[i]);
+                else continue;
+                if (r < alpha) { alpha = r; block = a; }
+            }
+            for (int a = 0; a < nf; a++)
+            {
+                int i = free[a];
+                w[i] = w[i] + alpha * (x[a] - w[i]);
+            }
+            if (block >= 0)
+            {
+                int i = free[block];
+                if (x[block] < 0.0) { w[i] = 0.0; state[i] = 0; }
+                else { w[i] = 1.0; state[i] = 2; }
+            }
+            for (int a = 0; a < nf; a++)
+            {
+                int i = free[a];
+                if (state[i] == 1 && w[i] <= 0.0) { w[i] = 0.0; state[i] = 0; }
+                else if (state[i] == 1 && w[i] >= 1.0) { w[i] = 1.0; state[i] = 2; }
+            }
+            return alpha <= 0.0;
+        }
+
+        /// <summary>Step 4: accept x and free every bound weight pulled inward by more than tol
+        /// (with <paramref name="single"/>, only the strongest). Returns false when none is:
+        /// the optimum.</summary>
+        bool FreePulled(double[] H, double[] g, double[] w, int nf, double tol, bool single)
+        {
+            for (int a = 0; a < nf; a++) w[free[a]] = x[a];
+            int best = -1;
+            double pull = tol;
+            for (int t = 0; t < T; t++)
+            {
+                if (state[t] != 0 && state[t] != 2) continue;
+                double r = Pull(H, g, w, t);
+                double v = state[t] == 0 ? -r : r;
+                if (v > tol && !single) state[t] = 4;         // freed below, after the scan
+                if (v > pull) { pull = v; best = t; }
+            }
+            if (best < 0) return false;
+            if (single) state[best] = 1;
+            else for (int t = 0; t < T; t++) if (state[t] == 4) state[t] = 1;
+            return true;
         }
 
         /// <summary>r_t = (Hw - g)_t, summed over the nonzero weights in index order (Python's order).</summary>
