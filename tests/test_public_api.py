@@ -33,8 +33,8 @@ SHARED = os.path.join(ROOT, "shared")
 PUBLIC = [
     "__version__",
     "Clip", "MicroExprError", "Rig", "Synthesizer",
-    "build_rig", "capture", "default_face", "export_rig", "head_motion", "image_tracks",
-    "import_rig", "load_clip", "load_rig", "load_tracks", "micro_expression", "review",
+    "build_rig", "capture_video", "default_face", "export_rig", "head_motion", "image_tracks",
+    "import_rig", "load_clip", "load_rig", "load_tracks", "micro_expression", "review_clip",
     "save_clip", "save_rig", "solve_tracks", "write_sheet",
 ]
 
@@ -57,6 +57,7 @@ IMPORTS = {
     # bridge: the files are pydantic models
     "microexpr.bridge": (),
     "microexpr.bridge.container": (),                 # the binary container: numpy only
+    "microexpr.bridge.payload": (),                   # which arrays go to the payload: numpy only
     "microexpr.bridge.io": ("pydantic",),
     "microexpr.bridge.migrate": ("pydantic",),        # FORMAT_VERSION lives in models
     "microexpr.bridge.models": ("pydantic",),
@@ -189,12 +190,17 @@ def test_all_is_pinned():
 
 def test_public_names_resolve_to_their_defining_module():
     assert set(microexpr.API) == set(PUBLIC) - {"__version__"}
-    for name, module in sorted(microexpr.API.items()):
+    for name, where in sorted(microexpr.API.items()):
+        module, _, attr = where.partition(":")
         value = getattr(microexpr, name)
-        assert value is getattr(importlib.import_module(module), name), name
+        assert value is getattr(importlib.import_module(module), attr or name), name
         assert getattr(value, "__module__", module) == module, (
             "microexpr.%s is defined in %s, but API says %s" % (name, value.__module__, module))
     assert set(PUBLIC) <= set(dir(microexpr))
+    # a public name equal to a subpackage's would be replaced by it once the subpackage loads
+    import pkgutil
+    subpackages = {m.name for m in pkgutil.iter_modules(microexpr.__path__)}
+    assert not set(PUBLIC) & subpackages, set(PUBLIC) & subpackages
     with pytest.raises(AttributeError, match="no_such_name"):
         microexpr.no_such_name  # noqa: B018
 

@@ -10,7 +10,7 @@ costs nothing and the Maya deformer loads on numpy alone::
     face = mx.default_face()
     rig = mx.build_rig(face.skin, face.landmark_vertices, "arkit")
     clip = mx.micro_expression(rig, emotion="contempt", peak_mm=1.2, seed=7)
-    print(mx.review(rig, clip).passed)
+    print(mx.review_clip(rig, clip).passed)
 
 The pipeline's stages are folders, each depending only on those below it:
 ``errors``, ``atomicio``, ``mesh``, ``landmarks`` (root) < ``bridge``, ``formats`` <
@@ -20,7 +20,8 @@ See docs/architecture.md.
 from microexpr._lazy import lazy_exports
 from microexpr._version import __version__
 
-#: Public name -> the module that defines it.
+#: Public name -> the module that defines it ("module:name" where the public name differs: a
+#: public name never equals a subpackage's, which Python would put in its place on import).
 API = {
     # bridge files
     "Rig": "microexpr.bridge.models", "Clip": "microexpr.bridge.models",
@@ -35,9 +36,9 @@ API = {
     "image_tracks": "microexpr.solve.synthetic_tracks",
     # micro-expressions and review
     "micro_expression": "microexpr.micro.synthesizer", "Synthesizer": "microexpr.micro.synthesizer",
-    "review": "microexpr.review.report", "write_sheet": "microexpr.review.sheet",
+    "review_clip": "microexpr.review.report:review", "write_sheet": "microexpr.review.sheet",
     # capture from video
-    "capture": "microexpr.capture.pipeline",
+    "capture_video": "microexpr.capture.pipeline:capture",
     # errors
     "MicroExprError": "microexpr.errors",
 }
