@@ -72,3 +72,35 @@ def test_surface_distances_are_at_least_the_straight_line(face):
     ok = np.isfinite(ds)
     assert ok.sum() > 100
     assert np.all(ds[ok] >= dv[ok] - 1e-9)
+
+
+def test_surface_distances_match_scipy_dijkstra_on_the_default_face(face):
+    """The numpy-only shortest paths give scipy's distances (scipy is only the reference)."""
+    csgraph = pytest.importorskip("scipy.sparse.csgraph")
+    from scipy.sparse import coo_matrix
+
+    from microexpr.rig.falloff import edge_graph
+
+    pts, tris = face.skin.points, face.skin.triangles()
+    e = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+    e = np.unique(np.sort(e, axis=1), axis=0)
+    length = np.linalg.norm(pts[e[:, 0]] - pts[e[:, 1]], axis=1)
+    n = len(pts)
+    reference = coo_matrix((np.concatenate([length, length]),
+                            (np.concatenate([e[:, 0], e[:, 1]]),
+                             np.concatenate([e[:, 1], e[:, 0]]))), shape=(n, n)).tocsr()
+    graph = edge_graph(pts, tris)
+    assert graph.edge_count == len(e)
+    for vertex in face.landmark_vertices[::7].tolist() + [0, n - 1]:
+        for limit in (0.75, 2.5, np.inf):
+            ours = distances(pts, tris, vertex, limit=limit, graph=graph)
+            theirs = csgraph.dijkstra(reference, directed=False, indices=vertex, limit=limit)
+            np.testing.assert_array_equal(np.isinf(ours), np.isinf(theirs))
+            finite = np.isfinite(ours)
+            np.testing.assert_allclose(ours[finite], theirs[finite], rtol=0, atol=1e-9)
+
+
+def test_surface_distances_refuse_a_vertex_off_the_mesh():
+    pts = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0]])
+    with pytest.raises(ValueError, match="not on the mesh"):
+        distances(pts, np.array([[0, 1, 2]]), 3)

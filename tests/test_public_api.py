@@ -56,6 +56,7 @@ IMPORTS = {
     "microexpr.mesh": (),
     # bridge: the files are pydantic models
     "microexpr.bridge": (),
+    "microexpr.bridge.arrays": (),                    # array fields: numpy (pydantic on use)
     "microexpr.bridge.container": (),                 # the binary container: numpy only
     "microexpr.bridge.payload": (),                   # which arrays go to the payload: numpy only
     "microexpr.bridge.io": ("pydantic",),
@@ -80,7 +81,7 @@ IMPORTS = {
     "microexpr.rig.build": (),
     "microexpr.rig.convert": (),
     "microexpr.rig.face": ("scipy",),                 # Delaunay and k-d trees build the face
-    "microexpr.rig.falloff": (),
+    "microexpr.rig.falloff": (),                      # numpy + heapq: no scipy anywhere
     "microexpr.rig.landmark_picking": (),
     "microexpr.rig.presets": (),
     "microexpr.rig.softmod": (),

@@ -1,6 +1,8 @@
 """MicroExpr soft-mod manipulator deformer (Python API 1.0: API 2.0 has no MPxDeformerNode).
 
-Loaded by ``microexpr_plugin.py``; registers ``microexprSoftModManipulator`` only.
+Loaded by ``microexpr_plugin.py``; registers ``microexprSoftModManipulator`` only.  It imports
+just the node module (numpy and the core's falloff and soft-mod), so a scene that contains
+the node opens on a Maya without pydantic or scipy, e.g. on a render-farm node.
 """
 from __future__ import annotations
 

@@ -78,26 +78,70 @@ def test_weight_cache_recomputes_only_when_the_falloff_changes(small_face):
 
 
 def test_locator_draws_its_key_name(standin, plugin):
-    from maya.api import OpenMaya as om
-    from maya.api import OpenMayaRender as omr
-
-    from microexpr_maya.nodes import LOCATOR_DRAW_CLASSIFICATION
+    from maya_standin.api2_render import draw
 
     cmds = plugin
     loc = cmds.createNode("microexprKeyPoint", name="kpShape")
     cmds.setAttr(loc + ".keyName", "mouthOpen", type="string")
     cmds.setAttr(loc + ".landmarkIndex", 8)
-    _registrant, creator = omr.MDrawRegistry.overrides[LOCATOR_DRAW_CLASSIFICATION]
-    sel = om.MSelectionList()
-    sel.add(loc)
-    path = sel.getDagPath(0)
-    override = creator(path.node())
-    data = override.prepareForDraw(path, None, None, None)
-    drawn = omr.MUIDrawManager()
-    override.addUIDrawables(path, drawn, None, data)
-    texts = [args[1] for name, args in drawn.calls if name == "text"]
-    assert texts == ["mouthOpen (8)"]
-    assert [name for name, _ in drawn.calls][0] == "beginDrawable"
+    drawn = draw(standin, loc)  # Viewport 2.0's calls, as the stand-in plays them
+    names = [name for name, _ in drawn.calls]
+    assert [args[1] for name, args in drawn.calls if name == "text"] == ["mouthOpen (8)"]
+    assert names[0] == "beginDrawable" and names[-1] == "endDrawable"
+
+
+def test_key_point_drawing_is_bounded_by_the_locator_box(standin, plugin):
+    """Viewport 2.0 culls and frames the drawing by the override's box (isBounded True)."""
+    from maya_standin.api2_render import draw
+
+    cmds = plugin
+    loc = cmds.createNode("microexprKeyPoint", name="kpShape")
+    cmds.setAttr(loc + ".size", 0.5)
+    drawn = draw(standin, loc)
+    assert drawn.bounded is True
+    assert list(drawn.box.min)[:3] == [-0.5] * 3 and list(drawn.box.max)[:3] == [0.5] * 3
+    spheres = [args for name, args in drawn.calls if name == "sphere"]
+    assert [args[1] for args in spheres] == [0.5]  # what is drawn fits the box
+
+
+def _grid(cmds, name="grid"):
+    """A 5 x 5 grid of vertices 1 cm apart in the XY plane; vertex 12 is the centre."""
+    from microexpr.mesh import Mesh
+    from microexpr_maya import scene_io
+
+    pts = np.array([[x, y, 0.0] for y in range(5) for x in range(5)], dtype=float)
+    quads = [[r * 5 + c, r * 5 + c + 1, r * 5 + c + 6, r * 5 + c + 5]
+             for r in range(4) for c in range(4)]
+    return scene_io.create_mesh(Mesh(name, pts, [4] * 16, np.ravel(quads)), name)
+
+
+def test_manipulator_moves_only_its_members_by_their_painted_weights(plugin):
+    """A deformer on some vertices moves those only, by their real ids, and Paint Weights
+    (weightList) scales each one's motion."""
+    from microexpr_maya import scene_io
+    from microexpr_maya.nodes import MANIPULATOR_TYPE
+
+    cmds = plugin
+    grid = _grid(cmds)
+    shape = scene_io.mesh_nodes(grid)[1]
+    before = scene_io.read_points(shape)
+    # members 7, 11, 13 and 18: not the key vertex 12 itself, and not 17 though it is in reach
+    manip = cmds.deformer(grid + ".vtx[7]", grid + ".vtx[11]", grid + ".vtx[13]",
+                          grid + ".vtx[18]", type=MANIPULATOR_TYPE)[0]
+    cmds.setAttr(manip + ".vertexIndex", 12)
+    cmds.setAttr(manip + ".radius", 1.2)  # one edge (1 cm) away is inside, a diagonal is not
+    cmds.setAttr(manip + ".weightList[0].weights[13]", 0.25)  # painted
+    cmds.setAttr(manip + ".weightList[0].weights[11]", 0.0)
+    cmds.setAttr(manip + ".handleTranslate", 0.0, 0.0, 1.0)
+    moved = scene_io.read_points(shape)
+    x = 1.0 / 1.2
+    edge = 1.0 - x * x * (3.0 - 2.0 * x)  # the smooth falloff one edge away
+    expected = np.zeros(25)
+    expected[7], expected[13] = edge, np.float32(0.25) * edge
+    np.testing.assert_allclose(moved[:, 2], expected, atol=1e-12)
+    np.testing.assert_array_equal(moved[:, :2], before[:, :2])
+    cmds.setAttr(manip + ".weightList[0].weights[13]", 1.0)  # repainted: full motion again
+    assert scene_io.read_points(shape)[13, 2] == pytest.approx(edge)
 
 
 def test_commands_run_the_public_api(make_head, small_face, tmp_path):

@@ -8,6 +8,9 @@ run).  ``current()`` returns the live :class:`~.scene.Scene` for stand-in-only a
 
 Commands live in ``cmds_*.py`` modules of this package; ``install()`` imports all of them.
 Each command is checked against the flags maya-stubs declares (see :mod:`.registry`).
+``MSyntax``/``MArgDatabase`` come from :mod:`.api_args` (flags only with their dash);
+``maya.standalone`` is :mod:`.standalone`; ``tests/maya_standin/mayapy.py`` runs a script or
+module as a fresh ``mayapy`` would (commands and module paths only after ``initialize``).
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ import sys
 import types
 from typing import Any, Dict, Optional
 
-from . import api1, api2, registry
+from . import api_modules, registry
+from . import standalone as fake_standalone
 from .scene import Scene
 from .state import current, drop
 
@@ -33,6 +37,10 @@ class _CmdsModule(types.ModuleType):
     """``maya.cmds`` of the stand-in: attribute look-up goes to the command registry."""
 
     def __getattr__(self, name: str) -> Any:
+        if not fake_standalone.commands_available() and not name.startswith("__"):
+            # a fresh mayapy: maya.cmds is empty until maya.standalone.initialize()
+            raise AttributeError(f"module 'maya.cmds' has no attribute '{name}' "
+                                 f"(stand-in mayapy: call maya.standalone.initialize() first)")
         return registry.lookup(name)
 
     def __dir__(self) -> Any:
@@ -46,10 +54,6 @@ def _module(name: str, doc: str, **members: Any) -> types.ModuleType:
     return mod
 
 
-def _public(src: types.ModuleType, *names: str) -> Dict[str, Any]:
-    return {n: getattr(src, n) for n in names}
-
-
 def _build() -> Dict[str, types.ModuleType]:
     from . import mel as fake_mel
 
@@ -60,27 +64,17 @@ def _build() -> Dict[str, types.ModuleType]:
     cmds.__standin__ = True  # type: ignore[attr-defined]
     mel = _module("maya.mel", doc + "maya.mel", eval=fake_mel.eval)
     standalone = _module("maya.standalone", doc + "maya.standalone",
-                         initialize=lambda *a, **k: None, uninitialize=lambda *a, **k: None)
+                         initialize=fake_standalone.initialize,
+                         uninitialize=fake_standalone.uninitialize)
     utils = _module("maya.utils", doc + "maya.utils",
                     executeDeferred=lambda fn, *a, **k: fn(*a, **k),
                     executeInMainThreadWithResult=lambda fn, *a, **k: fn(*a, **k))
     api = _module("maya.api", doc + "maya.api")
     api.__path__ = []  # type: ignore[attr-defined]
-    om = _module("maya.api.OpenMaya", doc + "API 2.0 OpenMaya",
-                 **{k: v for k, v in vars(api2).items() if k[:1] == "M" or k == "DrawAPI"})
-    oma = _module("maya.api.OpenMayaAnim", doc + "API 2.0 OpenMayaAnim")
-    omui = _module("maya.api.OpenMayaUI", doc + "API 2.0 OpenMayaUI",
-                   **_public(api2, "MPxLocatorNode", "M3dView"))
-    omr = _module("maya.api.OpenMayaRender", doc + "API 2.0 OpenMayaRender",
-                  **_public(api2, "MPxDrawOverride", "MDrawRegistry", "MUserData", "DrawAPI",
-                            "MRenderer", "MFrameContext", "MUIDrawManager"))
-    om1 = _module("maya.OpenMaya", doc + "API 1.0 OpenMaya",
-                  **{k: v for k, v in vars(api1).items() if k[:1] == "M"})
-    ompx = _module("maya.OpenMayaMPx", doc + "API 1.0 OpenMayaMPx",
-                   **_public(api1, "MPxNode", "MPxGeometryFilter", "MPxDeformerNode",
-                             "MFnPlugin", "cvar", "asMPxPtr"))
-    omui1 = _module("maya.OpenMayaUI", doc + "API 1.0 OpenMayaUI",
-                    MQtUtil=type("MQtUtil", (), {"mainWindow": staticmethod(lambda: None)}))
+    apis = api_modules.build(doc)  # the API modules, laid out as maya-stubs has them
+    om, oma, omui, omr = (apis["maya.api." + n] for n in
+                          ("OpenMaya", "OpenMayaAnim", "OpenMayaUI", "OpenMayaRender"))
+    om1, ompx, omui1 = (apis["maya." + n] for n in ("OpenMaya", "OpenMayaMPx", "OpenMayaUI"))
     for child, attr in ((cmds, "cmds"), (mel, "mel"), (standalone, "standalone"),
                         (utils, "utils"), (api, "api"), (om1, "OpenMaya"),
                         (ompx, "OpenMayaMPx"), (omui1, "OpenMayaUI")):
@@ -128,7 +122,6 @@ def reset() -> Scene:
     from .api_plugin import unload_all
 
     unload_all()
-    api2.MDrawRegistry.overrides.clear()
     drop()
     registry.run_reset_hooks()
     return current()

@@ -1,39 +1,35 @@
 """Fake Python API 1.0 (``maya.OpenMaya`` / ``maya.OpenMayaMPx``) of the Maya stand-in.
 
 NOT Maya.  Enough for an ``MPxDeformerNode`` subclass to be defined, registered and run:
-the stand-in's evaluation calls ``deform(dataBlock, geomIter, localToWorld, multiIndex)`` with
-a data block that reads the node's attribute values (through connections) and a geometry
-iterator over the incoming points (:func:`run_deform`).
+the stand-in's evaluation calls ``deform(dataBlock, geomIter, localToWorld, multiIndex)``
+(:func:`run_deform`) with a data block that reads the node's attribute values (through
+connections) and a geometry iterator over the deformer's member vertices only, each with
+its real vertex id; ``weightValue`` reads the painted ``weightList`` (default 1.0).
+Every class here is API 1.0's own: API 2.0 objects are refused (``TypeError``).
 """
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import numpy as np
 
-from . import schema
-from .api_attrs import (
-    MFnAttribute,
-    MFnCompoundAttribute,
-    MFnData,
-    MFnEnumAttribute,
-    MFnMatrixAttribute,
-    MFnMessageAttribute,
-    MFnNumericAttribute,
-    MFnNumericData,
-    MFnStringData,
-    MFnTypedAttribute,
-    MFnUnitAttribute,
-)
-from .api_plugin import AttrObj, MFnPluginBase, MObject, MPxNodeBase, MTypeId, instantiate
+from . import api_attrs, deformer_data, schema
+from .api_plugin import MFnPluginBase, MObjectBase, MPxNodeBase, MTypeIdBase, attr_of, expect
 
 if TYPE_CHECKING:
     from .scene import Scene
 
-__all__ = ["MObject", "MTypeId", "MFnAttribute", "MFnCompoundAttribute", "MFnData",
-           "MFnEnumAttribute", "MFnMatrixAttribute", "MFnMessageAttribute", "MFnNumericAttribute",
-           "MFnNumericData", "MFnStringData", "MFnTypedAttribute", "MFnUnitAttribute"]
+
+class MObject(MObjectBase):
+    _API = 1
+
+
+MObject.kNullObj = MObject()  # type: ignore[attr-defined]
+
+
+class MTypeId(MTypeIdBase):
+    _API = 1
 
 
 class MSpace:
@@ -47,34 +43,27 @@ class MPoint:
         self.x, self.y, self.z, self.w = float(x), float(y), float(z), float(w)
 
 
-class MVector(MPoint):
-    pass
-
-
 class _Array:
-    def __init__(self, items: Iterable[Any] = ()) -> None:
-        self.items: List[Any] = list(items)
+    def __init__(self) -> None:
+        self._items: List[Any] = []
 
     def length(self) -> int:
-        return len(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
+        return len(self._items)
 
     def __getitem__(self, i: int) -> Any:
-        return self.items[i]
+        return self._items[i]
 
     def append(self, v: Any) -> None:
-        self.items.append(v)
+        self._items.append(v)
 
     def set(self, v: Any, i: int) -> None:
-        self.items[i] = v
+        self._items[i] = v
 
     def setLength(self, n: int) -> None:
-        self.items = (self.items + [self._zero()] * n)[:n]
+        self._items = (self._items + [self._zero()] * n)[:n]
 
     def clear(self) -> None:
-        self.items = []
+        self._items = []
 
     def _zero(self) -> Any:
         return 0
@@ -86,18 +75,16 @@ class MPointArray(_Array):
 
 
 class MIntArray(_Array):
-    pass
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class MMatrix:
-    def __init__(self, flat: Optional[Iterable[float]] = None) -> None:
-        self.m = np.eye(4) if flat is None else np.asarray(list(flat), dtype=np.float64).reshape(4, 4)
+    def __init__(self) -> None:
+        self._m = np.eye(4)
 
-    def __call__(self, r: int, c: int) -> float:
-        return float(self.m[r, c])
-
-    def isEquivalent(self, other: "MMatrix", tol: float = 1e-10) -> bool:
-        return bool(np.allclose(self.m, other.m, atol=tol))
+    def __call__(self, row: int, col: int) -> float:
+        return float(self._m[row, col])
 
 
 class MGlobal:
@@ -107,150 +94,226 @@ class MGlobal:
         current().mel_log.append("// Warning: " + str(msg))
 
 
-class _MeshData(MObject):
-    def __init__(self, points: np.ndarray, counts: np.ndarray, connects: np.ndarray) -> None:
-        super().__init__("<mesh data>")
-        self.points, self.counts, self.connects = points, counts, connects
+def _mesh_object(points: np.ndarray, counts: np.ndarray, connects: np.ndarray) -> MObject:
+    obj = MObject()
+    obj._data = (np.asarray(points, dtype=np.float64), counts, connects)
+    return obj
 
 
 class MFnMesh:
-    def __init__(self, obj: Any = None) -> None:
-        if not isinstance(obj, _MeshData):
+    def __init__(self, object: Any = None) -> None:  # noqa: A002 - Autodesk's name
+        expect(object, MObject, "MFnMesh(object)")
+        if not isinstance(object._data, tuple):
             raise NotImplementedError("stand-in API 1.0 MFnMesh reads deformer input data only")
-        self.data = obj
+        self._points, self._counts, self._connects = object._data
 
     def numVertices(self) -> int:
-        return len(self.data.points)
+        return len(self._points)
 
     def numPolygons(self) -> int:
-        return len(self.data.counts)
+        return len(self._counts)
 
-    def getVertices(self, counts: MIntArray, connects: MIntArray) -> None:
-        counts.items = [int(v) for v in self.data.counts]
-        connects.items = [int(v) for v in self.data.connects]
+    def getVertices(self, vertexCount: MIntArray, vertexList: MIntArray) -> None:
+        expect(vertexCount, MIntArray, "MFnMesh.getVertices")
+        vertexCount._items = [int(v) for v in self._counts]
+        vertexList._items = [int(v) for v in self._connects]
 
-    def getPoints(self, out: MPointArray, space: int = MSpace.kObject) -> None:
-        out.items = [MPoint(*p) for p in self.data.points]
+    def getPoints(self, vertexArray: MPointArray, space: int = MSpace.kObject) -> None:
+        vertexArray._items = [MPoint(*p) for p in self._points]
 
 
 class MItGeometry:
-    def __init__(self, points: np.ndarray) -> None:
-        self.points = np.array(points, dtype=np.float64)
-        self.i = 0
+    """The deformer's member vertices, in id order; ``index()`` is the real vertex id."""
+
+    def __init__(self) -> None:
+        self._points = np.zeros((0, 3))
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._i = 0
+
+    @classmethod
+    def _over(cls, points: np.ndarray, ids: np.ndarray) -> "MItGeometry":
+        it = cls()
+        it._points, it._ids = np.array(points, dtype=np.float64), np.asarray(ids, np.int64)
+        return it
 
     def count(self) -> int:
-        return len(self.points)
-
-    def allPositions(self, out: MPointArray, space: int = MSpace.kObject) -> None:
-        out.items = [MPoint(*p) for p in self.points]
-
-    def setAllPositions(self, pts: MPointArray, space: int = MSpace.kObject) -> None:
-        if len(pts) != len(self.points):
-            raise RuntimeError("(kInvalidParameter): point count differs")
-        self.points = np.array([[p.x, p.y, p.z] for p in pts.items], dtype=np.float64)
+        return len(self._ids)
 
     def isDone(self) -> bool:
-        return self.i >= len(self.points)
+        return self._i >= len(self._ids)
 
     def next(self) -> None:
-        self.i += 1
+        self._i += 1
+
+    def reset(self) -> None:
+        self._i = 0
+
+    def _current(self) -> int:
+        if self.isDone():
+            raise RuntimeError("(kFailure): the iteration is done")
+        return int(self._ids[self._i])
 
     def index(self) -> int:
-        return self.i
+        return self._current()
 
     def position(self, space: int = MSpace.kObject) -> MPoint:
-        return MPoint(*self.points[self.i])
+        return MPoint(*self._points[self._current()])
 
-    def setPosition(self, p: MPoint, space: int = MSpace.kObject) -> None:
-        self.points[self.i] = (p.x, p.y, p.z)
+    def setPosition(self, point: MPoint, space: int = MSpace.kObject) -> None:
+        self._points[self._current()] = (point.x, point.y, point.z)
+
+    def allPositions(self, points: MPointArray, space: int = MSpace.kObject) -> None:
+        points._items = [MPoint(*self._points[i]) for i in self._ids]
+
+    def setAllPositions(self, points: MPointArray, space: int = MSpace.kObject) -> None:
+        if points.length() != len(self._ids):
+            raise RuntimeError("(kInvalidParameter): the array must hold one point per "
+                               "iterated component")
+        for i, p in zip(self._ids, points._items):
+            self._points[i] = (p.x, p.y, p.z)
 
 
 class MDataHandle:
-    def __init__(self, value: Any, children: Optional[dict] = None) -> None:
-        self.value, self.children = value, children or {}
+    def __init__(self) -> None:
+        self._value: Any = None
+        self._kids: dict = {}
+
+    @classmethod
+    def _of(cls, value: Any, children: Optional[dict] = None) -> "MDataHandle":
+        h = cls()
+        h._value, h._kids = value, children or {}
+        return h
 
     def asDouble(self) -> float:
-        return float(self.value)
+        return float(self._value)
 
-    asFloat = asDouble
+    def asFloat(self) -> float:
+        """A C++ float: the stored value rounded to single precision."""
+        return float(np.float32(self._value))
 
     def asInt(self) -> int:
-        return int(self.value)
+        return int(self._value)
 
     asShort = asInt
     asLong = asInt
 
     def asBool(self) -> bool:
-        return bool(self.value)
+        return bool(self._value)
 
     def asString(self) -> str:
-        return "" if self.value is None else str(self.value)
+        return "" if self._value is None else str(self._value)
 
     def asMatrix(self) -> MMatrix:
-        return MMatrix(self.value)
+        m = MMatrix()
+        m._m = np.asarray(list(self._value), dtype=np.float64).reshape(4, 4)
+        return m
 
-    def asVector(self) -> MVector:
-        return MVector(*self.value)
+    def asMesh(self) -> MObject:
+        return self._value
 
-    def asMesh(self) -> Any:
-        return self.value
-
-    def child(self, attr: AttrObj) -> "MDataHandle":
-        return self.children[attr.attr.long]
+    def child(self, attribute: MObject) -> "MDataHandle":
+        return self._kids[attr_of(attribute, MObject, "MDataHandle.child").long]
 
     def setClean(self) -> None:
         pass
 
 
 class MArrayDataHandle:
-    def __init__(self, elements: dict) -> None:
-        self.elements, self.current = elements, None
+    def __init__(self) -> None:
+        self._elements: dict = {}
+        self._at: Optional[int] = None
 
-    def jumpToElement(self, i: int) -> None:
-        if i not in self.elements:
+    def jumpToElement(self, index: int) -> None:
+        if index not in self._elements:
             raise RuntimeError("(kInvalidParameter): no such element")
-        self.current = i
+        self._at = index
 
     jumpToArrayElement = jumpToElement
 
     def outputValue(self) -> MDataHandle:
-        return self.elements[self.current]
+        return self._elements[self._at]
 
     inputValue = outputValue
 
 
 class MDataBlock:
-    def __init__(self, scene: "Scene", node_name: str, mesh: _MeshData, index: int) -> None:
-        self.scene, self.node, self.mesh, self.index = scene, node_name, mesh, index
+    def __init__(self) -> None:
+        self._scene: Any = None
+        self._node = ""
+        self._mesh: Optional[MObject] = None
+        self._index = 0
 
-    def inputValue(self, attr: AttrObj) -> MDataHandle:
-        node = self.scene.node(self.node)
-        value = self.scene.get_value(node, attr.attr.long)
-        if attr.attr.kind == "doubleAngle":  # internal unit: radians
+    def inputValue(self, attribute: MObject) -> MDataHandle:
+        attr = attr_of(attribute, MObject, "MDataBlock.inputValue")
+        node = self._scene.node(self._node)
+        value = self._scene.get_value(node, attr.long)
+        if attr.kind == "doubleAngle":  # internal unit: radians
             value = np.radians(float(value))
-        return MDataHandle(value)
+        return MDataHandle._of(value)
 
     outputValue = inputValue
 
-    def _geometry(self) -> MArrayDataHandle:
-        return MArrayDataHandle({self.index: MDataHandle(None, {"inputGeometry": MDataHandle(
-            self.mesh), "groupId": MDataHandle(0)})})
-
-    def inputArrayValue(self, attr: AttrObj) -> MArrayDataHandle:
-        if attr.attr.long != "input":
+    def inputArrayValue(self, attribute: MObject) -> MArrayDataHandle:
+        if attr_of(attribute, MObject, "MDataBlock.inputArrayValue").long != "input":
             raise NotImplementedError("stand-in: only the 'input' array is readable")
-        return self._geometry()
+        handle = MArrayDataHandle()
+        handle._elements = {self._index: MDataHandle._of(None, {
+            "inputGeometry": MDataHandle._of(self._mesh), "groupId": MDataHandle._of(0)})}
+        return handle
 
     outputArrayValue = inputArrayValue
 
 
+# ------------------------------------------------------------------ attribute function sets
+class MFnNumericData(api_attrs.NumericTypes):
+    pass
+
+
+class MFnData(api_attrs.DataTypes):
+    pass
+
+
+class MFnStringData(api_attrs.StringDataSet):
+    _MOBJECT = MObject
+
+
+class MFnAttribute(api_attrs.Api1Flags, api_attrs.AttributeSet):
+    _MOBJECT = MObject
+
+
+class MFnNumericAttribute(api_attrs.NumericSet, MFnAttribute):
+    def setDefault(self, *value: Any) -> None:
+        self._attr().default = value[0] if len(value) == 1 else value
+
+
+class MFnUnitAttribute(api_attrs.UnitSet, MFnAttribute):
+    pass
+
+
+class MFnTypedAttribute(api_attrs.TypedSet, MFnAttribute):
+    pass
+
+
+class MFnEnumAttribute(api_attrs.EnumSet, MFnAttribute):
+    pass
+
+
+class MFnMatrixAttribute(api_attrs.MatrixSet, MFnAttribute):
+    pass
+
+
+class MFnCompoundAttribute(api_attrs.CompoundSet, MFnAttribute):
+    pass
+
+
+class MFnMessageAttribute(api_attrs.MessageSet, MFnAttribute):
+    pass
+
+
 # ------------------------------------------------------------------ OpenMayaMPx
-class MFnPlugin(MFnPluginBase):
-    pass
-
-
 class MPxNode(MPxNodeBase):
-    pass
+    _API = 1
+    _MOBJECT = MObject
 
 
 class MPxGeometryFilter(MPxNode):
@@ -258,11 +321,24 @@ class MPxGeometryFilter(MPxNode):
 
 
 class MPxDeformerNode(MPxGeometryFilter):
-    pass
+    def weightValue(self, mblock: MDataBlock, multiIndex: int, wtIndex: int) -> float:
+        if mblock._node != self._standin_node:
+            raise RuntimeError("(kInvalidParameter): the data block is another node's")
+        return deformer_data.painted_weight(mblock._scene, mblock._node, multiIndex, wtIndex)
 
 
-def _inherited(name: str) -> AttrObj:
-    return AttrObj(schema.attrs_of("geometryFilter")[name])
+class MFnPlugin(MFnPluginBase):
+    _API = 1
+    _MOBJECT = MObject
+    _TYPEID = MTypeId
+    _PXNODE = MPxNode
+    _PXCOMMAND = None  # the stand-in has no API 1.0 MPxCommand
+
+
+def _inherited(name: str) -> MObject:
+    obj = MObject()
+    obj._attr = schema.attrs_of("geometryFilter")[name]
+    return obj
 
 
 cvar = SimpleNamespace()
@@ -278,13 +354,19 @@ def asMPxPtr(obj: Any) -> Any:
 
 
 def run_deform(scene: "Scene", name: str, index: int, points: np.ndarray) -> np.ndarray:
-    """Run a plug-in deformer's own ``deform()`` on ``points`` (the stand-in's evaluation)."""
-    topo = _upstream_topology(scene, name, index)
+    """Run a plug-in deformer's own ``deform()`` on ``points`` (the stand-in's evaluation):
+    the iterator visits the member vertices only; the others keep their input positions."""
+    from .api_plugin import instantiate
+
+    counts, connects = _upstream_topology(scene, name, index)
     inst = instantiate(scene, name)
-    it = MItGeometry(points)
-    block = MDataBlock(scene, name, _MeshData(np.array(points), *topo), index)
+    ids = deformer_data.members(scene, name, index, len(points))
+    it = MItGeometry._over(points, ids)
+    block = MDataBlock()
+    block._scene, block._node, block._index = scene, name, index
+    block._mesh = _mesh_object(np.array(points), counts, connects)
     inst.deform(block, it, MMatrix(), index)
-    return it.points
+    return it._points
 
 
 def _upstream_topology(scene: "Scene", name: str, index: int) -> Any:

@@ -1,8 +1,11 @@
-"""Fake Python API 2.0 (``maya.api.OpenMaya*``) of the Maya stand-in (NOT Maya).
+"""Fake Python API 2.0 ``maya.api.OpenMaya`` of the Maya stand-in (NOT Maya).
 
 Just the classes MicroExpr's Maya layer touches: selection lists, DAG paths, MFnMesh for
 reading/writing/creating meshes, points and matrices, MGlobal, the MPx base classes and
-attribute function sets for plug-ins, and a minimal command syntax/argument database.
+attribute function sets for plug-ins, and a command syntax/argument database.  Every class
+is API 2.0's own: API 1.0 objects are refused (``TypeError``).  DAG paths, selection lists,
+dependency-node and mesh function sets and plugs are in :mod:`.api2_dag`; the UI and render
+classes in :mod:`.api2_render`.
 """
 from __future__ import annotations
 
@@ -10,26 +13,20 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from . import schema
-from .api_attrs import (
-    MFnAttribute,
-    MFnCompoundAttribute,
-    MFnData,
-    MFnEnumAttribute,
-    MFnMatrixAttribute,
-    MFnMessageAttribute,
-    MFnNumericAttribute,
-    MFnNumericData,
-    MFnStringData,
-    MFnTypedAttribute,
-    MFnUnitAttribute,
-)
-from .api_plugin import AttrObj, MFnPluginBase, MObject, MPxNodeBase, MTypeId
+from . import api_attrs
+from .api_plugin import MFnPluginBase, MObjectBase, MPxNodeBase, MTypeIdBase, expect
 from .state import current
 
-__all__ = ["MObject", "MTypeId", "MFnAttribute", "MFnCompoundAttribute", "MFnData",
-           "MFnEnumAttribute", "MFnMatrixAttribute", "MFnMessageAttribute",
-           "MFnNumericAttribute", "MFnNumericData", "MFnStringData", "MFnTypedAttribute", "MFnUnitAttribute"]
+
+class MObject(MObjectBase):
+    _API = 2
+
+
+MObject.kNullObj = MObject()  # type: ignore[attr-defined]
+
+
+class MTypeId(MTypeIdBase):
+    _API = 2
 
 
 class MSpace:
@@ -41,15 +38,14 @@ class MFn:
 
 
 class MPoint:
+    """x, y, z, w; also a sequence of four numbers, as API 2.0's MPoint is."""
+
     def __init__(self, x: Any = 0.0, y: float = 0.0, z: float = 0.0, w: float = 1.0) -> None:
         if isinstance(x, (list, tuple, MPoint)):
-            vals = list(x)
+            vals = [x[i] for i in range(len(x))]
             x, y, z = vals[0], vals[1], vals[2]
             w = vals[3] if len(vals) > 3 else 1.0
         self.x, self.y, self.z, self.w = float(x), float(y), float(z), float(w)
-
-    def __iter__(self) -> Any:
-        return iter((self.x, self.y, self.z, self.w))
 
     def __getitem__(self, i: int) -> float:
         return (self.x, self.y, self.z, self.w)[i]
@@ -61,69 +57,131 @@ class MPoint:
         return f"MPoint({self.x}, {self.y}, {self.z}, {self.w})"
 
 
-MFloatPoint = MPoint
-
-
-class MVector(MPoint):
+class MVector:
     def __init__(self, x: Any = 0.0, y: float = 0.0, z: float = 0.0) -> None:
-        super().__init__(x, y, z, 0.0)
+        if isinstance(x, (list, tuple, MVector)):
+            x, y, z = x[0], x[1], x[2]
+        self.x, self.y, self.z = float(x), float(y), float(z)
+
+    def __getitem__(self, i: int) -> float:
+        return (self.x, self.y, self.z)[i]
 
     def __len__(self) -> int:
         return 3
 
-    def __iter__(self) -> Any:
-        return iter((self.x, self.y, self.z))
 
+class _Sequence:
+    """API 2.0 arrays are Python sequences."""
 
-class MPointArray(list):  # type: ignore[type-arg]
     def __init__(self, items: Iterable[Any] = ()) -> None:
-        super().__init__(MPoint(p) if not isinstance(p, MPoint) else p for p in items)
+        self._items: List[Any] = [self._convert(v) for v in items]
+
+    def _convert(self, v: Any) -> Any:
+        return v
+
+    def __getitem__(self, i: int) -> Any:
+        return self._items[i]
+
+    def __setitem__(self, i: int, v: Any) -> None:
+        self._items[i] = self._convert(v)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def append(self, v: Any) -> None:
+        self._items.append(self._convert(v))
+
+    def clear(self) -> None:
+        self._items = []
 
 
-MFloatPointArray = MPointArray
+class MPointArray(_Sequence):
+    def _convert(self, v: Any) -> Any:
+        return v if isinstance(v, MPoint) else MPoint(v)
 
 
-class MIntArray(list):  # type: ignore[type-arg]
-    pass
+class MIntArray(_Sequence):
+    def _convert(self, v: Any) -> Any:
+        return int(v)
 
 
 class MMatrix:
-    def __init__(self, values: Optional[Iterable[float]] = None) -> None:
+    kIdentity: "MMatrix"
+
+    def __init__(self, values: Optional[Iterable[Any]] = None) -> None:
         flat = list(values) if values is not None else list(np.eye(4).reshape(-1))
         if flat and isinstance(flat[0], (list, tuple)):
             flat = [v for row in flat for v in row]
-        self.m = np.asarray(flat, dtype=np.float64).reshape(4, 4)
+        self._m = np.asarray(flat, dtype=np.float64).reshape(4, 4)
 
     def getElement(self, row: int, col: int) -> float:
-        return float(self.m[row, col])
+        return float(self._m[row, col])
 
     def __getitem__(self, i: int) -> float:
-        return float(self.m.reshape(-1)[i])
-
-    def __iter__(self) -> Any:
-        return iter(float(v) for v in self.m.reshape(-1))
+        return float(self._m.reshape(-1)[i])
 
     def __len__(self) -> int:
         return 16
 
     def __mul__(self, other: "MMatrix") -> "MMatrix":
-        return MMatrix((self.m @ other.m).reshape(-1))
+        return MMatrix((self._m @ expect(other, MMatrix, "MMatrix * MMatrix")._m).reshape(-1))
 
     def inverse(self) -> "MMatrix":
-        return MMatrix(np.linalg.inv(self.m).reshape(-1))
+        return MMatrix(np.linalg.inv(self._m).reshape(-1))
 
 
-MMatrix.kIdentity = MMatrix()  # type: ignore[attr-defined]
+MMatrix.kIdentity = MMatrix()
 
 
 class MColor:
     def __init__(self, *rgba: Any) -> None:
-        self.rgba = tuple(rgba[0]) if len(rgba) == 1 else tuple(rgba)
+        vals = tuple(rgba[0]) if len(rgba) == 1 else tuple(rgba)
+        self.r, self.g, self.b = (float(v) for v in vals[:3])
+        self.a = float(vals[3]) if len(vals) > 3 else 1.0
+
+    def __getitem__(self, i: int) -> float:
+        return (self.r, self.g, self.b, self.a)[i]
+
+    def __len__(self) -> int:
+        return 4
 
 
 class MBoundingBox:
-    def __init__(self, a: Any = None, b: Any = None) -> None:
-        self.min, self.max = a, b
+    def __init__(self, corner1: Optional[MPoint] = None,
+                 corner2: Optional[MPoint] = None) -> None:
+        if corner1 is None or corner2 is None:
+            self._lo = self._hi = np.zeros(3)
+        else:
+            a, b = np.array(corner1[:3]), np.array(corner2[:3])
+            self._lo, self._hi = np.minimum(a, b), np.maximum(a, b)
+
+    @property
+    def min(self) -> MPoint:
+        return MPoint(*self._lo)
+
+    @property
+    def max(self) -> MPoint:
+        return MPoint(*self._hi)
+
+    @property
+    def width(self) -> float:
+        return float(self._hi[0] - self._lo[0])
+
+    @property
+    def height(self) -> float:
+        return float(self._hi[1] - self._lo[1])
+
+    @property
+    def depth(self) -> float:
+        return float(self._hi[2] - self._lo[2])
+
+
+class MUserData:
+    def __init__(self, deleteAfterUse: bool = True) -> None:
+        self._delete_after_use = bool(deleteAfterUse)
+
+    def deleteAfterUse(self) -> bool:
+        return self._delete_after_use
 
 
 class MGlobal:
@@ -146,249 +204,118 @@ class MGlobal:
         current().mel_log.append("// Error: " + str(msg))
 
 
-# ------------------------------------------------------------------ DAG access
-class MDagPath:
-    def __init__(self, name: Optional[str] = None) -> None:
-        self.name = name
-
-    def _node(self) -> Any:
-        if self.name is None:
-            raise RuntimeError("(kFailure): invalid MDagPath")
-        return current().node(self.name)
-
-    def fullPathName(self) -> str:
-        return current().dag_path(self._node().name)
-
-    def partialPathName(self) -> str:
-        return self._node().name
-
-    def node(self) -> MObject:
-        return MObject(self._node().name)
-
-    def transform(self) -> MObject:
-        n = self._node()
-        return MObject(n.name if n.type == "transform" or not n.parent else n.parent)
-
-    def extendToShape(self) -> "MDagPath":
-        from .cmds_deform import visible_shape
-        self.name = visible_shape(current(), self._node().name)
-        return self
-
-    def inclusiveMatrix(self) -> MMatrix:
-        from .cmds_nodes import world_matrix
-        n = self._node()
-        return MMatrix(world_matrix(current(), n.parent if n.type != "transform" and n.parent
-                                    else n.name).reshape(-1))
-
-    def isValid(self) -> bool:
-        return self.name is not None and current().exists(self.name)
-
-    def apiType(self) -> int:
-        return MFn.kMesh if self._node().type == "mesh" else MFn.kTransform
-
-    def hasFn(self, fn: int) -> bool:
-        return fn == self.apiType() or fn == MFn.kDagNode
+# ------------------------------------------------------------------ attribute function sets
+class MFnNumericData(api_attrs.NumericTypes):
+    pass
 
 
-class MSelectionList:
-    def __init__(self) -> None:
-        self.items: List[str] = []
-
-    def add(self, name: Any) -> "MSelectionList":
-        name = name.name if isinstance(name, (MDagPath, MObject)) else str(name)
-        if not current().exists(name):
-            raise RuntimeError("(kInvalidParameter): Object does not exist")
-        self.items.append(current().node(name).name)
-        return self
-
-    def length(self) -> int:
-        return len(self.items)
-
-    def getDagPath(self, i: int) -> MDagPath:
-        if not current().is_dag(self.items[i]):
-            raise TypeError("(kInvalidParameter): not a DAG node")
-        return MDagPath(self.items[i])
-
-    def getDependNode(self, i: int) -> MObject:
-        return MObject(self.items[i])
+class MFnData(api_attrs.DataTypes):
+    pass
 
 
-def _name(arg: Any) -> Optional[str]:
-    if arg is None:
-        return None
-    return arg.name if isinstance(arg, MDagPath) else arg.node
+class MFnStringData(api_attrs.StringDataSet):
+    _MOBJECT = MObject
 
 
-class MFnDependencyNode:
-    def __init__(self, obj: Any = None) -> None:
-        self._obj = _name(obj)
-
-    def name(self) -> str:
-        return current().node(str(self._obj)).name
-
-    def typeName(self) -> str:
-        return current().node(str(self._obj)).type
-
-    def userNode(self) -> Any:
-        from .api_plugin import instantiate
-        return instantiate(current(), self.name())
+class MFnAttribute(api_attrs.Api2Flags, api_attrs.AttributeSet):
+    _MOBJECT = MObject
 
 
-class MFnDagNode(MFnDependencyNode):
-    def fullPathName(self) -> str:
-        return current().dag_path(self.name())
-
-    def partialPathName(self) -> str:
-        return self.name()
+class MFnNumericAttribute(api_attrs.NumericSet, MFnAttribute):
+    pass
 
 
-class MFnMesh(MFnDagNode):
-    def _data(self) -> Dict[str, Any]:
-        return current().mesh_data(self.name())
+class MFnUnitAttribute(api_attrs.UnitSet, MFnAttribute):
+    pass
 
-    def create(self, vertices: Iterable[Any], counts: Iterable[int], connects: Iterable[int],
-               uValues: Any = None, vValues: Any = None, parent: Any = None) -> MObject:
-        from .cmds_nodes import _create
-        scene = current()
-        pts = np.array([[p[0], p[1], p[2]] for p in vertices], dtype=np.float64).reshape(-1, 3)
-        counts = np.asarray(list(counts), dtype=np.int64)
-        connects = np.asarray(list(connects), dtype=np.int64)
-        if counts.sum() != len(connects) or (len(connects) and connects.max() >= len(pts)):
-            raise RuntimeError("(kInvalidParameter): bad polygon data")
-        par = _name(parent) if parent is not None and not parent.isNull() else None
-        made_transform = par is None
-        if par is None:
-            par = _create(scene, "transform", "polySurface1", None)
-        shape = _create(scene, "mesh", "polySurfaceShape1", par)
-        scene.nodes[shape].data["mesh"] = {"points": pts, "face_counts": counts,
-                                          "face_indices": connects}
-        self._obj = shape
-        return MObject(par if made_transform else shape)
 
-    def numVertices(self) -> int:
-        return len(self._data()["points"])
+class MFnTypedAttribute(api_attrs.TypedSet, MFnAttribute):
+    pass
 
-    def numPolygons(self) -> int:
-        return len(self._data()["face_counts"])
 
-    def getPoints(self, space: int = MSpace.kObject) -> MPointArray:
-        scene = current()
-        pts = scene.mesh_points(self.name())
-        if space == MSpace.kWorld:
-            from .cmds_nodes import world_matrix
-            node = scene.node(self.name())
-            m = world_matrix(scene, node.parent) if node.parent else np.eye(4)
-            pts = np.hstack([pts, np.ones((len(pts), 1))]) @ m
-        return MPointArray(tuple(p[:3]) for p in pts)
+class MFnEnumAttribute(api_attrs.EnumSet, MFnAttribute):
+    pass
 
-    def setPoints(self, points: Iterable[Any], space: int = MSpace.kObject) -> None:
-        if space != MSpace.kObject:
-            raise NotImplementedError("stand-in MFnMesh.setPoints only in object space")
-        pts = np.array([[p[0], p[1], p[2]] for p in points], dtype=np.float64)
-        data = self._data()
-        if pts.shape != data["points"].shape:
-            raise RuntimeError("(kInvalidParameter): point count differs from the mesh")
-        data["points"] = pts
 
-    def getVertices(self) -> Any:
-        d = self._data()
-        return MIntArray(int(v) for v in d["face_counts"]), \
-            MIntArray(int(v) for v in d["face_indices"])
+class MFnMatrixAttribute(api_attrs.MatrixSet, MFnAttribute):
+    pass
+
+
+class MFnCompoundAttribute(api_attrs.CompoundSet, MFnAttribute):
+    pass
+
+
+class MFnMessageAttribute(api_attrs.MessageSet, MFnAttribute):
+    pass
 
 
 # ------------------------------------------------------------------ plug-ins
-class MFnPlugin(MFnPluginBase):
-    pass
-
-
 class MPxNode(MPxNodeBase):
-    pass
-
-
-class MPlug:
-    def __init__(self, obj: Any = None, attr: Any = None) -> None:
-        self.node_name = _name(obj)
-        self.attr = attr.attr.long if isinstance(attr, AttrObj) else str(attr)
-
-    def _value(self) -> Any:
-        scene = current()
-        node = scene.node(str(self.node_name))
-        return scene.get_value(node, scene.plug_path(node, self.attr))
-
-    def asString(self) -> str:
-        return str(self._value())
-
-    def asDouble(self) -> float:
-        return float(self._value())
-
-    asFloat = asDouble
-
-    def asInt(self) -> int:
-        return int(self._value())
-
-    asShort = asInt
-
-    def asBool(self) -> bool:
-        return bool(self._value())
+    _API = 2
+    _MOBJECT = MObject
 
 
 class MSyntax:
-    kNoArg, kBoolean, kLong, kDouble, kString, kUnsigned, kDistance, kAngle = range(8)
-    kNone, kStringObjects, kSelectionItem = range(3)
+    kNoArg, kBoolean, kLong, kDouble, kString, kUnsigned, kDistance, kAngle = \
+        1, 2, 3, 4, 5, 6, 7, 8
+    kNone, kStringObjects, kSelectionItem = 1, 2, 10
 
     def __init__(self) -> None:
-        self.flags: Dict[str, str] = {}  # short -> long (without dashes)
+        self._flags: Dict[str, str] = {}  # short -> long (without dashes)
 
-    def addFlag(self, short: str, long: str, *types: int) -> None:
-        self.flags[short.lstrip("-")] = long.lstrip("-")
+    def addFlag(self, shortName: str, longName: str, *argTypes: int) -> "MSyntax":
+        self._flags[shortName.lstrip("-")] = longName.lstrip("-")
+        return self
 
-    def setObjectType(self, *args: Any) -> None:
-        pass
+    def setObjectType(self, objectType: int, minimumObjects: int = 0,
+                      maximumObjects: int = 0) -> "MSyntax":
+        return self
 
-    def useSelectionAsDefault(self, *args: Any) -> None:
-        pass
-
-    def enableQuery(self, *args: Any) -> None:
-        pass
-
-    def enableEdit(self, *args: Any) -> None:
-        pass
+    def useSelectionAsDefault(self, useSelectionAsDefault: bool) -> "MSyntax":
+        return self
 
 
 class MArgList:
-    def __init__(self, args: List[Any], flags: Dict[str, Any]) -> None:
-        self.args, self.flags = args, flags
+    def __init__(self) -> None:
+        self._args: List[Any] = []
+        self._flags: Dict[str, Any] = {}
+
+    @classmethod
+    def _make(cls, args: List[Any], flags: Dict[str, Any]) -> "MArgList":
+        out = cls()
+        out._args, out._flags = args, flags
+        return out
 
 
 class MArgDatabase:
-    def __init__(self, syntax: MSyntax, args: MArgList) -> None:
-        longs = set(syntax.flags.values()) | set(syntax.flags)
-        bad = [k for k in args.flags if k not in longs]
+    def __init__(self, syntax: MSyntax, argList: MArgList) -> None:
+        longs = set(syntax._flags.values()) | set(syntax._flags)
+        bad = [k for k in argList._flags if k not in longs]
         if bad:
             raise TypeError(f"Invalid flag(s): {bad}")
-        self.values = {syntax.flags.get(k, k): v for k, v in args.flags.items()}
-        self.syntax, self.objects = syntax, [str(a) for a in args.args]
+        self._values = {syntax._flags.get(k, k): v for k, v in argList._flags.items()}
+        self._syntax, self._objects = syntax, [str(a) for a in argList._args]
 
     def _get(self, flag: str) -> Any:
-        return self.values[self.syntax.flags.get(flag.lstrip("-"), flag.lstrip("-"))]
+        return self._values[self._syntax._flags.get(flag.lstrip("-"), flag.lstrip("-"))]
 
     def isFlagSet(self, flag: str) -> bool:
-        return self.syntax.flags.get(flag.lstrip("-"), flag.lstrip("-")) in self.values
+        return self._syntax._flags.get(flag.lstrip("-"), flag.lstrip("-")) in self._values
 
-    def flagArgumentString(self, flag: str, i: int) -> str:
+    def flagArgumentString(self, flag: str, index: int) -> str:
         return str(self._get(flag))
 
-    def flagArgumentDouble(self, flag: str, i: int) -> float:
+    def flagArgumentDouble(self, flag: str, index: int) -> float:
         return float(self._get(flag))
 
-    def flagArgumentInt(self, flag: str, i: int) -> int:
+    def flagArgumentInt(self, flag: str, index: int) -> int:
         return int(self._get(flag))
 
-    def flagArgumentBool(self, flag: str, i: int) -> bool:
+    def flagArgumentBool(self, flag: str, index: int) -> bool:
         return bool(self._get(flag))
 
     def getObjectStrings(self) -> List[str]:
-        return list(self.objects)
+        return list(self._objects)
 
 
 class MPxCommand:
@@ -404,8 +331,8 @@ class MPxCommand:
         return False
 
     @staticmethod
-    def setResult(value: Any) -> None:
-        MPxCommand._result = value
+    def setResult(result: Any) -> None:
+        MPxCommand._result = result
 
     @staticmethod
     def clearResult() -> None:
@@ -416,6 +343,14 @@ class MPxCommand:
         MGlobal.displayWarning(msg)
 
 
+class MFnPlugin(MFnPluginBase):
+    _API = 2
+    _MOBJECT = MObject
+    _TYPEID = MTypeId
+    _PXNODE = MPxNode
+    _PXCOMMAND = MPxCommand
+
+
 def run_command(creator: Callable[[], Any], syntax: Optional[Callable[[], MSyntax]],
                 args: MArgList) -> Any:
     cmd = creator()
@@ -423,62 +358,3 @@ def run_command(creator: Callable[[], Any], syntax: Optional[Callable[[], MSynta
     MPxCommand._result = None
     cmd.doIt(args)
     return MPxCommand._result
-
-
-# ------------------------------------------------------------------ UI / render / anim
-class MPxLocatorNode(MPxNode):
-    localPosition = AttrObj(schema.attrs_of("locator")["localPosition"])
-    localScale = AttrObj(schema.attrs_of("locator")["localScale"])
-
-    def isBounded(self) -> bool:
-        return False
-
-
-class M3dView:
-    kLeftAlign, kCenter, kRightAlign = 0, 1, 2
-
-
-class MUserData:
-    def __init__(self, deleteAfterUse: bool = False) -> None:
-        self.deleteAfterUse = deleteAfterUse
-
-
-class DrawAPI:
-    kNone, kOpenGL, kDirectX11, kOpenGLCoreProfile, kAllDevices = 0, 1, 2, 4, 7
-
-
-class MRenderer(DrawAPI):
-    pass
-
-
-class MFrameContext:
-    pass
-
-
-class MUIDrawManager:
-    kLeft, kCenter, kRight = 0, 1, 2
-
-    def __init__(self) -> None:
-        self.calls: List[Any] = []
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        def record(*args: Any, **kw: Any) -> None:
-            self.calls.append((name, args))
-        return record
-
-
-class MPxDrawOverride:
-    def __init__(self, obj: Any = None, callback: Any = None, isAlwaysDirty: bool = True) -> None:
-        self.obj = obj
-
-
-class MDrawRegistry:
-    overrides: Dict[str, Any] = {}
-
-    @staticmethod
-    def registerDrawOverrideCreator(classification: str, registrant: str, creator: Any) -> None:
-        MDrawRegistry.overrides[classification] = (registrant, creator)
-
-    @staticmethod
-    def deregisterDrawOverrideCreator(classification: str, registrant: str) -> None:
-        MDrawRegistry.overrides.pop(classification, None)

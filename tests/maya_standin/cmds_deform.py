@@ -14,6 +14,7 @@ import numpy as np
 
 from . import schema
 from .cmds_nodes import _create
+from .deformer_data import set_members, split_components
 from .evaluate import deformer_input, evaluate_plug
 from .registry import command
 from .scene import MayaError, Scene
@@ -182,8 +183,9 @@ def deformer(*args: Any, **flags: Any) -> List[str]:
         raise MayaError(f"deformer: '{typ}' is not a known deformer type")
     with scene.undoable("deformer"):
         name = _create(scene, typ, flags.get("name") or typ + "1", None)
-        for obj in objs:
+        for obj, ids in split_components(scene, objs):  # "plane.vtx[0:5]": those members only
             insert(scene, name, visible_shape(scene, obj), bool(flags.get("frontOfChain")))
+            set_members(scene, name, 0, ids)
         return [name]
 
 

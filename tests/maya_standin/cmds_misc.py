@@ -1,7 +1,9 @@
 """Stand-in (NOT Maya) commands for undo, sessions, plug-ins, files and the progress bar.
 
 * Undo: every mutating stand-in command records a snapshot; ``undoInfo(openChunk=True)``
-  ... ``closeChunk`` groups them into one entry; ``undo``/``redo`` restore snapshots exactly.
+  ... ``closeChunk`` groups them into one entry; ``undo``/``redo`` restore snapshots but
+  keep API edits (see :mod:`.scene`). The queue is finite (``undoInfo(infinity=False,
+  length=N)``, default :data:`~.scene.UNDO_LENGTH`): a full queue drops its oldest entry.
 * ``about(batch=True)`` returns ``Scene.batch`` (True by default, like mayapy); UI commands
   such as ``progressBar`` fail in batch mode as they do in Maya.
 * ``progressBar(..., isCancelled=True)`` turns True once ``Scene.progress['cancel_after']``
@@ -14,6 +16,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import uuid
 from typing import Any, List
 
 from .registry import command
@@ -27,11 +30,15 @@ BUILTIN_PLUGINS = ("fbxmaya",)  # Maya's own plug-ins: "loaded" without a file
 def undoInfo(**flags: Any) -> Any:
     only("undoInfo", flags, ("openChunk", "closeChunk", "chunkName", "query", "state",
                              "stateWithoutFlush", "undoName", "redoName", "undoQueueEmpty",
-                             "redoQueueEmpty"))
+                             "redoQueueEmpty", "infinity", "length"))
     scene = current()
     if flags.get("query"):
         if flags.get("state") or flags.get("stateWithoutFlush"):
             return scene.undo_enabled
+        if flags.get("infinity"):
+            return scene.undo_length is None
+        if flags.get("length"):
+            return scene.last_finite_length
         if flags.get("undoName"):
             return scene.undo_queue[-1].name if scene.undo_queue else ""
         if flags.get("redoName"):
@@ -54,7 +61,21 @@ def undoInfo(**flags: Any) -> Any:
             scene.redo_queue.clear()
     elif "stateWithoutFlush" in flags:
         scene.undo_enabled = bool(flags["stateWithoutFlush"])
+    if "infinity" in flags or "length" in flags:
+        _queue_length(scene, flags)
     return None
+
+
+def _queue_length(scene: Any, flags: Any) -> None:
+    """Autodesk: ``length`` is "the maximum number of items in the undo queue. The infinity
+    flag overrides this one": a length set while the queue is infinite waits until
+    ``infinity=False``."""
+    if "length" in flags:
+        if int(flags["length"]) < 0:
+            raise MayaError("undoInfo: the queue length must be 0 or more")
+        scene.last_finite_length = int(flags["length"])
+    infinite = bool(flags["infinity"]) if "infinity" in flags else scene.undo_length is None
+    scene.set_undo_length(None if infinite else scene.last_finite_length)
 
 
 @command
@@ -248,6 +269,7 @@ def _reference(path: str, ns: str) -> str:
         if old in skip:
             continue
         node = copy.deepcopy(loaded.nodes[old])
+        node.uid = uuid.uuid4().hex  # a second copy of the file's node, not the same node
         node.name = rename[old]
         node.parent = rename.get(node.parent) if node.parent else None
         node.referenced = True

@@ -18,12 +18,16 @@ _COMP = re.compile(r"^(?P<node>[^.]+)\.vtx\[(?P<a>\d+|\*)(?::(?P<b>\d+))?\]$")
 def _create(scene: Scene, typ: str, name: Optional[str], parent: Optional[str]) -> str:
     if not schema.known(typ):
         raise MayaError(f"createNode: Unknown object type: {typ}")
-    is_shape = schema.is_a(typ, "shape")
-    if is_shape and parent is None:
-        parent = scene.add_node(scene.unique_name(scene.qualify("transform1")), "transform").name
+    # outside any command (MFnMesh.create) a new node is an API edit, which undo keeps
+    api = not scene.in_command
+    if schema.is_a(typ, "shape") and parent is None:
+        made = scene.add_node(scene.unique_name(scene.qualify("transform1")), "transform")
+        made.api_name = made.name if api else ""
+        parent = made.name
     base = scene.qualify(name) if name else typ + "1"
     node = scene.add_node(scene.unique_name(base), typ,
                           parent=scene.node(parent).name if parent else None)
+    node.api_name = node.name if api else ""
     if typ in scene.node_classes:
         from .api_plugin import instantiate
         instantiate(scene, node.name)
@@ -259,7 +263,7 @@ def select(*args: Any, **flags: Any) -> None:
 
 
 @command
-def namespace(*args: Any, **flags: Any) -> Any:
+def namespace(**flags: Any) -> Any:
     only("namespace", flags, ("addNamespace", "setNamespace", "exists", "removeNamespace",
                               "parent", "query", "deleteNamespaceContent",
                               "mergeNamespaceWithRoot"))

@@ -4,7 +4,8 @@ Pull-based and uncached: reading a mesh shape's points walks its ``inMesh`` conn
 back through the deformer chain.  blendShape output = base + envelope * sum_i w_i * delta_i
 (in-betweens interpolated piecewise-linearly between item weights, item index
 = 5000 + 1000 * weight); skinCluster is the identity (bind pose); plug-in deformers run
-their own ``deform()`` through the stand-in's API 1.0 classes.
+their own ``deform()`` through the stand-in's API 1.0 classes, over their member vertices
+only, with the painted ``weightList`` behind ``weightValue()`` (:mod:`.deformer_data`).
 """
 from __future__ import annotations
 

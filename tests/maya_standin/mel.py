@@ -2,10 +2,13 @@
 
 Understands only what MicroExpr sends: reading ``$gMainProgressBar`` and the FBX export
 commands of the ``fbxmaya`` plug-in (which must be loaded first, as in Maya).  Anything else
-raises, so an unexpected MEL call is caught by the tests.
+raises, so an unexpected MEL call is caught by the tests.  ``FBXExport -f path`` writes a
+small text file that says it is a stand-in placeholder (:data:`FBX_PLACEHOLDER`), not an
+FBX file, so callers can check that a file appeared where they asked.
 """
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -16,6 +19,7 @@ FBX = ("FBXResetExport", "FBXExportShapes", "FBXExportSkins", "FBXExportBakeComp
        "FBXExportInAscii", "FBXExportFileVersion", "FBXExportUpAxis", "FBXExportAnimationOnly",
        "FBXExportSmoothingGroups", "FBXExportConstraints", "FBXExportCameras",
        "FBXExportLights", "FBXExport")
+FBX_PLACEHOLDER = b"MicroExpr Maya stand-in: FBXExport ran here; this is not an FBX file\n"
 
 
 def eval(command: str) -> Any:  # noqa: A001 - the name Maya uses
@@ -34,5 +38,9 @@ def eval(command: str) -> Any:  # noqa: A001 - the name Maya uses
                 raise MayaError('FBXExport: use -f "path"')
             if "\\" in m.group(1):
                 raise MayaError("FBXExport: use forward slashes in the path")
+            if not os.path.isdir(os.path.dirname(m.group(1)) or "."):
+                raise MayaError(f"FBXExport: cannot write {m.group(1)}")
+            with open(m.group(1), "wb") as f:
+                f.write(FBX_PLACEHOLDER)
         return None
     raise MayaError(f"stand-in mel.eval does not understand: {text!r}")

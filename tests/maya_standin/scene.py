@@ -8,11 +8,27 @@ stand-in-only assertions (``maya_standin.current()`` returns the live :class:`Sc
 Attribute values are stored flat under canonical long plug paths such as
 ``weight[0]`` or ``inputTarget[0].inputTargetGroup[2].inputTargetItem[6000].inputPointsTarget``;
 :mod:`.schema` declares which attributes each node type has.
+
+Undo, as modelled here (each point is what MicroExpr relies on):
+
+* Every mutating ``cmds`` command records one entry (or joins the open chunk); a chunk is one
+  entry named by its ``chunkName``.  The queue is finite by default (:data:`UNDO_LENGTH`
+  entries; Autodesk documents ``undoInfo(infinity=, length=)`` but no default was found, so
+  the number is an assumption); when it is full, recording drops the oldest entry, so the
+  queue's length stops growing.
+* Undo and redo restore a snapshot of :class:`State`, except what the API changed outside
+  any command: Maya's undo only reverses commands, so ``MFnMesh.setPoints`` on a node that
+  survives the undo keeps its points, and a mesh made by ``MFnMesh.create`` survives the
+  undo of the commands around it, under the name it was created with (:meth:`Scene.restore`;
+  other command edits of such a node are not undone: a simplification).  Redo puts back the nodes it
+  re-creates as they were when undone (assumed: Maya keeps the removed node objects for
+  redo; not verified).
 """
 from __future__ import annotations
 
 import copy
 import re
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -22,6 +38,9 @@ import numpy as np
 from . import schema
 
 _PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(-?\d+)\])?$")
+#: Undo queue length of a new session (see the module docstring: an assumption).
+UNDO_LENGTH = 50
+_BOOKKEEPING = ("uid", "api_name")
 
 
 class MayaError(RuntimeError):
@@ -44,6 +63,10 @@ class Node:
     reference_file: Optional[str] = None
     locked: bool = False
     data: Dict[str, Any] = field(default_factory=dict)
+    #: Bookkeeping for undo, left out of :meth:`Scene.dump`: the node's identity across
+    #: renames and snapshots, and the name the API (not a command) created it with.
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    api_name: str = ""
 
     def spec(self, long_name: str) -> Optional[schema.Attr]:
         return self.dynamic.get(long_name) or schema.attrs_of(self.type).get(long_name)
@@ -79,6 +102,8 @@ class Scene:
         self.undo_queue: List[UndoEntry] = []
         self.redo_queue: List[UndoEntry] = []
         self.undo_enabled = True
+        self.undo_length: Optional[int] = UNDO_LENGTH  # None: infinite
+        self.last_finite_length = UNDO_LENGTH
         self.chunk_depth = 0
         self._chunk_snapshot: Optional[State] = None
         self._chunk_name = ""
@@ -328,8 +353,49 @@ class Scene:
         return copy.deepcopy(self.state)
 
     def restore(self, state: State) -> None:
+        """Go back (or forward) to ``state``, keeping what the API changed outside commands:
+        the points of meshes that exist in both, and nodes the API created."""
+        now = self.state
         self.state = copy.deepcopy(state)
+        self._keep_api_edits(now)
         self.instances = {k: v for k, v in self.instances.items() if k in self.state.nodes}
+
+    def _keep_api_edits(self, now: State) -> None:
+        # the stand-in's commands never edit a mesh's points in place, so a mesh's points
+        # differ between two states only through the API (MFnMesh.setPoints)
+        by_uid = {n.uid: n for n in self.state.nodes.values()}
+        for name in now.order:
+            node = now.nodes[name]
+            mine = by_uid.get(node.uid)
+            if mine is not None:
+                if "mesh" in node.data and "mesh" in mine.data:
+                    mine.data["mesh"]["points"] = np.array(node.data["mesh"]["points"])
+                continue
+            if not node.api_name:
+                continue
+            # made by the API after ``state``: every command since (a rename, say) is undone
+            # with the rest, so it gets back the name it was created with
+            kept = copy.deepcopy(node)
+            if kept.parent is not None:
+                parent = by_uid.get(now.nodes[kept.parent].uid)
+                kept.parent = parent.name if parent is not None else None
+            kept.name = self.unique_name(kept.api_name)
+            self.state.nodes[kept.name] = kept
+            self.state.order.append(kept.name)
+            by_uid[kept.uid] = kept
+
+    def _record(self, entry: UndoEntry) -> None:
+        self.undo_queue.append(entry)
+        if self.undo_length is not None and len(self.undo_queue) > self.undo_length:
+            del self.undo_queue[:len(self.undo_queue) - self.undo_length]
+
+    def set_undo_length(self, length: Optional[int]) -> None:
+        """``undoInfo(length=N)`` (None: ``infinity=True``); a shorter queue drops the oldest."""
+        if length is not None and length < 0:
+            raise MayaError("undoInfo: the queue length must be 0 or more")
+        self.undo_length = length
+        if length is not None and len(self.undo_queue) > length:
+            del self.undo_queue[:len(self.undo_queue) - length]
 
     @contextmanager
     def undoable(self, name: str) -> Iterator[None]:
@@ -353,10 +419,15 @@ class Scene:
         finally:
             self._in_command -= 1
         if before is not None:
-            self.undo_queue.append(UndoEntry(name, before))
+            self._record(UndoEntry(name, before))
         else:
             self._chunk_dirty = True
         self.redo_queue.clear()
+
+    @property
+    def in_command(self) -> bool:
+        """True while a stand-in command runs (a change now is not an API edit)."""
+        return self._in_command > 0
 
     def open_chunk(self, name: str) -> None:
         if self.chunk_depth == 0:
@@ -372,7 +443,7 @@ class Scene:
         self.chunk_depth -= 1
         if self.chunk_depth == 0:
             if self._chunk_dirty and self._chunk_snapshot is not None:
-                self.undo_queue.append(UndoEntry(self._chunk_name, self._chunk_snapshot))
+                self._record(UndoEntry(self._chunk_name, self._chunk_snapshot))
             self._chunk_snapshot = None
 
     def undo(self) -> bool:
@@ -389,7 +460,7 @@ class Scene:
         if not self.redo_queue:
             return False
         entry = self.redo_queue.pop()
-        self.undo_queue.append(UndoEntry(entry.name, self.snapshot()))
+        self._record(UndoEntry(entry.name, self.snapshot()))
         self.restore(entry.snapshot)
         return True
 
@@ -408,7 +479,7 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, (State, Node, schema.Attr)):
-        return {k: _plain(v) for k, v in vars(obj).items()}
+        return {k: _plain(v) for k, v in vars(obj).items() if k not in _BOOKKEEPING}
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -132,7 +132,10 @@ define("geometryFilter", ("node",), [
     Attr("outputGeometry", "og", "geometry", None, multi=True, writable=False),
     Attr("originalGeometry", "orggeom", "geometry", None, multi=True),
 ])
-define("weightGeometryFilter", ("geometryFilter",), [])
+define("weightGeometryFilter", ("geometryFilter",), [  # painted weights, per geometry
+    Attr("weightList", "wl", "compound", None, multi=True, children=("weights",)),
+    Attr("weights", "w", "float", 1.0, multi=True, parent="weightList"),
+])
 define("blendShape", ("weightGeometryFilter",), [
     Attr("weight", "w", "float", 0.0, multi=True, keyable=True),
     Attr("origin", "or", "enum", 1, enum=("world", "local", "user")),

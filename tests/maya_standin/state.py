@@ -19,10 +19,14 @@ def current() -> Scene:
 def new_scene() -> Scene:
     old = _CURRENT.get("scene")
     _CURRENT["scene"] = Scene()
-    if old is not None:  # plug-ins stay loaded across file -new, like Maya
-        _CURRENT["scene"].plugins = old.plugins
-        _CURRENT["scene"].node_classes = old.node_classes
-        _CURRENT["scene"].batch = old.batch
+    if old is not None:  # plug-ins and session settings stay across file -new, like Maya
+        new = _CURRENT["scene"]
+        new.plugins = old.plugins
+        new.node_classes = old.node_classes
+        new.batch = old.batch
+        new.undo_enabled = old.undo_enabled
+        new.undo_length = old.undo_length
+        new.last_finite_length = old.last_finite_length
     return _CURRENT["scene"]
 
 

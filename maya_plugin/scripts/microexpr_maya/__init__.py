@@ -17,13 +17,31 @@ The math lives in the host-agnostic core (``microexpr``); this package only talk
 """
 from __future__ import annotations
 
-from .apply_clip import apply_clip
-from .bind import bind_key_points, ensure_plugin
-from .export import export_rig
-from .generate import generate_blendshapes
-from .micro_review import micro_expression, review
-from .pose import add_pose_target
-from .progress import Cancelled
+from typing import TYPE_CHECKING
 
+from microexpr._lazy import lazy_exports
+
+#: Public name -> the module that defines it. Each module is imported the first time its
+#: name is read, so the plug-ins (which import only ``nodes`` and ``commands``) load on numpy
+#: alone: pydantic and scipy are needed only by what exports and reads rig and clip files.
+API = {
+    "bind_key_points": "microexpr_maya.bind", "ensure_plugin": "microexpr_maya.bind",
+    "generate_blendshapes": "microexpr_maya.generate",
+    "add_pose_target": "microexpr_maya.pose",
+    "export_rig": "microexpr_maya.export",
+    "apply_clip": "microexpr_maya.apply_clip",
+    "micro_expression": "microexpr_maya.micro_review", "review": "microexpr_maya.micro_review",
+    "Cancelled": "microexpr_maya.progress",
+}
 __all__ = ["bind_key_points", "generate_blendshapes", "add_pose_target", "export_rig",
            "apply_clip", "micro_expression", "review", "ensure_plugin", "Cancelled"]
+__getattr__, __dir__ = lazy_exports(__name__, API)
+
+if TYPE_CHECKING:  # what type checkers see; at run time the names load lazily
+    from .apply_clip import apply_clip
+    from .bind import bind_key_points, ensure_plugin
+    from .export import export_rig
+    from .generate import generate_blendshapes
+    from .micro_review import micro_expression, review
+    from .pose import add_pose_target
+    from .progress import Cancelled

@@ -47,7 +47,7 @@ def rotation_matrix(degrees: Sequence[float]) -> np.ndarray:
 
 
 def softmod_weights(points: np.ndarray, triangles: Optional[np.ndarray], sm: SoftMod,
-                    graph=None) -> np.ndarray:
+                    graph: Optional[_falloff.EdgeGraph] = None) -> np.ndarray:
     """Falloff weight of every vertex for soft-mod ``sm`` (N,)."""
     pts = np.asarray(points, dtype=np.float64)
     center = None if sm.center is None else np.asarray(sm.center, dtype=np.float64)
@@ -71,7 +71,8 @@ def handle_offsets(points: np.ndarray, sm: SoftMod, center: Optional[np.ndarray]
 
 
 def softmod_deltas(points: np.ndarray, triangles: Optional[np.ndarray],
-                   softmods: Iterable[SoftMod], graph=None) -> np.ndarray:
+                   softmods: Iterable[SoftMod],
+                   graph: Optional[_falloff.EdgeGraph] = None) -> np.ndarray:
     """Summed offsets of several soft-mods on the neutral ``points`` (N, 3)."""
     pts = np.asarray(points, dtype=np.float64)
     softmods = list(softmods)

@@ -31,8 +31,12 @@ class KeyPointLocator(omui.MPxLocatorNode):
         return True
 
     def boundingBox(self) -> Any:
-        s = om.MPlug(self.thisMObject(), KeyPointLocator.size).asDouble()
-        return om.MBoundingBox(om.MPoint(-s, -s, -s), om.MPoint(s, s, s))
+        return _box(om.MPlug(self.thisMObject(), KeyPointLocator.size).asDouble())
+
+
+def _box(size: float) -> Any:
+    """The cube around the drawn sphere of radius ``size``."""
+    return om.MBoundingBox(om.MPoint(-size, -size, -size), om.MPoint(size, size, size))
 
 
 def creator() -> KeyPointLocator:
@@ -79,7 +83,13 @@ class KeyPointDrawOverride(omr.MPxDrawOverride):
         return int(omr.MRenderer.kAllDevices)
 
     def isBounded(self, obj_path: Any, camera_path: Any) -> bool:
-        return False
+        """Bounded, so Viewport 2.0 can cull the drawing and frame the key point."""
+        return True
+
+    def boundingBox(self, obj_path: Any, camera_path: Any) -> Any:
+        """The locator's box: the sphere of radius ``size`` about its origin (the text label
+        is drawn in screen space and has no extent in the scene)."""
+        return _box(om.MPlug(obj_path.node(), KeyPointLocator.size).asDouble())
 
     def hasUIDrawables(self) -> bool:
         return True

@@ -4,7 +4,9 @@ One node per key point.  Its weights are the core's falloff about the key vertex
 (``microexpr.rig.softmod.softmod_weights``), cached until radius, curve, mode, inner radius, key
 vertex, centre or topology change; ``deform()`` moves each vertex by weight x the handle's
 offset (translate/rotate/scale about the key point, then ``handleMatrix`` about it), in the
-mesh's object space and internal units (centimetres).
+mesh's object space and internal units (centimetres).  Only the deformer's member vertices
+move (those its iterator visits, by their real ids), each scaled by its painted weight
+(Deform > Paint Weights writes ``weightList``, read through ``weightValue``).
 """
 from __future__ import annotations
 
@@ -81,6 +83,8 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
             center=center)
 
     def deform(self, data: Any, geom_iter: Any, local_to_world: Any, multi_index: int) -> None:
+        """Move the member vertices the iterator visits, each by its falloff weight times its
+        painted weight (``weightValue``), keyed by the iterator's real vertex id."""
         cls = type(self)
         envelope = float(data.inputValue(_inherited("envelope")).asFloat())
         m = data.inputValue(cls.handleMatrix).asMatrix()
@@ -92,28 +96,38 @@ class SoftModManipulator(ompx1.MPxDeformerNode):
             return  # nothing moves: leave the points alone without reading them
         handle = data.outputArrayValue(_inherited("input"))
         handle.jumpToElement(multi_index)
-        mesh_obj = handle.outputValue().child(_inherited("inputGeom")).asMesh()
-        fn = om1.MFnMesh(mesh_obj)
+        fn = om1.MFnMesh(handle.outputValue().child(_inherited("inputGeom")).asMesh())
         topology = (int(fn.numVertices()), int(fn.numPolygons()))
+        # the falloff needs the whole mesh, members or not: read it from the input geometry
+        all_points = om1.MPointArray()
+        fn.getPoints(all_points, om1.MSpace.kObject)
+        points = np.array([(all_points[i].x, all_points[i].y, all_points[i].z)
+                           for i in range(all_points.length())]).reshape(-1, 3)
 
         def triangles() -> Optional[np.ndarray]:
             counts, connects = om1.MIntArray(), om1.MIntArray()
             fn.getVertices(counts, connects)
-            return Mesh("input", np.zeros((topology[0], 3)),
-                        np.array([counts[i] for i in range(counts.length())]),
+            return Mesh("input", points, np.array([counts[i] for i in range(counts.length())]),
                         np.array([connects[i] for i in range(connects.length())])).triangles()
 
-        pts = om1.MPointArray()
-        geom_iter.allPositions(pts)
-        points = np.array([(pts[i].x, pts[i].y, pts[i].z) for i in range(pts.length())])
         result = deform(points, self._softmod(data), self._cache, triangles, topology,
                         translate, rotate, scale, matrix, envelope)
-        if result is None:
-            return
-        idx, moved = result
-        for i, (x, y, z) in zip(idx.tolist(), moved.tolist()):
-            pts.set(om1.MPoint(x, y, z), i)
-        geom_iter.setAllPositions(pts)
+        if result is not None:
+            self._move_members(data, geom_iter, multi_index, points, *result)
+
+    def _move_members(self, data: Any, geom_iter: Any, multi_index: int, points: np.ndarray,
+                      idx: np.ndarray, moved: np.ndarray) -> None:
+        """Set each visited vertex that moves; a painted weight scales its offset."""
+        target = dict(zip(idx.tolist(), moved.tolist()))
+        while not geom_iter.isDone():
+            vertex = int(geom_iter.index())
+            new = target.get(vertex)
+            if new is not None:
+                painted = float(self.weightValue(data, multi_index, vertex))
+                if painted != 0.0:
+                    x, y, z = points[vertex] + painted * (np.asarray(new) - points[vertex])
+                    geom_iter.setPosition(om1.MPoint(float(x), float(y), float(z)))
+            geom_iter.next()
 
 
 def creator() -> Any:
