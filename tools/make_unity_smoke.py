@@ -4,7 +4,9 @@ The Unity EditMode smoke test copies them into a project, imports them and plays
 ``face.microexpr`` (a rig made like the golden vectors' rig: a 68-vertex face, 10 targets, a
 seed where every target moves its vertices, since an FBX importer may drop a shape that moves
 nothing), ``face.fbx`` (that rig as ``microexpr export`` writes it: binary FBX with its blend
-shapes) and ``smile.microexpr`` (a one-second clip on the rig's targets). Unity ignores the
+shapes) and ``smile.microexpr`` (a one-second clip on the rig's targets). Both bridge files
+are bridge v3 ``.microexpr`` containers (JSON header + binary payload), as ``bridge.save``
+writes them, so the importer is smoke-tested on the container. Unity ignores the
 folder (its name ends in ``~``); the test finds it beside its own source file.
 
 Run from the repository root: ``python tools/make_unity_smoke.py``.

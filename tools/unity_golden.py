@@ -138,7 +138,7 @@ def make_clip(layered: bool = False):
     clip = bridge.Clip(fps=30.0, start_time=0.05, targets=CLIP_TARGETS, weights=np.zeros((F, 4)).tolist(),
                        valid=[f not in CLIP_INVALID for f in range(F)], hold_invalid=True, events=events)
     base = make_base(F) if layered else np.zeros((F, 4))
-    clip.weights = layer(base, events, clip.targets, clip.times()).tolist()
+    clip.weights = layer(base, events, clip.targets, clip.times())
     clip.source = {"kind": "micro", "base": {"frames": F, "fps": 30.0, "start_time": 0.05}
                    if layered else None}
     return clip

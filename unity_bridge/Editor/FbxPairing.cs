@@ -2,7 +2,8 @@
 // "face.rig.microexpr" in the same folder (rules: ModelPairing, plain C#). Before import, blend
 // shapes are switched on and the model's import is made to depend on the bridge file; after
 // import, the model's blend-shape names are checked against the rig's targets (DCC prefixes
-// tolerated) and the result is logged once per import.
+// tolerated) and the result is logged once per import. The bridge file is read by the runtime's
+// reader (a .microexpr container: its header and landmark arrays only; or JSON text).
 #if UNITY_5_3_OR_NEWER
 using System.Collections.Generic;
 using System.IO;
@@ -54,7 +55,7 @@ namespace MicroExpr.EditorTools
             PairingReport report;
             try
             {
-                report = PairingReport.FromBridgeText(assetPath, bridge, File.ReadAllText(bridge), names);
+                report = PairingReport.FromBridgeFile(assetPath, bridge, names);
             }
             catch (MicroExprException e)
             {

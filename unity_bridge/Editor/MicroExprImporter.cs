@@ -1,9 +1,10 @@
-// Imports bridge files (.microexpr: the JSON the Python tools write; Unity already owns
-// .json) into a rig asset or a clip asset, and bakes a clip into an AnimationClip of
-// "blendShape.<name>" curves when asked. The curves are bound to the blend-shape names of the
-// model (the Model field, or else the one model in the clip's folder that has a bridge rig
-// beside it), by the same rules as the runtime driver; without a model, to the rig's target
-// names with the Blend Shape Prefix in front.
+// Imports bridge files (.microexpr: the container the Python tools write, JSON header plus
+// binary payload, or bridge JSON renamed; Unity already owns .json) into a rig asset or a clip
+// asset, and bakes a clip into an AnimationClip of "blendShape.<name>" curves when asked. The
+// curves are bound to the blend-shape names of the model (the Model field, or else the one
+// model in the clip's folder that has a bridge rig beside it), by the same rules as the
+// runtime driver; without a model, to the rig's target names with the Blend Shape Prefix in
+// front. A container's payload in a .bin beside it is read too (an import dependency).
 #if UNITY_5_3_OR_NEWER
 using System.Collections.Generic;
 using System.IO;
@@ -15,7 +16,7 @@ using UnityEngine;
 
 namespace MicroExpr.EditorTools
 {
-    [ScriptedImporter(3, "microexpr")]
+    [ScriptedImporter(4, "microexpr")]      // 4: bridge v3 (a new version re-imports every file)
     public sealed class MicroExprImporter : ScriptedImporter
     {
         [Tooltip("Clips: also make an AnimationClip of blend-shape curves (weights x100).")]
@@ -34,43 +35,64 @@ namespace MicroExpr.EditorTools
             string baseName = Path.GetFileNameWithoutExtension(path);
             try
             {
-                JsonValue root = Json.Parse(File.ReadAllText(path), path);
-                string kind = BridgeFile.Kind(root);
-                if (kind == "rig")
+                using (BridgeDocument doc = BridgeDocument.Load(path))
                 {
-                    MicroExprRigAsset rig = MicroExprRigAsset.Create(RigData.FromJson(root, path));
-                    rig.name = baseName;
-                    ctx.AddObjectToAsset("rig", rig);
-                    ctx.SetMainObject(rig);
-                }
-                else if (kind == "clip")
-                {
-                    ClipData data = ClipData.FromJson(root, path);
-                    MicroExprClipAsset clip = MicroExprClipAsset.Create(data);
-                    clip.name = baseName;
-                    ctx.AddObjectToAsset("clip", clip);
-                    ctx.SetMainObject(clip);
-                    if (bakeAnimationClip)
-                    {
-                        AnimationClip anim = BakeFor(ctx, data);
-                        anim.name = baseName + " (blend shapes)";
-                        ctx.AddObjectToAsset("animation", anim);
-                    }
-                }
-                else
-                {
-                    ctx.LogImportError(path + ": format: not a MicroExpr rig or clip. Fix: write it with the " +
-                                       "microexpr tools ('format' must be microexpr.rig or microexpr.clip).");
+                    // a payload in a .bin beside the file: a changed .bin imports this file again
+                    foreach (string uri in doc.ExternalUris) ctx.DependsOnSourceAsset(Sibling(path, uri));
+                    Import(ctx, doc, baseName);
                 }
             }
             catch (MicroExprException e)
             {
+                // a broken payload beside the file: fixing it imports the file again (a .bin
+                // copied in after the file needs a Reimport of the file)
+                string bin = Sibling(path, baseName + ".bin");
+                if (File.Exists(bin)) ctx.DependsOnSourceAsset(bin);
                 ctx.LogImportError(e.Message);
             }
             catch (IOException e)
             {
                 ctx.LogImportError(path + ": cannot read the file (" + e.Message + ").");
             }
+        }
+
+        void Import(AssetImportContext ctx, BridgeDocument doc, string baseName)
+        {
+            string kind = doc.Kind;
+            if (kind == "rig")
+            {
+                MicroExprRigAsset rig = MicroExprRigAsset.Create(RigData.FromDocument(doc));
+                rig.name = baseName;
+                ctx.AddObjectToAsset("rig", rig);
+                ctx.SetMainObject(rig);
+            }
+            else if (kind == "clip")
+            {
+                ClipData data = ClipData.FromDocument(doc);
+                MicroExprClipAsset clip = MicroExprClipAsset.Create(data);
+                clip.name = baseName;
+                ctx.AddObjectToAsset("clip", clip);
+                ctx.SetMainObject(clip);
+                if (bakeAnimationClip)
+                {
+                    AnimationClip anim = BakeFor(ctx, data);
+                    anim.name = baseName + " (blend shapes)";
+                    ctx.AddObjectToAsset("animation", anim);
+                }
+            }
+            else
+            {
+                ctx.LogImportError(doc.Source + ": format: not a MicroExpr rig or clip. Fix: write it with the " +
+                                   "microexpr tools ('format' must be microexpr.rig or microexpr.clip).");
+            }
+        }
+
+        /// <summary>The asset path of a file named <paramref name="name"/> in the folder of <paramref name="path"/>.</summary>
+        static string Sibling(string path, string name)
+        {
+            string p = path.Replace('\\', '/');
+            int slash = p.LastIndexOf('/');
+            return slash >= 0 ? p.Substring(0, slash + 1) + name : name;
         }
 
         /// <summary>The model the clip's curves are bound to (asset path), or null.</summary>

@@ -1,10 +1,13 @@
 """``microexpr verify-unity``: run the Unity package's C# runtime (under Mono) over a rig and
 tracks or a clip, and report the largest weight difference from the Python core.
 
-A clip is checked three ways (``unity.parity.compare_clip``): the C# player against the
-clip's held weights (events are already in them), the C# event layer against
-``envelope.layer`` on zeros (or on ``--base``), and, for a clip made on a neutral, the events
-on zeros against the stored weights."""
+C# reads the rig and the clip with its own reader, from the files (a ``.microexpr`` container,
+its ``.bin`` beside it, or bridge JSON v2/v3; an older file as the Python core migrated it),
+and what it read is checked against the Python core's rig first. A clip is checked three
+ways (``unity.parity.compare_clip``): the C# player against the clip's held weights (events
+are already in them), the C# event layer against ``envelope.layer`` on zeros (or on
+``--base``), and, for a clip made on a neutral, the events on zeros against the stored
+weights."""
 from __future__ import annotations
 
 import json
@@ -20,10 +23,11 @@ def add_parser(sub) -> None:
     p = command(sub, "verify-unity",
                 "prove the Unity runtime (C#) computes the same weights as the Python core",
                 "microexpr verify-unity --rig face_rig.json --landmarks tracks.csv --compensation all")
-    p.add_argument("--rig", required=True, help="rig JSON (bridge file)")
+    p.add_argument("--rig", required=True, help="bridge rig (.microexpr container or JSON)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--landmarks", help="tracks (.npy or CSV): key weights + solver, frame by frame in C#")
-    src.add_argument("--clip", help="clip JSON: its played weights and its events layered, per frame")
+    src.add_argument("--clip", help="bridge clip (.microexpr or JSON): its played weights and its events "
+                                    "layered, per frame")
     p.add_argument("--base", help="with --clip: the clip it was layered onto; the events are layered "
                                   "onto its held weights (default: onto zeros)")
     p.add_argument("--compensation", default="all",
@@ -50,8 +54,10 @@ def _modes(text: str) -> List[str]:
 
 
 def verdict(results: Dict[str, Dict], tolerance: float) -> bool:
-    """True when every comparison is within ``tolerance`` and frame validity agrees."""
-    return all(r["max_abs_diff"] <= tolerance and r.get("valid_agree", True) for r in results.values())
+    """True when every comparison is within ``tolerance`` and frame validity (and, for the rig
+    file, target names and observable flags) agree."""
+    return all(r["max_abs_diff"] <= tolerance and r.get("valid_agree", True) and r.get("names_agree", True)
+               and r.get("observable_agree", True) for r in results.values())
 
 
 def run(args) -> int:
@@ -63,9 +69,12 @@ def run(args) -> int:
     if args.base and not args.clip:
         raise MicroExprError("--base needs --clip", field="--base",
                              fix="give the layered clip with --clip, or drop --base")
-    rig = bridge.load_rig(args.rig)
+    rig = bridge.load_rig(args.rig, lazy=True)         # the landmark matrices, not the meshes
     results: Dict[str, Dict] = {}
     with net.csharp_errors():
+        rig_cs = parity.csharp_rig_file(args.rig, rig)
+        rig_read = parity.compare_rig_file(rig, rig_cs)
+        print("%s: C# read %s; %s" % (args.rig, parity.describe_file(args.rig), _rig_line(rig_read, args.tolerance)))
         if args.landmarks:
             from microexpr.solve.tracks import load_tracks
 
@@ -73,19 +82,18 @@ def run(args) -> int:
             tracks = load_tracks(args.landmarks)
             arrays = parity.RigArrays.from_rig(rig)
             results = parity.compare_tracks(arrays, tracks, modes, args.neutral_frame, args.reg,
-                                            args.temporal, args.mirrored)
+                                            args.temporal, args.mirrored, rig_cs=rig_cs)
             print("%s: %d frames of %d-D landmarks, %d targets; C# (Mono) online vs Python core"
                   % (args.landmarks, tracks.frames, tracks.dims, len(rig.targets)))
         else:
             clip = bridge.load_clip(args.clip)
-            with open(args.clip, "r", encoding="utf-8") as f:
-                raw = f.read()
-            text = raw if json.loads(raw).get("version") == bridge.FORMAT_VERSION else None
+            clip_cs = parity.csharp_clip_file(args.clip, clip)
             base = bridge.load_clip(args.base) if args.base else None
-            results = {"clip": parity.compare_clip(clip, text, base)}
+            results = {"clip": parity.compare_clip(clip, clip_cs, base)}
             unknown = sorted(set(clip.targets) - set(rig.target_names()))
-            print("%s: %d frames, %d targets, %d events" % (args.clip, len(clip.weights),
-                                                           len(clip.targets), len(clip.events)))
+            print("%s: C# read %s; %d frames, %d targets, %d events"
+                  % (args.clip, parity.describe_file(args.clip), len(clip.weights), len(clip.targets),
+                     len(clip.events)))
             if unknown:
                 print("  note: clip targets not in the rig: %s" % ", ".join(unknown))
             _print_clip(results["clip"], args.tolerance, args.base)
@@ -93,10 +101,18 @@ def run(args) -> int:
         _print_modes(results, args.tolerance)
     if args.report:
         from microexpr.atomicio import write_text
-        write_text(args.report, json.dumps({"tolerance": args.tolerance, "results": results}, indent=1))
-    good = verdict(results, args.tolerance)
+        write_text(args.report, json.dumps({"tolerance": args.tolerance, "rig_file": rig_read,
+                                            "results": results}, indent=1))
+    good = verdict(dict(results, rig_file=rig_read), args.tolerance)
     print("parity %s (tolerance %g)" % ("proven" if good else "FAILED", args.tolerance))
     return 0 if good else 1
+
+
+def _rig_line(r: Dict, tolerance: float) -> str:
+    if not r["names_agree"] or not r["observable_agree"]:
+        return "its %s differ from the Python core's rig! FAILED" % (
+            "target names" if not r["names_agree"] else "observable flags")
+    return "landmark arrays max |diff| = %.3g  %s" % (r["max_abs_diff"], _mark(r["max_abs_diff"], tolerance))
 
 
 def _mark(value: float, tolerance: float) -> str:

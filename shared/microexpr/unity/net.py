@@ -65,6 +65,18 @@ def to_net(a) -> Any:
     return out
 
 
+def bytes_to_net(data: bytes) -> Any:
+    """A ``System.Byte[]`` copy of ``data`` (one memcpy)."""
+    from System import Array, Byte, IntPtr
+    from System.Runtime.InteropServices import Marshal
+
+    buf = np.frombuffer(bytes(data), dtype=np.uint8)
+    out = Array.CreateInstance(Byte, buf.size)
+    if buf.size:
+        Marshal.Copy(IntPtr.op_Explicit(int(buf.ctypes.data)), out, 0, buf.size)
+    return out
+
+
 def ints_to_net(a) -> Any:
     from System import Array, Int32
 

@@ -82,6 +82,75 @@ def solve_key_weights(rig: RigArrays, kw: KeyWeights, reg: float, temporal: floa
     return core_solve.solve_key_weights(rig, kw, reg, temporal)
 
 
+#: Bridge format versions the C# runtime reads itself (RigData.OldestFormatVersion..FormatVersion).
+CSHARP_VERSIONS = (2, 3)
+
+
+def file_version(path: str) -> int:
+    """The format version a bridge file declares (its JSON, or a container's header)."""
+    import json
+
+    from microexpr.bridge import container
+
+    if container.is_container(path):
+        doc = container.read(path).header
+    else:
+        with open(path, "rb") as f:
+            doc = json.loads(f.read().decode("utf-8"))
+    version = doc.get("version", 1) if isinstance(doc, dict) else 1
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
+def describe_file(path: str) -> str:
+    """How the C# runtime reads a bridge file, for the report: container (and its .bin) or JSON."""
+    from microexpr.bridge import container
+
+    if not container.is_container(path):
+        version = file_version(path)
+        if version in CSHARP_VERSIONS:
+            return "bridge JSON v%d" % version
+        return "bridge JSON v%d, migrated by the Python core first (C# reads v2 and v3)" % version
+    buffers = container.read(path).header.get("buffers") or []
+    uris = [b["uri"] for b in buffers if isinstance(b, dict) and "uri" in b]
+    return ".microexpr container" + (" + " + ", ".join(uris) if uris else "")
+
+
+def csharp_rig_file(path: str, rig=None):
+    """The C# RigData read by the runtime's own reader from the file (container or JSON). A
+    file older than C# reads (v1) is handed over as the Python core migrated it (``rig``)."""
+    from microexpr.bridge.io import dumps
+
+    rt = net.runtime()
+    if rig is not None and file_version(path) not in CSHARP_VERSIONS:
+        return rt.RigData.FromJson(dumps(rig), path)
+    return rt.RigData.Load(path)
+
+
+def csharp_clip_file(path: str, clip=None):
+    """The C# ClipData read by the runtime's own reader from the file (as ``csharp_rig_file``)."""
+    from microexpr.bridge.io import dumps
+
+    rt = net.runtime()
+    if clip is not None and file_version(path) not in CSHARP_VERSIONS:
+        return rt.ClipData.FromJson(dumps(clip), path)
+    return rt.ClipData.Load(path)
+
+
+def compare_rig_file(rig, rig_cs) -> Dict[str, object]:
+    """What C# read from a rig file against the Python core's rig: target names, observable
+    flags, and the largest difference of the landmark deltas and neutral landmarks (0: the
+    same stored numbers)."""
+    T = len(rig.targets)
+    names = list(rig_cs.TargetNames) == rig.target_names()
+    flags = [bool(b) for b in rig_cs.Observable] == [bool(b) for b in rig.observable_mask()]
+    if not names or net.from_net(rig_cs.Deltas).size != T * COUNT * 3:
+        return {"max_abs_diff": float("inf"), "names_agree": names, "observable_agree": flags}
+    deltas = net.from_net(rig_cs.Deltas, (T, COUNT, 3)).transpose(1, 2, 0)
+    neutral = net.from_net(rig_cs.Neutral, (COUNT, 3))
+    diff = max(_max_diff(rig.landmark_delta_matrix(), deltas), _max_diff(rig.neutral_landmarks(), neutral))
+    return {"max_abs_diff": diff if flags else float("inf"), "names_agree": names, "observable_agree": flags}
+
+
 def csharp_rig(rig: RigArrays):
     """The C# RigData of the same arrays (file order [target][landmark][xyz])."""
     rt = net.runtime()
@@ -140,9 +209,11 @@ def difference(a: SolveResult, b: SolveResult) -> Dict[str, object]:
 
 
 def compare_tracks(rig: RigArrays, tracks: Tracks, modes: Sequence[str] = MODES, neutral_frame: int = 0,
-                   reg: float = 1e-3, temporal: float = 0.0, mirrored: bool = False) -> Dict[str, Dict]:
-    """Per mode: the difference between the Python core and the C# runtime."""
-    rig_cs = csharp_rig(rig)
+                   reg: float = 1e-3, temporal: float = 0.0, mirrored: bool = False,
+                   rig_cs=None) -> Dict[str, Dict]:
+    """Per mode: the difference between the Python core and the C# runtime (on ``rig_cs``, a
+    C# RigData, e.g. read from the rig file by ``csharp_rig_file``; default: made from ``rig``)."""
+    rig_cs = rig_cs if rig_cs is not None else csharp_rig(rig)
     out = {}
     for mode in modes:
         py = python_solve(rig, tracks, mode, neutral_frame, reg, temporal, mirrored)
@@ -207,14 +278,18 @@ def base_weights(clip, base_clip) -> np.ndarray:
     return out
 
 
-def _clip_data(clip_json: str, source: str):
-    return net.runtime().ClipData.FromJson(clip_json, source)
+def _clip_data(clip, source: str):
+    """A C# ClipData: ``clip`` is bridge JSON text, or a ClipData C# already read."""
+    if isinstance(clip, str):
+        return net.runtime().ClipData.FromJson(clip, source)
+    return clip
 
 
-def csharp_clip(clip_json: str, source: str = "<clip>") -> np.ndarray:
-    """C#'s ``ClipPlayer.EvaluateFrame`` over every frame of the clip read from its bridge JSON."""
+def csharp_clip(clip, source: str = "<clip>") -> np.ndarray:
+    """C#'s ``ClipPlayer.EvaluateFrame`` over every frame of the clip (bridge JSON text, or a
+    ClipData C# read, e.g. by ``csharp_clip_file``)."""
     rt = net.runtime()
-    data = _clip_data(clip_json, source)
+    data = _clip_data(clip, source)
     player = rt.ClipPlayer(data)
     F, T = data.Frames, data.TargetCount
     out = np.zeros((F, T))
@@ -225,11 +300,11 @@ def csharp_clip(clip_json: str, source: str = "<clip>") -> np.ndarray:
     return out
 
 
-def csharp_events(clip_json: str, base: Optional[np.ndarray] = None, source: str = "<clip>") -> np.ndarray:
-    """C#'s ``MicroLayer`` of the clip's events over ``base`` (zeros when None), frame by
-    frame at ``ClipData.FrameTime``."""
+def csharp_events(clip, base: Optional[np.ndarray] = None, source: str = "<clip>") -> np.ndarray:
+    """C#'s ``MicroLayer`` of the clip's events (JSON text or a C# ClipData) over ``base``
+    (zeros when None), frame by frame at ``ClipData.FrameTime``."""
     rt = net.runtime()
-    data = _clip_data(clip_json, source)
+    data = _clip_data(clip, source)
     F, T = data.Frames, data.TargetCount
     B = np.zeros((F, T)) if base is None else np.asarray(base, np.float64).reshape(F, T)
     micro = rt.MicroLayer(data.Events, data.Targets)
@@ -247,9 +322,10 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b))) if a.size else 0.0
 
 
-def compare_clip(clip, clip_json: Optional[str] = None, base=None,
-                 on_neutral: Optional[bool] = None) -> Dict[str, object]:
-    """Three checks of a clip, each a largest absolute weight difference:
+def compare_clip(clip, clip_cs=None, base=None, on_neutral: Optional[bool] = None) -> Dict[str, object]:
+    """Three checks of a clip, each a largest absolute weight difference. C# plays ``clip_cs``:
+    the ClipData its reader read from the clip's file (``csharp_clip_file``), or bridge JSON
+    text; default: ``clip`` written as JSON.
 
     ``player_diff``  C# ``ClipPlayer`` frames against the held weights (what a player shows);
     ``events_diff``  C# ``MicroLayer`` of the events onto a base against ``envelope.layer`` of
@@ -262,15 +338,15 @@ def compare_clip(clip, clip_json: Optional[str] = None, base=None,
     """
     from microexpr.bridge.io import dumps
 
-    text = clip_json if clip_json is not None else dumps(clip)
+    data = _clip_data(clip_cs if clip_cs is not None else dumps(clip), "<clip>")
     B = None if base is None else base_weights(clip, base)
-    player = _max_diff(python_clip(clip), csharp_clip(text))
-    cs_events = csharp_events(text, B)
+    player = _max_diff(python_clip(clip), csharp_clip(data))
+    cs_events = csharp_events(data, B)
     events = _max_diff(python_events(clip, B), cs_events)
     neutral = made_on_neutral(clip) if on_neutral is None else bool(on_neutral)
     baked = None
     if neutral:
-        on_zeros = cs_events if B is None else csharp_events(text, None)
+        on_zeros = cs_events if B is None else csharp_events(data, None)
         baked = _max_diff(clip.weight_array(), on_zeros)
     worst = max([player, events] + ([baked] if baked is not None else []))
     return {"max_abs_diff": worst, "player_diff": player, "events_diff": events, "baked_diff": baked,

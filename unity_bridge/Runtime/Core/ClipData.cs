@@ -1,4 +1,5 @@
-// A bridge clip: weights per frame and target (0-1), validity, and micro-expression events.
+// A bridge clip: weights per frame and target (0-1), validity, and micro-expression events,
+// read from JSON text (version 2 or 3) or a .microexpr container.
 using System;
 
 namespace MicroExpr.Runtime
@@ -37,13 +38,36 @@ namespace MicroExpr.Runtime
 
         public double Duration { get { return Frames > 0 ? (Frames - 1) / Fps : 0.0; } }
 
+        /// <summary>Reads a bridge clip from JSON text (version 2 or 3).</summary>
         public static ClipData FromJson(string text, string source = null)
         {
-            return FromJson(Json.Parse(text, source), source);
+            return FromDocument(BridgeDocument.FromText(text, source));
         }
 
         public static ClipData FromJson(JsonValue root, string source = null)
         {
+            return FromDocument(BridgeDocument.FromJson(root, source));
+        }
+
+        /// <summary>Reads a bridge clip from a file's bytes: a .microexpr container or JSON text.
+        /// <paramref name="path"/> names the file in errors and locates an external .bin.</summary>
+        public static ClipData FromBytes(byte[] data, string path = null)
+        {
+            using (BridgeDocument doc = BridgeDocument.FromBytes(data, path)) return FromDocument(doc);
+        }
+
+        /// <summary>Reads a bridge clip file (a .microexpr container or JSON text).</summary>
+        public static ClipData Load(string path)
+        {
+            using (BridgeDocument doc = BridgeDocument.Load(path)) return FromDocument(doc);
+        }
+
+        /// <summary>The clip of a read bridge document: weights (float64 [frames][targets]) and
+        /// valid (uint8 [frames]) inline or in the container's payload.</summary>
+        public static ClipData FromDocument(BridgeDocument doc)
+        {
+            JsonValue root = doc.Root;
+            string source = doc.Source;
             BridgeFile.Check(root, "clip", source);
             var c = new ClipData();
             c.Fps = BridgeFile.Need(root, "fps", JsonKind.Number, source, "fps").AsDouble;
@@ -51,24 +75,14 @@ namespace MicroExpr.Runtime
                 throw new MicroExprException("the frame rate must be positive", source, "fps", "write e.g. 30");
             c.StartTime = BridgeFile.Number(root, "start_time", 0.0, source, "start_time");
             c.Targets = BridgeFile.Strings(BridgeFile.Need(root, "targets", JsonKind.Array, source, "targets"), source, "targets");
-            JsonValue w = BridgeFile.Need(root, "weights", JsonKind.Array, source, "weights");
-            int F = w.Count, T = c.Targets.Length;
-            c.Weights = BridgeFile.Numbers(w, new[] { F, T }, source, "weights", false);
+            JsonValue w = doc.NeedArray(root, "weights", "weights");
+            int F = doc.Rows(w, "weights"), T = c.Targets.Length;
+            c.Weights = doc.Numbers(w, new[] { F, T }, "weights");
             foreach (double x in c.Weights)
                 if (!(x >= -1e-9 && x <= 1.0 + 1e-9))
                     throw new MicroExprException("weights must be finite and within 0-1", source, "weights",
                         "mark frames without data in 'valid' instead of writing NaN");
-            JsonValue valid = BridgeFile.Need(root, "valid", JsonKind.Array, source, "valid");
-            if (valid.Count != F)
-                throw new MicroExprException("has " + valid.Count + " entries for " + F + " frames", source, "valid",
-                    "write one true/false per frame");
-            c.Valid = new bool[F];
-            for (int f = 0; f < F; f++)
-            {
-                if (valid[f].Kind != JsonKind.Bool)
-                    throw new MicroExprException("entry " + f + " is not true or false", source, "valid", "write booleans");
-                c.Valid[f] = valid[f].AsBool;
-            }
+            c.Valid = doc.Flags(doc.NeedArray(root, "valid", "valid"), F, "valid");
             JsonValue hold = root["hold_invalid"];
             c.HoldInvalid = hold != null && hold.Kind == JsonKind.Bool && hold.AsBool;
             JsonValue fp = root["rig_fingerprint"];

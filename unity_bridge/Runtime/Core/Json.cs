@@ -34,6 +34,8 @@ namespace MicroExpr.Runtime
         }
 
         public static JsonValue Number(double v) { return new JsonValue(JsonKind.Number, v, null, false); }
+        /// <summary>A number; <paramref name="integer"/>: written without fraction or exponent.</summary>
+        public static JsonValue Number(double v, bool integer) { return new JsonValue(JsonKind.Number, v, null, integer); }
         public static JsonValue String(string s) { return new JsonValue(JsonKind.String, 0.0, s, false); }
         public static JsonValue NewArray() { return new JsonValue(JsonKind.Array, 0.0, null, false); }
         public static JsonValue NewObject() { return new JsonValue(JsonKind.Object, 0.0, null, false); }
@@ -57,7 +59,10 @@ namespace MicroExpr.Runtime
         public bool IsNull { get { return Kind == JsonKind.Null; } }
         public double AsDouble { get { return number; } }
         public string AsString { get { return text; } }
-        public bool AsBool { get { return flag; } }
+        public bool AsBool { get { return Kind == JsonKind.Bool && flag; } }
+        /// <summary>A number written as an integer ("3", "-0"; not "3.0" or "3e0"), as Python's
+        /// json module tells an int from a float.</summary>
+        public bool IsInteger { get { return Kind == JsonKind.Number && flag; } }
 
         internal void Add(JsonValue v) { items.Add(v); }
 
@@ -137,7 +142,15 @@ namespace MicroExpr.Runtime
                     case 'f': Word("false"); return JsonValue.False;
                     case 'n': Word("null"); return JsonValue.Null;
                     default:
-                        if (c == '-' || (c >= '0' && c <= '9')) return JsonValue.Number(Num());
+                        if (c == '-' || (c >= '0' && c <= '9'))
+                        {
+                            int start = i;
+                            double n = Num();
+                            bool integer = true;
+                            for (int k = start; k < i && integer; k++)
+                                integer = s[k] != '.' && s[k] != 'e' && s[k] != 'E';
+                            return JsonValue.Number(n, integer);
+                        }
                         throw Error("unexpected character '" + c + "'", "write standard JSON (NaN and Infinity are not JSON)");
                 }
             }

@@ -142,13 +142,32 @@ namespace MicroExpr.Runtime
             return new PairingReport(found, rig.TargetCount, missing.ToArray(), msg);
         }
 
-        /// <summary>The report from a bridge file's text, or null when the file is not a rig (a
+        /// <summary>The report from a read bridge file, or null when the file is not a rig (a
         /// clip beside a model pairs with nothing). Throws MicroExprException for a broken file.</summary>
+        public static PairingReport FromBridgeDocument(string modelPath, BridgeDocument doc, IList<string> shapeNames)
+        {
+            if (doc.Kind != "rig") return null;
+            return For(modelPath, doc.Source, RigData.FromDocument(doc), shapeNames);
+        }
+
+        /// <summary>The report from a bridge file (a .microexpr container or JSON text) on disk.</summary>
+        public static PairingReport FromBridgeFile(string modelPath, string bridgePath, IList<string> shapeNames)
+        {
+            using (BridgeDocument doc = BridgeDocument.Load(bridgePath))
+                return FromBridgeDocument(modelPath, doc, shapeNames);
+        }
+
+        /// <summary>The report from a bridge file's bytes (a .microexpr container or JSON text).</summary>
+        public static PairingReport FromBridgeBytes(string modelPath, string bridgePath, byte[] data, IList<string> shapeNames)
+        {
+            using (BridgeDocument doc = BridgeDocument.FromBytes(data, bridgePath))
+                return FromBridgeDocument(modelPath, doc, shapeNames);
+        }
+
+        /// <summary>The report from a bridge file's JSON text.</summary>
         public static PairingReport FromBridgeText(string modelPath, string bridgePath, string text, IList<string> shapeNames)
         {
-            JsonValue json = Json.Parse(text, bridgePath);
-            if (BridgeFile.Kind(json) != "rig") return null;
-            return For(modelPath, bridgePath, RigData.FromJson(json, bridgePath), shapeNames);
+            return FromBridgeDocument(modelPath, BridgeDocument.FromText(text, bridgePath), shapeNames);
         }
     }
 }

@@ -1,6 +1,8 @@
 // What the runtime needs from a bridge rig: target names, the landmark delta matrix, the
-// neutral landmarks and the rigid / reference sets. Never vertex indices: Unity's importer
-// reorders vertices, the landmark delta matrix does not depend on them.
+// neutral landmarks and the rigid / reference sets, read from JSON text (version 2 or 3) or
+// from a .microexpr container (its header and the two landmark arrays of its payload). Never
+// vertex indices: Unity's importer reorders vertices, the landmark delta matrix does not
+// depend on them.
 using System;
 using System.Collections.Generic;
 
@@ -8,7 +10,11 @@ namespace MicroExpr.Runtime
 {
     public sealed class RigData
     {
-        public const int FormatVersion = 2;
+        /// <summary>The newest bridge format version this package reads (3: the .microexpr
+        /// container, or the same document as plain JSON).</summary>
+        public const int FormatVersion = 3;
+        /// <summary>The oldest version read (older files: migrate them with the Python tools).</summary>
+        public const int OldestFormatVersion = 2;
 
         public readonly string Name;
         /// <summary>Length unit of deltas and neutral: mm, cm, m or in.</summary>
@@ -84,14 +90,36 @@ namespace MicroExpr.Runtime
             return Deltas[(target * Landmarks.Count + landmark) * 3 + axis];
         }
 
-        /// <summary>Reads a bridge rig (the JSON of a .microexpr file).</summary>
+        /// <summary>Reads a bridge rig from JSON text (version 2 or 3).</summary>
         public static RigData FromJson(string text, string source = null)
         {
-            return FromJson(Json.Parse(text, source), source);
+            return FromDocument(BridgeDocument.FromText(text, source));
         }
 
         public static RigData FromJson(JsonValue root, string source = null)
         {
+            return FromDocument(BridgeDocument.FromJson(root, source));
+        }
+
+        /// <summary>Reads a bridge rig from a file's bytes: a .microexpr container or JSON text.
+        /// <paramref name="path"/> names the file in errors and locates an external .bin.</summary>
+        public static RigData FromBytes(byte[] data, string path = null)
+        {
+            using (BridgeDocument doc = BridgeDocument.FromBytes(data, path)) return FromDocument(doc);
+        }
+
+        /// <summary>Reads a bridge rig file: of a container, only the header and the landmark
+        /// arrays (never the meshes or the target deltas).</summary>
+        public static RigData Load(string path)
+        {
+            using (BridgeDocument doc = BridgeDocument.Load(path)) return FromDocument(doc);
+        }
+
+        /// <summary>The rig of a read bridge document (its arrays inline or in the container).</summary>
+        public static RigData FromDocument(BridgeDocument doc)
+        {
+            JsonValue root = doc.Root;
+            string source = doc.Source;
             BridgeFile.Check(root, "rig", source);
             JsonValue targets = BridgeFile.Need(root, "targets", JsonKind.Array, source, "targets");
             int T = targets.Count;
@@ -115,11 +143,11 @@ namespace MicroExpr.Runtime
                 if (ldNames[t].Kind != JsonKind.String || ldNames[t].AsString != names[t])
                     throw new MicroExprException("must list the targets in rig order", source,
                         "landmark_deltas.targets", "re-export the rig with microexpr");
-            double[] deltas = BridgeFile.Numbers(BridgeFile.Need(ld, "deltas", JsonKind.Array, source,
-                "landmark_deltas.deltas"), new[] { T, Landmarks.Count, 3 }, source, "landmark_deltas.deltas", false);
+            double[] deltas = doc.Numbers(doc.NeedArray(ld, "deltas", "landmark_deltas.deltas"),
+                new[] { T, Landmarks.Count, 3 }, "landmark_deltas.deltas");
             JsonValue lm = BridgeFile.Need(root, "landmarks", JsonKind.Object, source, "landmarks");
-            double[] neutral = BridgeFile.Numbers(BridgeFile.Need(lm, "neutral", JsonKind.Array, source,
-                "landmarks.neutral"), new[] { Landmarks.Count, 3 }, source, "landmarks.neutral", false);
+            double[] neutral = doc.Numbers(doc.NeedArray(lm, "neutral", "landmarks.neutral"),
+                new[] { Landmarks.Count, 3 }, "landmarks.neutral");
             int[] rigid = BridgeFile.Ints(BridgeFile.Need(lm, "rigid", JsonKind.Array, source, "landmarks.rigid"),
                 source, "landmarks.rigid");
             int[] reference = lm.Has("reference_points")
@@ -171,9 +199,9 @@ namespace MicroExpr.Runtime
             if (version > RigData.FormatVersion)
                 throw new MicroExprException("format version " + version + " is newer than this package reads (" +
                     RigData.FormatVersion + ")", source, "version", "update the com.microexpr.bridge package");
-            if (version < RigData.FormatVersion)
+            if (version < RigData.OldestFormatVersion)
                 throw new MicroExprException("format version " + version + " is older than this package reads (" +
-                    RigData.FormatVersion + ")", source, "version",
+                    RigData.OldestFormatVersion + " to " + RigData.FormatVersion + ")", source, "version",
                     "migrate it with the Python tools: microexpr export (or load and save it once)");
         }
 

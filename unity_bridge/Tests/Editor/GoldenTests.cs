@@ -31,7 +31,7 @@ namespace MicroExpr.Tests
         {
             string dir = GoldenFiles.Require();
             JsonValue c = Load(dir, name);
-            RigData rig = RigData.FromJson(File.ReadAllText(Path.Combine(dir, c["rig"].AsString)), c["rig"].AsString);
+            RigData rig = RigData.Load(Path.Combine(dir, c["rig"].AsString));    // v2 JSON: still read
             int F = (int)c["frames"].AsDouble, k = (int)c["dims"].AsDouble, T = rig.TargetCount;
             string mode = c["mode"].AsString;
             Compensation comp = mode == "raw" ? Compensation.Raw : (mode == "reference" ? Compensation.Reference : Compensation.Rigid);

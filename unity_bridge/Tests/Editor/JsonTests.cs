@@ -69,7 +69,7 @@ namespace MicroExpr.Tests
             }
         }
 
-        [TestCase("{\"format\": \"microexpr.rig\", \"version\": 3}", "newer")]
+        [TestCase("{\"format\": \"microexpr.rig\", \"version\": 4}", "newer")]
         [TestCase("{\"format\": \"microexpr.rig\", \"version\": 1}", "older")]
         [TestCase("{\"format\": \"microexpr.clip\", \"version\": 2}", "not a rig")]
         public void VersionsAndKinds(string text, string expected)

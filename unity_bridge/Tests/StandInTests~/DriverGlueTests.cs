@@ -31,8 +31,7 @@ namespace MicroExpr.StandInTests
     {
         static RigData SampleRig()
         {
-            string path = Path.Combine(StandInProject.SmokeData(), "face.microexpr");
-            return RigData.FromJson(File.ReadAllText(path), path);
+            return RigData.Load(Path.Combine(StandInProject.SmokeData(), "face.microexpr"));
         }
 
         /// <summary>The rig's landmarks for weights w, in bridge space.</summary>

@@ -31,11 +31,10 @@ namespace MicroExpr.StandInTests
                 Assert.AreEqual("MicroExpr: Assets/Faces/face.fbx paired with Assets/Faces/face.microexpr: 10 of 10 " +
                                 "targets found as blend shapes.", Last(StandInProject.PairingReports()));
                 // the rig is exported again with a renamed target: the model is re-imported with it
-                string rig = Path.Combine(p.Root, "Assets/Faces/face.microexpr");
-                File.WriteAllText(rig, File.ReadAllText(rig).Replace("t09_shape", "t09_renamed"));
+                p.Rename("Assets/Faces/face.microexpr", "t09_shape", "t09_other");
                 AssetDatabase.Refresh();
                 StringAssert.StartsWith("MicroExpr: Assets/Faces/face.fbx paired with Assets/Faces/face.microexpr: 9 of 10 " +
-                                        "targets found as blend shapes; missing: t09_renamed.", Last(StandInProject.PairingReports()));
+                                        "targets found as blend shapes; missing: t09_other.", Last(StandInProject.PairingReports()));
                 Assert.AreEqual(2, StandInProject.ImportCount("Assets/Faces/face.fbx"), "imported once more, not twice");
                 bool declared = false;
                 foreach (StandInAssets.Dependency d in StandInAssets.ArtifactOf("Assets/Faces/face.fbx").Dependencies)

@@ -48,8 +48,58 @@ namespace MicroExpr.StandInTests
 
         public static string[] SampleTargets()
         {
-            string rig = Path.Combine(SmokeData(), "face.microexpr");
-            return RigData.FromJson(File.ReadAllText(rig), rig).TargetNames;
+            return RigData.Load(Path.Combine(SmokeData(), "face.microexpr")).TargetNames;
+        }
+
+        /// <summary>Replaces text in a file byte for byte; the replacement must have the same
+        /// UTF-8 length, so a .microexpr container keeps its layout (names live in its header).</summary>
+        public void Rename(string assetPath, string from, string to)
+        {
+            byte[] a = Encoding.UTF8.GetBytes(from), b = Encoding.UTF8.GetBytes(to);
+            Assert.AreEqual(a.Length, b.Length, "a same-length replacement keeps the container's lengths");
+            string full = Path.Combine(Root, assetPath);
+            byte[] data = File.ReadAllBytes(full);
+            int found = 0;
+            for (int i = 0; i + a.Length <= data.Length; i++)
+            {
+                int k = 0;
+                while (k < a.Length && data[i + k] == a[k]) k++;
+                if (k < a.Length) continue;
+                Array.Copy(b, 0, data, i, b.Length);
+                found++;
+            }
+            Assert.IsTrue(found > 0, from + " is not in " + assetPath);
+            File.WriteAllBytes(full, data);
+        }
+
+        /// <summary>A copy of a one-file .microexpr container whose payload moved to
+        /// <paramref name="binName"/> beside it (buffers[0].uri), as "--format microexpr-bin" writes.</summary>
+        public void CopySampleWithExternalPayload(string name, string assetPath, string binName)
+        {
+            byte[] data = File.ReadAllBytes(Path.Combine(SmokeData(), name));
+            long jsonLength = BitConverter.ToInt64(data, 16);
+            string header = Encoding.UTF8.GetString(data, 32, (int)jsonLength).TrimEnd(' ');
+            long binLength = BitConverter.ToInt64(data, 32 + (int)jsonLength);
+            var bin = new byte[binLength];
+            Array.Copy(data, 48 + (int)jsonLength, bin, 0, (int)binLength);
+            string key = "\"buffers\":[{\"byteLength\":" + binLength;
+            Assert.IsTrue(header.Contains(key + "}]"), "one buffer, the BIN chunk: " + key);
+            header = header.Replace(key + "}]", key + ",\"uri\":\"" + binName + "\"}]");
+            byte[] text = Encoding.UTF8.GetBytes(header.PadRight((header.Length + 7) / 8 * 8));
+            var outp = new MemoryStream();
+            var w = new BinaryWriter(outp);
+            w.Write(Encoding.ASCII.GetBytes("MXPR"));
+            w.Write(1u);
+            w.Write((ulong)(16 + 16 + text.Length));
+            w.Write((ulong)text.Length);
+            w.Write(Encoding.ASCII.GetBytes("JSON"));
+            w.Write(0u);
+            w.Write(text);
+            w.Flush();
+            string full = Path.Combine(Root, assetPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(full));
+            File.WriteAllBytes(full, outp.ToArray());
+            File.WriteAllBytes(Path.Combine(Path.GetDirectoryName(full), binName), bin);
         }
 
         /// <summary>A stand-in model file: one SkinnedMeshRenderer at <paramref name="renderer"/>
