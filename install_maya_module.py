@@ -14,7 +14,8 @@ page, ``Maya`` on the environment-variable page); we use ``maya`` unless only ``
 The module root is this repository; the file only points at it, so moving the repository
 needs a re-run. No shelf file is shipped (so no MAYA_SHELF_PATH line): the shelf is built
 once in Maya with ``import microexpr_maya.shelf; microexpr_maya.shelf.build()`` and Maya
-keeps it in the user's prefs. Standard library only; runs on Python 3.9+.
+keeps it in the user's prefs. After installing it prints the batch-export command (the
+exporter is run by path, see ``batch_script``). Standard library only; runs on Python 3.9+.
 """
 from __future__ import annotations
 
@@ -178,6 +179,12 @@ def uninstall(dest: str, force: bool = False, dry_run: bool = False) -> str:
     return "removed"
 
 
+def batch_script(platform: str, repo: str = REPO) -> str:
+    """The batch exporter, run by path: a fresh mayapy reads the module only when Maya
+    starts, so ``mayapy -m microexpr_maya.batch`` cannot find the package."""
+    return _mod_path(os.path.join(repo, SCRIPTS, "microexpr_maya", "batch.py"), platform)
+
+
 def deps_command(mayapy: str) -> List[str]:
     """mayapy's own pip, into the user site-packages (no admin rights needed)."""
     return [mayapy, "-m", "pip", "install", "--user"] + list(DEPENDENCIES)
@@ -227,6 +234,7 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
         print("%s%s: %s" % (prefix, os.path.join(dest, MOD_NAME), state))
         if args.dry_run:
             sys.stdout.write(text)
+        print("batch export: mayapy %s SCENE... --out DIR" % batch_script(platform))
     except (InstallError, OSError) as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 1

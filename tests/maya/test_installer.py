@@ -194,3 +194,13 @@ def test_runs_as_script(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "maya" / "modules" / "microexpr.mod").is_file()
+
+
+def test_prints_the_batch_command_that_works(tmp_path, capsys):
+    code, out, _ = _run(capsys, "--dest", str(tmp_path / "modules"), env=_env(str(tmp_path)))
+    assert code == 0
+    line = [ln for ln in out.splitlines() if ln.startswith("batch export: ")][0]
+    words = line.split()
+    assert words[2] == "mayapy" and " -m " not in line
+    assert os.path.isfile(words[3]) and words[3].endswith(os.path.join("microexpr_maya",
+                                                                       "batch.py"))

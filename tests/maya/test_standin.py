@@ -135,13 +135,17 @@ def test_progress_bar_fails_in_batch_mode(standin, maya_scene):
         maya_scene.progressBar("MainProgressBar", edit=True, beginProgress=True)
 
 
-def test_mel_is_recorded_and_unknown_mel_fails(standin, maya_scene):
+def test_mel_is_recorded_and_unknown_mel_fails(standin, maya_scene, tmp_path):
     from maya import mel
 
+    from maya_standin.mel import FBX_PLACEHOLDER
+
+    path = (tmp_path / "x.fbx").as_posix()
     with pytest.raises(RuntimeError, match="FBXExport"):
-        mel.eval('FBXExport -f "/tmp/x.fbx"')  # fbxmaya not loaded yet
+        mel.eval('FBXExport -f "%s"' % path)  # fbxmaya not loaded yet
     maya_scene.loadPlugin("fbxmaya", quiet=True)
-    mel.eval('FBXExport -f "/tmp/x.fbx" -s')
+    mel.eval('FBXExport -f "%s" -s' % path)
+    assert (tmp_path / "x.fbx").read_bytes() == FBX_PLACEHOLDER  # a placeholder, not FBX
     with pytest.raises(RuntimeError, match="does not understand"):
         mel.eval("polyCube")
     assert standin.mel_log[-1] == "polyCube"
@@ -164,3 +168,78 @@ def test_maya_imports_live_in_one_module():
                     if pattern.search(f.read()):
                         offenders.append(name)
     assert offenders == []
+
+
+def test_finite_undo_queue_drops_the_oldest_entry(standin, maya_scene):
+    cmds = maya_scene
+    from maya_standin.scene import UNDO_LENGTH
+
+    assert not cmds.undoInfo(query=True, infinity=True)
+    assert cmds.undoInfo(query=True, length=True) == UNDO_LENGTH
+    cmds.undoInfo(infinity=False, length=3)
+    for i in range(5):
+        cmds.createNode("transform", name="n%d" % i)
+    assert cmds.undoInfo(query=True) == 3
+    while cmds.undoInfo(query=True):
+        cmds.undo()
+    assert cmds.ls("n*") == ["n0", "n1"]  # their entries fell off the full queue
+    cmds.undoInfo(length=1)  # shortening keeps the newest entries
+    assert cmds.undoInfo(query=True) == 0
+    cmds.undoInfo(infinity=True, length=2)  # infinity overrides length
+    for i in range(4):
+        cmds.createNode("transform", name="m%d" % i)
+    assert cmds.undoInfo(query=True) == 4
+    assert cmds.undoInfo(query=True, length=True) == 2
+    cmds.undoInfo(infinity=False)
+    assert cmds.undoInfo(query=True) == 2
+    with pytest.raises(RuntimeError):
+        cmds.undoInfo(length=-1)
+
+
+def test_undo_settings_survive_a_new_file(standin, maya_scene):
+    cmds = maya_scene
+    cmds.undoInfo(infinity=False, length=7)
+    cmds.file(newFile=True, force=True)
+    assert cmds.undoInfo(query=True, length=True) == 7
+    assert not cmds.undoInfo(query=True, infinity=True)
+
+
+def test_undo_keeps_api_edits(standin, maya_scene):
+    """Maya's undo reverses commands only: points set and meshes made by the API stay."""
+    from microexpr_maya import scene_io
+
+    cmds = maya_scene
+    plane = _mesh(cmds)
+    shape = scene_io.mesh_nodes(plane)[1]
+    start = scene_io.read_points(shape)
+    cmds.undoInfo(openChunk=True, chunkName="mixed")
+    cmds.setAttr(plane + ".translateX", 4.0)
+    scene_io.set_points(shape, start + 1.0)          # API: not on the undo queue
+    cmds.rename(plane, "renamed")
+    made = _mesh(cmds, "apiMade")      # MFnMesh.create, then renamed by commands
+    cmds.undoInfo(closeChunk=True)
+    cmds.undo()
+    assert cmds.getAttr(plane + ".translateX") == 0.0 and not cmds.objExists("renamed")
+    assert np.allclose(scene_io.read_points(shape), start + 1.0)
+    assert not cmds.objExists(made)    # the renames were commands: undone
+    kept = [m for m in cmds.ls(type="mesh") if m != shape.split("|")[-1]]
+    assert len(kept) == 1 and scene_io.vertex_count(kept[0]) == len(start)
+    cmds.redo()
+    assert cmds.objExists("renamed") and cmds.getAttr("renamed.translateX") == 4.0
+    assert np.allclose(scene_io.read_points(scene_io.mesh_nodes("renamed")[1]), start + 1.0)
+
+
+def test_undo_still_removes_command_made_nodes_with_api_points(standin, maya_scene):
+    """What generate relies on: a duplicate (a command) with points set by the API goes
+    away with the undo of its chunk."""
+    from microexpr_maya import scene_io
+
+    cmds = maya_scene
+    plane = _mesh(cmds)
+    cmds.undoInfo(openChunk=True, chunkName="target")
+    copy = cmds.duplicate(plane, name="target1", returnRootsOnly=True)[0]
+    shape = scene_io.mesh_nodes(copy)[1]
+    scene_io.set_points(shape, scene_io.read_points(shape) * 2.0)
+    cmds.undoInfo(closeChunk=True)
+    cmds.undo()
+    assert not cmds.objExists("target1")

@@ -115,3 +115,67 @@ def test_no_progress_bar_in_batch_mode(standin, make_head, small_face):
     head = bound_head(make_head, small_face)
     mm.generate_blendshapes(head)
     assert standin.progress["history"] == []
+
+
+@pytest.fixture
+def short_finite_queue(maya_scene):
+    """A finite undo queue of 4 entries (Maya's undoInfo(infinity=False, length=4))."""
+    cmds = maya_scene
+    old = (cmds.undoInfo(query=True, infinity=True), cmds.undoInfo(query=True, length=True))
+    cmds.undoInfo(state=True, infinity=False, length=4)
+    yield 4
+    cmds.undoInfo(infinity=old[0], length=old[1])
+
+
+def _fill(cmds, node: str, steps: int) -> None:
+    for i in range(steps):
+        cmds.setAttr(node + ".translateX", float(i + 1))
+
+
+def test_failure_with_a_full_finite_queue_restores_the_scene(
+        short_finite_queue, make_head, small_face, scene_state, monkeypatch):
+    """A full queue does not grow when the chunk is recorded; the rollback still runs and
+    does not undo the user's own last step."""
+    from maya import cmds
+
+    import microexpr_maya as mm
+    import microexpr_maya.generate as generate
+
+    head = bound_head(make_head, small_face)
+    _fill(cmds, head, short_finite_queue + 2)
+    assert cmds.undoInfo(query=True) == short_finite_queue  # full: the oldest were dropped
+    before = scene_state()
+    real = generate.softmod_deltas
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ValueError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generate, "softmod_deltas", flaky)
+    with pytest.raises(MicroExprError, match="disk on fire.*restored"):
+        mm.generate_blendshapes(head)
+    assert scene_state() == before
+    assert cmds.undoInfo(query=True) == short_finite_queue - 1  # our chunk was undone
+    cmds.undo()  # the user's last step is still there, and still the next to undo
+    assert cmds.getAttr(head + ".translateX") == float(short_finite_queue + 1)
+
+
+def test_failure_before_anything_was_recorded_undoes_nothing(
+        short_finite_queue, make_head, small_face, monkeypatch):
+    """Nothing recorded, queue full: the top entry is the user's, so no undo runs."""
+    from maya import cmds
+
+    import microexpr_maya as mm
+    import microexpr_maya.bind as bind
+
+    head = bound_head(make_head, small_face)
+    _fill(cmds, head, short_finite_queue + 1)
+    monkeypatch.setattr(bind, "_remove_previous", lambda *a: (_ for _ in ()).throw(
+        RuntimeError("refused")))
+    with pytest.raises(MicroExprError, match="refused"):
+        mm.bind_key_points(head, vertices=small_face.landmark_vertices.tolist())
+    assert cmds.getAttr(head + ".translateX") == float(short_finite_queue + 1)
+    assert cmds.undoInfo(query=True) == short_finite_queue

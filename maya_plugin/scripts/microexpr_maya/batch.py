@@ -1,7 +1,13 @@
 """Headless batch export: every MicroExpr rig in every scene, one failure at a time.
 
-    mayapy -m microexpr_maya.batch SCENE... --out DIR [--fbx]
-    mayapy path/to/maya_plugin/scripts/microexpr_maya/batch.py SCENE... --out DIR [--fbx]
+    mayapy /path/to/microexpr/maya_plugin/scripts/microexpr_maya/batch.py SCENE... --out DIR [--fbx]
+
+Run it by path, not as ``mayapy -m microexpr_maya.batch``: a fresh mayapy has not read the
+Maya modules yet (Maya reads them when ``maya.standalone.initialize`` starts it), so the
+module's ``PYTHONPATH`` is not on ``sys.path`` when ``-m`` looks for the package.  Run by
+path, the script puts its own ``scripts`` folder and the repository's ``shared`` folder on
+``sys.path`` and the repository's ``plug-ins`` folder on ``MAYA_PLUG_IN_PATH`` before it
+imports anything of ours, so it works with or without the module installed.
 
 Each scene is opened with ``cmds.file(open=True, force=True)``; its rigs are the mesh
 transforms carrying ``microexprLandmarks`` plus the blendShape nodes marked
@@ -11,28 +17,22 @@ transforms carrying ``microexprLandmarks`` plus the blendShape nodes marked
 ends the run; the exit code is 0 when everything exported, 1 when something failed or a
 scene had no rig, 2 for bad usage.
 
-Run by path, the script puts its own ``scripts`` folder and the repository's ``shared``
-folder on ``sys.path`` and the repository's ``plug-ins`` folder on ``MAYA_PLUG_IN_PATH``,
-so the module need not be installed. Maya tends to crash while shutting down, so the
-process ends with ``os._exit`` after flushing output; ``maya.standalone.uninitialize`` is
-called first only on Windows (where skipping it is known to cause trouble) and only if this
-script started Maya.
+Maya tends to crash while shutting down, so the process ends with ``os._exit`` after
+flushing output; ``maya.standalone.uninitialize`` is called first only on Windows (where
+skipping it is known to cause trouble) and only if this script started Maya.
 
-TEST ONLY: ``MICROEXPR_MAYA_STANDIN=1`` makes the script load the repository's in-memory
-Maya stand-in (``tests/maya_standin``, a test double) instead of Maya. Never set it for
-real work: nothing would be read from or written to real Maya scenes.
+The tests run this exact command line through a mayapy emulation
+(``tests/maya_standin/mayapy.py``: the in-memory stand-in, not Maya).
 """
 from __future__ import annotations
 
 # Absolute imports of microexpr_maya only, inside functions: run by path this file is
 # "__main__" (not part of the package), and Maya must be started before they run.
 import argparse
-import importlib.util
 import os
 import sys
 from typing import Any, List, NamedTuple, Optional, Sequence
 
-STANDIN_ENV = "MICROEXPR_MAYA_STANDIN"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(_HERE)
 REPO = os.path.dirname(os.path.dirname(SCRIPTS))
@@ -53,32 +53,19 @@ class Result(NamedTuple):
 
 
 def bootstrap_paths() -> None:
-    """Make ``microexpr`` and ``microexpr_maya`` importable without an installed module."""
+    """Make ``microexpr`` and ``microexpr_maya`` importable without an installed module.
+
+    Run by path, Python put this file's own folder first on ``sys.path``; it is taken off
+    again, so our module names (``undo``, ``shelf``, ...) cannot shadow anyone else's.
+    """
+    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _HERE:
+        del sys.path[0]
     for path in (SHARED, SCRIPTS):
         if os.path.isdir(path) and path not in sys.path:
             sys.path.insert(0, path)
     current = os.environ.get("MAYA_PLUG_IN_PATH", "")
     if os.path.isdir(PLUG_INS) and PLUG_INS not in current.split(os.pathsep):
         os.environ["MAYA_PLUG_IN_PATH"] = os.pathsep.join(p for p in (current, PLUG_INS) if p)
-
-
-def _install_standin_for_tests() -> None:
-    """TEST ONLY (see the module docstring): replace Maya by tests/maya_standin."""
-    if os.environ.get(STANDIN_ENV) != "1":
-        return
-    module = sys.modules.get("maya_standin")
-    if module is None:
-        folder = os.path.join(REPO, "tests", "maya_standin")
-        spec = importlib.util.spec_from_file_location(
-            "maya_standin", os.path.join(folder, "__init__.py"),
-            submodule_search_locations=[folder])
-        if spec is None or spec.loader is None:
-            raise RuntimeError("%s=1 but %s is missing" % (STANDIN_ENV, folder))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["maya_standin"] = module
-        spec.loader.exec_module(module)
-    if not module.installed():
-        module.install()
 
 
 def start_maya() -> None:
@@ -94,7 +81,7 @@ def start_maya() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="mayapy -m microexpr_maya.batch",
+        prog="mayapy batch.py",
         description="Open Maya scenes headless and export every MicroExpr rig in them.")
     p.add_argument("scenes", nargs="+", metavar="SCENE", help="Maya scene files (.ma/.mb)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the exported files")
@@ -226,7 +213,6 @@ def finish(code: int) -> None:
 
 def _entry() -> None:
     bootstrap_paths()
-    _install_standin_for_tests()
     try:
         code = main()
     except BaseException as exc:  # an unexpected crash still ends with a code and a message

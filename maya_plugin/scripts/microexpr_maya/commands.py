@@ -4,6 +4,9 @@
 ``microexprExportRig`` and ``microexprApplyClip`` take the node as their object and the
 options as flags.  They are not
 undoable themselves: the functions they call record one undo chunk of ordinary commands.
+
+Flags are declared and looked up by their dashed names (``"-lf"``, ``"-landmarkFile"``), as
+Autodesk's command examples do; ``FLAGS`` lists them without the dash.
 """
 from __future__ import annotations
 
@@ -34,14 +37,15 @@ class _Command(om.MPxCommand):
     def doIt(self, args: Any) -> None:
         db = om.MArgDatabase(self.syntax(), args)
         options: Dict[str, Any] = {}
-        for short, long, key, kind in self.FLAGS:
-            if db.isFlagSet(short):
+        for short, _long, key, kind in self.FLAGS:
+            flag = "-" + short
+            if db.isFlagSet(flag):
                 if kind == om.MSyntax.kBoolean:
-                    options[key] = db.flagArgumentBool(short, 0)
+                    options[key] = db.flagArgumentBool(flag, 0)
                 elif kind == om.MSyntax.kDouble:
-                    options[key] = db.flagArgumentDouble(short, 0)
+                    options[key] = db.flagArgumentDouble(flag, 0)
                 else:
-                    options[key] = db.flagArgumentString(short, 0)
+                    options[key] = db.flagArgumentString(flag, 0)
         try:
             for key, problem, flag, fix in self.REQUIRED:
                 if key not in options:
