@@ -37,6 +37,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from microexpr.errors import MicroExprError
+from microexpr.formats.fbx_import import reverse_polygons
 from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
 from microexpr.mesh import Mesh
 
@@ -163,15 +164,34 @@ def _conversion(kind: str, scene, meta: Dict[str, Any]) -> Tuple[np.ndarray, str
     return _fbx_axes(meta) * scale, "FBX UnitScaleFactor %g and axis metadata" % scale
 
 
+def _records(ptr, count: int, fields: Dict[str, Any]) -> np.ndarray:
+    """``count`` C structs at ``ptr`` (a ctypes pointer) as a numpy record array of the
+    named fields ({name: numpy dtype}), read in one copy."""
+    cls = ptr._type_
+    size = ctypes.sizeof(cls)
+    dtype = np.dtype({"names": list(fields), "formats": list(fields.values()),
+                      "offsets": [getattr(cls, f).offset for f in fields], "itemsize": size})
+    return np.frombuffer(ctypes.string_at(ptr, count * size), dtype=dtype)
+
+
+def _blocks(pointers: np.ndarray, counts: np.ndarray, dtype) -> np.ndarray:
+    """The C arrays at ``pointers`` (``counts`` items each, of ``dtype``), end to end: one
+    C call per array, no Python object per item."""
+    size = np.dtype(dtype).itemsize
+    data = b"".join(map(ctypes.string_at, pointers.tolist(), (counts * size).tolist()))
+    return np.frombuffer(data, dtype=dtype)
+
+
 def _faces(mesh) -> Tuple[np.ndarray, np.ndarray]:
-    counts, flat = [], []
-    for f in range(mesh.mNumFaces):
-        face = mesh.mFaces[f]
-        n = face.mNumIndices
-        if n >= 3:
-            counts.append(n)
-            flat.extend(face.mIndices[:n])
-    return np.asarray(counts, dtype=np.int64), np.asarray(flat, dtype=np.int64)
+    """Polygon sizes and flat vertex indices of the faces with 3 or more corners."""
+    if not mesh.mNumFaces or not mesh.mFaces:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    faces = _records(mesh.mFaces, int(mesh.mNumFaces),
+                     {"mNumIndices": np.uintc, "mIndices": np.uintp})
+    counts = faces["mNumIndices"].astype(np.int64)
+    keep = counts >= 3
+    flat = _blocks(faces["mIndices"][keep], counts[keep], np.uintc)
+    return counts[keep], flat.astype(np.int64)
 
 
 def _weld(points: np.ndarray, deltas: List[np.ndarray], flat: np.ndarray):
@@ -231,7 +251,7 @@ def _read_mesh(mp, name: str, conv: np.ndarray, kind: str, weld: Optional[bool],
                              fix="check the file's unit and root transform")
     rot = conv / abs(det) ** (1.0 / 3.0)
     if det < 0:     # a mirroring axis change: keep faces facing outwards
-        flat = np.concatenate([p[::-1] for p in np.split(flat, np.cumsum(counts)[:-1])])
+        flat = reverse_polygons(flat, counts)
     groups: List[Tuple[str, str, list]] = []
     for short, original, d, nd in raw:
         # assimp's FBX importer gives every shape of a channel (in-betweens, then the full
@@ -311,15 +331,7 @@ def _animation(scene, meshes: List[Tuple[str, int, str, SceneMesh]]) -> Optional
         hit = by_name.get(_text(ch.mName))
         if hit is None or ch.mNumKeys == 0 or id(hit) in per_mesh:
             continue
-        sm = hit
-        times = np.array([ch.mKeys[k].mTime for k in range(ch.mNumKeys)]) / tps
-        vals = np.zeros((ch.mNumKeys, len(sm.channels)))
-        for k in range(ch.mNumKeys):
-            key = ch.mKeys[k]
-            for j in range(key.mNumValuesAndWeights):
-                if key.mValues[j] < len(sm.channels):
-                    vals[k, key.mValues[j]] = key.mWeights[j]
-        per_mesh[id(sm)] = (times, vals)
+        per_mesh[id(hit)] = _morph_keys(ch, len(hit.channels), tps)
     curves: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
     for _, _, _, sm in meshes:      # columns in mesh order, then channel order
         if id(sm) in per_mesh:
@@ -344,6 +356,25 @@ def _animation(scene, meshes: List[Tuple[str, int, str, SceneMesh]]) -> Optional
     grid = starts + np.arange(int(round((ends - starts) * fps)) + 1) / fps
     weights = np.column_stack([np.interp(grid, *curves[n]) for n in names])
     return WeightAnimation(fps, names, weights, start_time=float(starts))
+
+
+def _morph_keys(ch, channels: int, tps: float) -> Tuple[np.ndarray, np.ndarray]:
+    """A morph channel's key times (s) and (keys, channels) weights; a channel a key leaves
+    out is 0, one it names twice takes the last weight."""
+    keys = _records(ch.mKeys, int(ch.mNumKeys), {"mTime": np.float64, "mValues": np.uintp,
+                                                 "mWeights": np.uintp,
+                                                 "mNumValuesAndWeights": np.uintc})
+    n = keys["mNumValuesAndWeights"].astype(np.int64)
+    has = n > 0
+    targets = _blocks(keys["mValues"][has], n[has], np.uintc).astype(np.int64)
+    weights = _blocks(keys["mWeights"][has], n[has], np.float64)
+    row = np.repeat(np.arange(len(keys)), n)
+    ok = targets < channels
+    cell = row[ok] * channels + targets[ok]
+    last = len(cell) - 1 - np.unique(cell[::-1], return_index=True)[1]   # last write wins
+    vals = np.zeros(len(keys) * channels)
+    vals[cell[last]] = weights[ok][last]
+    return keys["mTime"] / tps, vals.reshape(len(keys), channels)
 
 
 def _version(lib) -> str:

@@ -37,6 +37,7 @@ import numpy as np
 
 from microexpr.errors import MicroExprError
 from microexpr.formats.fbx_import import strip_dcc_prefix
+from microexpr.formats.obj import parse_numbers
 from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame
 from microexpr.mesh import Mesh
 
@@ -186,7 +187,7 @@ class _Reader:
         if el is None:
             raise self.bad(where, "is missing")
         try:
-            a = np.array((el.text or "").split(), dtype=np.int64)
+            a = parse_numbers(el.text or "", np.int64)
         except (ValueError, OverflowError):
             raise self.bad(where, "holds something that is not a whole number") from None
         if a.size and a.min() < 0:
@@ -199,7 +200,7 @@ class _Reader:
         if fa is None:
             raise self.bad(where, "has no <float_array>")
         try:
-            data = np.array((fa.text or "").split(), dtype=np.float64)
+            data = parse_numbers(fa.text or "", np.float64)
         except ValueError:
             raise self.bad(where + "/float_array", "holds something that is not a number") from None
         declared = fa.get("count")

@@ -81,12 +81,22 @@ def read_fbx_ufbx(path, timeout: float = 120.0) -> Scene:
 
 
 def _arr(x, dtype, width: int = 0) -> np.ndarray:
+    """A ufbx list as an array: one buffer copy for the lists that expose their memory
+    (vectors, faces), one C-level pass over the values for the others (Uint32List)."""
     _KEEP.append(x)
     try:
         a = np.asarray(memoryview(x), dtype=dtype)
     except TypeError:
-        a = np.array(list(x) if width else x, dtype=dtype)
+        a = np.array(list(x), dtype=dtype) if width else np.fromiter(x, dtype=dtype, count=len(x))
     return a.reshape(-1, width) if width else a.reshape(-1)
+
+
+def reverse_polygons(corners: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each polygon's corners in reverse order (``corners`` flat, ``counts`` per polygon)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    last = first + np.repeat(counts, counts) - 1
+    return corners[first + last - np.arange(len(corners))]
 
 
 def _axes_matrix(axes) -> np.ndarray:
@@ -152,9 +162,10 @@ def _read_mesh(path, m, xf, keep):
     keep_face = counts >= 3
     sel = np.repeat(keep_face, counts) if len(fc) else np.zeros(0, dtype=bool)
     if len(fc) and (fc[0, 0] != 0 or np.any(fc[1:, 0] != np.cumsum(counts)[:-1])):
-        sel = np.zeros(len(cv), dtype=bool)
-        for begin, count in fc[keep_face]:
-            sel[begin:begin + count] = True
+        sel = np.zeros(len(cv), dtype=bool)                 # faces out of corner order
+        begin, count = fc[keep_face, 0], fc[keep_face, 1]
+        pos = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(count.sum())
+        sel[pos[pos < len(cv)]] = True
     extras: Dict[str, object] = {"fbx_mesh": m.name}
     if not np.all(keep_face):
         extras["dropped_faces"] = int((~keep_face).sum())
@@ -166,7 +177,7 @@ def _read_mesh(path, m, xf, keep):
     order = np.flatnonzero(sel)
     fcount = counts[keep_face]
     if np.linalg.det(lin) < 0 and len(order):   # mirrored: reverse polygons to keep facing
-        order = np.concatenate([p[::-1] for p in np.split(order, np.cumsum(fcount)[:-1])])
+        order = reverse_polygons(order, fcount)
     fi = cv[order]
     if uvs is None and corner_uvs is not None:
         extras["corner_uvs"] = corner_uvs[order]

@@ -71,8 +71,8 @@ def scene_to_rig(scene: Scene, landmark_vertices, source: str = "<scene>") -> B.
                                      % (sm.mesh.name, ch.name), file=source, field=ch.name,
                                      fix="give every mesh's channels the skin's names")
             by_name[ch.name].shapes.append(B.MeshShape(mesh=sm.mesh.name, frames=[
-                B.ShapeFrame(weight=f.weight, indices=np.asarray(f.indices).tolist(),
-                             deltas=np.asarray(f.deltas).reshape(-1, 3).tolist()) for f in ch.frames]))
+                B.ShapeFrame(weight=f.weight, indices=np.asarray(f.indices),
+                             deltas=np.asarray(f.deltas).reshape(-1, 3)) for f in ch.frames]))
     return B.Rig.model_validate(rig.model_dump())
 
 
@@ -132,8 +132,38 @@ def import_rig(landmark_vertices, source: Optional[str] = None, neutral: Optiona
         raise MicroExprError("give --neutral and --targets, or --from", field="--neutral",
                              fix="see 'microexpr rig import --help'")
     base = read_obj(neutral, name="skin")
-    shapes = [read_obj(f) for f in target_files(targets)]
+    shapes = read_targets(target_files(targets), base)
     return rig_from_obj_targets(base, shapes, indices(base.vertex_count), unit=unit)
+
+
+def read_targets(files: Sequence[str], neutral: Mesh, workers: Optional[int] = None) -> List[Mesh]:
+    """The target OBJs in the order given, read by up to ``workers`` threads (default: one
+    per CPU, at most 4; numpy parses with the GIL released). A target whose polygons are the
+    neutral's shares the neutral's arrays and drops its UVs, so a big rig holds one copy of
+    its topology. The first file in the order that fails raises its error (naming it)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from microexpr.formats.obj import read_obj
+
+    def read(path: str) -> Mesh:
+        m = read_obj(path)
+        if (np.array_equal(m.face_counts, neutral.face_counts)
+                and np.array_equal(m.face_indices, neutral.face_indices)):
+            return Mesh(m.name, m.points, neutral.face_counts, neutral.face_indices)
+        return m
+
+    workers = max(1, min(workers or os.cpu_count() or 1, 4, len(files)))
+    if workers == 1:
+        return [read(f) for f in files]
+    with ThreadPoolExecutor(workers) as pool:
+        jobs = [pool.submit(read, f) for f in files]
+        try:
+            return [job.result() for job in jobs]
+        except BaseException:
+            for job in jobs:
+                job.cancel()
+            raise
 
 
 def target_files(items: Sequence[str]) -> List[str]:
