@@ -265,49 +265,22 @@ class MDataBlock:
 
 
 # ------------------------------------------------------------------ attribute function sets
-class MFnNumericData(api_attrs.NumericTypes):
-    pass
+_SETS = api_attrs.function_sets(MObject, api_attrs.Api1Flags, __name__)
+MFnNumericData = _SETS["MFnNumericData"]
+MFnData = _SETS["MFnData"]
+MFnStringData = _SETS["MFnStringData"]
+MFnAttribute = _SETS["MFnAttribute"]
+MFnUnitAttribute = _SETS["MFnUnitAttribute"]
+MFnTypedAttribute = _SETS["MFnTypedAttribute"]
+MFnEnumAttribute = _SETS["MFnEnumAttribute"]
+MFnMatrixAttribute = _SETS["MFnMatrixAttribute"]
+MFnCompoundAttribute = _SETS["MFnCompoundAttribute"]
+MFnMessageAttribute = _SETS["MFnMessageAttribute"]
 
 
-class MFnData(api_attrs.DataTypes):
-    pass
-
-
-class MFnStringData(api_attrs.StringDataSet):
-    _MOBJECT = MObject
-
-
-class MFnAttribute(api_attrs.Api1Flags, api_attrs.AttributeSet):
-    _MOBJECT = MObject
-
-
-class MFnNumericAttribute(api_attrs.NumericSet, MFnAttribute):
+class MFnNumericAttribute(_SETS["MFnNumericAttribute"]):  # type: ignore[misc,valid-type]
     def setDefault(self, *value: Any) -> None:
         self._attr().default = value[0] if len(value) == 1 else value
-
-
-class MFnUnitAttribute(api_attrs.UnitSet, MFnAttribute):
-    pass
-
-
-class MFnTypedAttribute(api_attrs.TypedSet, MFnAttribute):
-    pass
-
-
-class MFnEnumAttribute(api_attrs.EnumSet, MFnAttribute):
-    pass
-
-
-class MFnMatrixAttribute(api_attrs.MatrixSet, MFnAttribute):
-    pass
-
-
-class MFnCompoundAttribute(api_attrs.CompoundSet, MFnAttribute):
-    pass
-
-
-class MFnMessageAttribute(api_attrs.MessageSet, MFnAttribute):
-    pass
 
 
 # ------------------------------------------------------------------ OpenMayaMPx

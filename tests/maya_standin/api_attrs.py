@@ -9,7 +9,7 @@ Type constants are maya-stubs' values (a test compares them).
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from . import schema
 from .api_plugin import MObjectBase, attr_of, expect
@@ -223,3 +223,22 @@ class CompoundSet(AttributeSet):
 class MessageSet(AttributeSet):
     def create(self, long: str, short: str) -> MObjectBase:
         return self._make(long, short, "message", None)
+
+
+def function_sets(mobject: type, flags: type, module: str) -> Dict[str, type]:
+    """One API's attribute function sets, as classes of their own (API 1.0 and 2.0 objects must
+    not mix), built on the shared behaviour above: ``MFnNumericData`` ... ``MFnMessageAttribute``."""
+    here = {"__module__": module}
+    attribute = type("MFnAttribute", (flags, AttributeSet), dict(here, _MOBJECT=mobject))
+    sets: Dict[str, type] = {
+        "MFnNumericData": type("MFnNumericData", (NumericTypes,), dict(here)),
+        "MFnData": type("MFnData", (DataTypes,), dict(here)),
+        "MFnStringData": type("MFnStringData", (StringDataSet,), dict(here, _MOBJECT=mobject)),
+        "MFnAttribute": attribute,
+    }
+    for name, base in (("MFnNumericAttribute", NumericSet), ("MFnUnitAttribute", UnitSet),
+                       ("MFnTypedAttribute", TypedSet), ("MFnEnumAttribute", EnumSet),
+                       ("MFnMatrixAttribute", MatrixSet), ("MFnCompoundAttribute", CompoundSet),
+                       ("MFnMessageAttribute", MessageSet)):
+        sets[name] = type(name, (base, attribute), dict(here))
+    return sets
