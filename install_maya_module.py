@@ -190,6 +190,20 @@ def deps_command(mayapy: str) -> List[str]:
     return [mayapy, "-m", "pip", "install", "--user"] + list(DEPENDENCIES)
 
 
+def warm_command(mayapy: str) -> List[str]:
+    """After the packages: compile the solver's numba loops into the per-user cache with that
+    mayapy (run with ``warm_environ``); without numba it only reports the plain-Python solver."""
+    return [mayapy, "-m", "microexpr.solve.warm"]
+
+
+def warm_environ(environ: Mapping[str, str], repo: str = REPO) -> Dict[str, str]:
+    """``environ`` with the core (``shared``) first on PYTHONPATH: no module is loaded yet."""
+    env = dict(environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.join(repo, SHARED)]
+                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    return env
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="install_maya_module.py",
@@ -251,6 +265,17 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
             if rc != 0:
                 print("error: pip exited with code %d" % rc, file=sys.stderr)
                 return 1
+        cmd = warm_command(args.install_deps)
+        print("%srunning: %s" % (prefix, subprocess.list2cmdline(cmd) if platform == "windows"
+                                 else shlex.join(cmd)))
+        if not args.dry_run:
+            try:
+                why = "exit code %d" % subprocess.call(cmd, env=warm_environ(env))
+            except OSError as exc:
+                why = "cannot run it: %s" % exc
+            if why != "exit code 0":          # the solver still runs: compiled later, or plain
+                print("warning: warming the solver's numba cache failed (%s); the solver still "
+                      "works" % why, file=sys.stderr)
     return 0
 
 

@@ -39,6 +39,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   [ "$rc" -eq 0 ] || { echo "[bootstrap] pip install failed (exit $rc)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
+# Compile the solver's numba loops into the per-user cache now, not in the first solve (every
+# run: the cache follows the solver's source; a warm cache only loads, in a second or two).
+echo "[bootstrap] warming the solver's numba cache (python -m microexpr.solve.warm)"
+"$venv/bin/python" -m microexpr.solve.warm \
+  || echo "[bootstrap] warning: the solver's numba cache could not be warmed; it runs anyway" >&2
 if [ ! -d "$venv/node/node_modules/gltf-validator" ] && command -v npm >/dev/null 2>&1; then
   echo "[bootstrap] installing the Khronos glTF validator (npm) into .venv/node"
   npm install --silent --no-audit --no-fund --prefix "$venv/node" gltf-validator >/dev/null 2>&1 \
