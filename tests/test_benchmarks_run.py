@@ -23,6 +23,7 @@ ROWS = {
     "export.py": ["numpy.savez (baseline)", "write_gltf .glb", "write_fbx .fbx"],
     "face.py": ["scipy Delaunay of the skin (baseline)", "microexpr default face build"],
     "capture.py": ["plain dlib up1 (baseline)", "plain dlib up0", "microexpr capture"],
+    "markerless.py": ["one render + one dlib detection (baseline)", "microexpr landmarks find"],
     "unity_runtime.py": ["rigid 2-D ", "rigid 2-D (3 landmarks c<1)", "raw 2-D", "reference 2-D",
                          "rigid 3-D"],
     "rig_import.py": ["line-by-line OBJ reader (baseline)", "numpy OBJ reader, 1 thread",
@@ -50,6 +51,9 @@ def smoke(path: str) -> str:
 def _needs(script: str) -> None:
     if script == "capture.py":
         for module in ("cv2", "dlib", "imageio_ffmpeg"):
+            pytest.importorskip(module)
+    if script == "markerless.py":
+        for module in ("cv2", "dlib", "moderngl"):
             pytest.importorskip(module)
     if script == "unity_runtime.py":
         from microexpr.unity import build

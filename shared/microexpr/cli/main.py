@@ -10,7 +10,8 @@ from microexpr._version import __version__
 from microexpr.errors import MicroExprError
 
 #: Subcommand modules under microexpr.cli, in the order --help lists them.
-COMMANDS = ["rig", "solve", "micro", "review", "export", "capture", "verify_unity", "demo"]
+COMMANDS = ["rig", "landmarks", "solve", "micro", "review", "export", "capture", "verify_unity",
+            "demo"]
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -51,6 +52,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("microexpr: interrupted; no output was written", file=sys.stderr)
         return 130
+
+
+#: Bridge output formats, as ``microexpr.bridge.io.FORMATS`` (kept here so ``--help`` does not
+#: import pydantic).
+FORMATS = ("microexpr", "microexpr-bin", "json")
+
+
+def add_format(p: argparse.ArgumentParser, what: str) -> None:
+    """``--format`` for a command that writes a bridge ``what`` (rig or clip) to ``--out``."""
+    p.add_argument("--format", choices=FORMATS,
+                   help="%s file format: microexpr (one file: JSON header + binary payload), "
+                        "microexpr-bin (the payload in a .bin beside it) or json (plain JSON); "
+                        "default: json when --out ends in .json, else microexpr" % what)
+
+
+def wrote(files: List[str]) -> str:
+    """The files a bridge save wrote, for a 'wrote ...' line (the main file last)."""
+    return ", ".join(files)
 
 
 def command(sub, name: str, help: str, example: str) -> argparse.ArgumentParser:

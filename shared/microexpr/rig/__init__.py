@@ -10,5 +10,8 @@
 - ``convert``: rig <-> interchange scene (FBX/glTF/Collada) and rigs from OBJ targets.
 - ``landmark_picking``: mesh vertices under image landmarks (rays from a camera).
 
-Markerless binding (landmarks found on a render of the mesh) belongs here too.
+- ``render``: a headless OpenGL render of a mesh with a triangle-id buffer (moderngl on EGL).
+
+Markerless binding (dlib on a render of the mesh) is ``capture.markerless``: it needs the
+detector, which lives in ``capture/``.
 """
