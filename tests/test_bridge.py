@@ -70,7 +70,7 @@ def test_newer_versions_are_refused_older_are_migrated(tmp_path, face):
         bridge.load_clip(_write(tmp_path, {"format": "microexpr.clip", "version": 99}))
     v1 = {"version": 1, "fps": 30, "targets": ["a"], "weights": [[0.1], [0.2]]}
     clip = bridge.load_clip(_write(tmp_path, v1))
-    assert clip.valid == [True, True] and clip.version == bridge.FORMAT_VERSION == 3
+    assert clip.valid.tolist() == [True, True] and clip.version == bridge.FORMAT_VERSION == 3
     skin = face.skin
     lv = face.landmark_vertices.tolist()
     delta = [[0.0, 0.1, 0.0]]

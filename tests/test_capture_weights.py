@@ -78,7 +78,7 @@ def test_neutral_frame_and_missing_faces(arkit_rig):
     clip, _, rep = clip_from_landmarks(arkit_rig, pts, np.arange(F) / RATE, settings=s)
     jaw = clip.weight_array()[:, clip.targets.index("jawOpen")]
     assert jaw[:10].min() > 0.2 and jaw[20:].max() < 0.02
-    assert clip.valid[12] is False and clip.valid[13] is False
+    assert not clip.valid[12] and not clip.valid[13]
     assert rep["bridged"] == [[12, 14]]
     with pytest.raises(MicroExprError, match="no face"):
         clip_from_landmarks(arkit_rig, pts, np.arange(F) / RATE,

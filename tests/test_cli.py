@@ -109,7 +109,7 @@ def test_solve_end_to_end_with_nan_frames(tmp_path, rig_path, capsys):
     assert run("solve", "--rig", rig_path, "--landmarks", p, "--out", out, "--fps", 60,
                "--report", tmp_path / "rep.json") == 0
     clip = bridge.load_clip(out)
-    assert clip.fps == 60 and clip.valid[12] is False and sum(clip.valid) == 29
+    assert clip.fps == 60 and not clip.valid[12] and sum(clip.valid) == 29
     assert abs(clip.weight_array()[10, rig.target_names().index("jawOpen")] - 0.5) < 0.02
     assert "frames without data" in capsys.readouterr().out
     assert json.loads((tmp_path / "rep.json").read_text())["invalid_frames"] == [12]

@@ -139,3 +139,26 @@ def test_fuzzed_containers_fail_cleanly(data):
     except MicroExprError:
         return
     assert isinstance(doc, dict)            # a mutation the layout tolerates (e.g. in a name)
+
+
+@pytest.mark.parametrize("text, problem", [
+    (b'{"a": 1, "a": 2}', "duplicate key"),
+    (b'{"a": 1e400}', "too large"),
+])
+def test_json_header_refuses_what_the_csharp_reader_refuses(text, problem):
+    text = text + b" " * (-len(text) % 8)
+    data = C.CHUNK.pack(len(text), C.JSON_CHUNK) + text
+    blob = C.PREAMBLE.pack(C.MAGIC, 1, C.PREAMBLE.size + len(data)) + data
+    with pytest.raises(MicroExprError, match=problem) as err:
+        C.parse(blob, "x.microexpr")
+    assert err.value.field == "JSON"
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda h: h["accessors"][1].update(dtype=["float32"]), "accessors[1].dtype"),
+    (lambda h: h["buffers"][0].update(uri="face\0.bin"), "buffers[0].uri"),
+])
+def test_odd_types_in_the_header_are_named(tmp_path, edit, field):
+    with pytest.raises(MicroExprError) as err:
+        C.read(_tamper(tmp_path, edit)).document()
+    assert err.value.field == field

@@ -1,4 +1,5 @@
-"""apply_clip: key a blendShape's weights from a clip JSON (``microexpr.bridge.load_clip``).
+"""apply_clip: key a blendShape's weights from a clip file (``microexpr.bridge.load_clip``: a
+``.microexpr`` container or JSON, bridge v1-v3).
 
 Clip frame ``k`` (at ``k / clip.fps`` seconds into the clip) lands on scene frame
 ``start_frame + k * scene_fps / clip.fps``, the scene's frame rate read from

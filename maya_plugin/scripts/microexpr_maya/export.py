@@ -1,4 +1,8 @@
-"""export_rig: a blendShape's targets to bridge JSON (and optionally FBX through fbxmaya).
+"""export_rig: a blendShape's targets to a bridge rig file (and optionally FBX through fbxmaya).
+
+The rig file is a ``.microexpr`` container (bridge v3: JSON header + binary payload), or plain
+JSON when the path ends in ``.json`` (``fmt`` overrides: "microexpr", "microexpr-bin" for the
+payload in a ``.bin`` beside it, or "json").
 
 Deltas are read from the blendShape's ``inputTarget`` plugs (``inputPointsTarget`` +
 ``inputComponentsTarget``), so target meshes may have been deleted; in-betweens (item
@@ -14,6 +18,7 @@ from typing import Dict, Literal, Optional, Tuple, Union, cast
 import numpy as np
 
 from microexpr.bridge import TargetInfo, save_rig
+from microexpr.bridge.io import format_for
 from microexpr.errors import MicroExprError
 from microexpr.mesh import Mesh
 from microexpr.rig.build import rig_from_targets
@@ -28,11 +33,12 @@ Side = Literal["L", "R", "C"]
 
 
 def export_rig(mesh_or_blendshape: str, path: PathLike,
-               fbx_path: Optional[PathLike] = None) -> str:
-    """Write the rig JSON to ``path`` (and the mesh with its shapes to ``fbx_path``).
+               fbx_path: Optional[PathLike] = None, fmt: Optional[str] = None) -> str:
+    """Write the rig to ``path`` (and the mesh with its shapes to ``fbx_path``); ``fmt`` as in
+    ``microexpr.bridge.save`` (default: by the path's extension).
 
-    Returns the JSON path.  The scene is not changed (the FBX export selects the mesh and
-    then restores the selection, in one undo step).
+    Returns the rig file's path.  The scene is not changed (the FBX export selects the mesh
+    and then restores the selection, in one undo step).
     """
     bs, transform, shape = resolve_blendshape(mesh_or_blendshape)
     lv = scene_io.landmark_vertices(transform)
@@ -58,8 +64,9 @@ def export_rig(mesh_or_blendshape: str, path: PathLike,
                            inbetweens=inbetweens, name=scene_io.short_name(transform),
                            source=bs)
     out = os.fspath(path)
+    format_for(out, fmt)                    # an unknown format fails before anything is written
     with command_chunk("MicroExpr: export rig"):
-        save_rig(rig, out)
+        save_rig(rig, out, fmt)
         if fbx_path is not None:
             export_fbx(transform, fbx_path)
     return out

@@ -140,16 +140,23 @@ class Container:
         self._buffers = buffers
         self._accessors = _check_accessors(path, header, buffers)
 
-    def array(self, index: int) -> np.ndarray:
+    def layout(self, index: Any) -> Tuple[str, Tuple[int, ...]]:
+        """Accessor ``index``'s stored dtype name and shape, without reading it."""
+        return self.header["accessors"][self._checked(index)]["dtype"], self._accessors[index][3]
+
+    def array(self, index: Any) -> np.ndarray:
         """Accessor ``index`` as a read-only array of its stored dtype (no copy)."""
+        buf, offset, dtype, shape = self._accessors[self._checked(index)]
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        arr = np.frombuffer(self._buffers[buf], dtype=dtype, count=count, offset=offset)
+        return arr.reshape(shape)
+
+    def _checked(self, index: Any) -> int:
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self._accessors):
             raise MicroExprError("accessor %r does not exist (%d accessors)"
                                  % (index, len(self._accessors)), file=self.path,
                                  field="$accessor", fix="re-export the file")
-        buf, offset, dtype, shape = self._accessors[index]
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-        arr = np.frombuffer(self._buffers[buf], dtype=dtype, count=count, offset=offset)
-        return arr.reshape(shape)
+        return index
 
     def resolve(self, node: Any) -> Any:
         """``node`` with every ``{"$accessor": k}`` replaced by its array."""
@@ -222,12 +229,27 @@ def parse(data: Any, path: str = "<bytes>") -> Container:
 
 def _json(path: str, raw: bytes) -> dict:
     try:
-        header = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        header = json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
+                            parse_float=_finite_float, object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _fail(path, "the JSON chunk is not valid JSON (%s)" % str(exc)[:120], "JSON") from None
     if not isinstance(header, dict):
         raise _fail(path, "the JSON chunk is %s, not an object" % type(header).__name__, "JSON")
     return header
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("%s is too large for a float" % text)
+    return value
+
+
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key %r" % next(k for k in keys if keys.count(k) > 1))
+    return dict(pairs)
 
 
 def _no_constant(name: str) -> Any:
@@ -263,7 +285,7 @@ def _external(path: str, uri: Any, field: str) -> Any:
     """An external buffer: a plain file name in the container's own folder, no links out."""
     folder = os.path.dirname(os.path.abspath(path))
     if (not isinstance(uri, str) or not uri or os.path.basename(uri) != uri or uri in (".", "..")
-            or "\\" in uri or ":" in uri):
+            or "\\" in uri or ":" in uri or "\0" in uri):
         raise _fail(path, "uri %r must be a file name in the same folder" % (uri,), field + ".uri",
                     "keep the .bin beside the .microexpr file and name it without a folder")
     target = os.path.join(folder, uri)
@@ -298,7 +320,7 @@ def _check_accessors(path: str, header: dict, buffers: Sequence[Any]) -> List[Tu
         shape: Any = spec.get("shape")
         if not _is_count(buf) or buf >= len(buffers):
             raise _fail(path, "buffer %r does not exist (%d buffers)" % (buf, len(buffers)), field + ".buffer")
-        if dtype not in DTYPES:
+        if not isinstance(dtype, str) or dtype not in DTYPES:
             raise _fail(path, "dtype %r is not one of %s" % (dtype, ", ".join(DTYPES)), field + ".dtype")
         item = np.dtype(DTYPES[dtype]).itemsize
         if not _is_count(offset) or offset % item:

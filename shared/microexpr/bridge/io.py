@@ -1,5 +1,10 @@
 """Reading and writing bridge files: the ``.microexpr`` container (JSON header + binary payload)
-or plain JSON, told apart by their first bytes; migration, clear errors, atomic writes."""
+or plain JSON, told apart by their first bytes; migration, clear errors, atomic writes.
+
+A container's arrays go straight from the mapped file into the models' numpy arrays (one copy
+each, no lists). ``load_rig(path, lazy=True)`` reads the header, the landmark matrices and the
+clip-facing fields at once and leaves mesh points, polygons and target frames in the file
+until a command uses them (then they are read and checked): what ``solve`` needs."""
 from __future__ import annotations
 
 import json
@@ -10,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from microexpr.atomicio import write_text
 from microexpr.bridge import container, payload
+from microexpr.bridge.arrays import ARRAY_SINK
 from microexpr.bridge.migrate import migrate
 from microexpr.bridge.models import Clip, Rig
 from microexpr.errors import MicroExprError
@@ -19,10 +25,10 @@ PathLike = Union[str, "os.PathLike[str]"]
 _SCHEMA_HINT = "see shared/schema/microexpr-%s.schema.json"
 
 
-def _read_json(path: PathLike, kind: str) -> dict:
+def _read_json(path: PathLike, kind: str, lazy: bool = False) -> dict:
     path = os.fspath(path)
     if container.is_container(path):
-        data = payload.to_lists(container.read(path).document())
+        data = payload.document(container.read(path), kind, lazy)
         return _check_format(data, path, kind)
     try:
         with open(path, "rb") as f:
@@ -64,16 +70,18 @@ def validation_error(exc: ValidationError, path: str, kind: str) -> MicroExprErr
                           fix="correct this field (%s)" % (_SCHEMA_HINT % kind))
 
 
-def _load(path: PathLike, model: Type[M], kind: str) -> M:
-    data = _read_json(path, kind)
+def _load(path: PathLike, model: Type[M], kind: str, lazy: bool = False) -> M:
+    data = _read_json(path, kind, lazy)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, os.fspath(path), kind) from None
 
 
-def load_rig(path: PathLike) -> Rig:
-    return _load(path, Rig, "rig")
+def load_rig(path: PathLike, lazy: bool = False) -> Rig:
+    """A rig from a container or JSON file. ``lazy`` (containers only): mesh arrays and target
+    frames stay in the file until used, their values checked then (shapes are checked now)."""
+    return _load(path, Rig, "rig", lazy)
 
 
 def load_clip(path: PathLike) -> Clip:
@@ -82,6 +90,17 @@ def load_clip(path: PathLike) -> Clip:
 
 def dumps(model: BaseModel) -> str:
     return json.dumps(model.model_dump(mode="json"), separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def _document(model: BaseModel) -> dict:
+    """The model as a JSON document whose arrays are marked for the container's payload."""
+    arrays: List = []
+    token = ARRAY_SINK.set(arrays)
+    try:
+        doc = model.model_dump(mode="json")
+    finally:
+        ARRAY_SINK.reset(token)
+    return payload.split_clip(doc, arrays) if isinstance(model, Clip) else payload.split_rig(doc, arrays)
 
 
 #: Output formats: the container (one file, or ``container-bin`` with a ``.bin`` beside it) and
@@ -106,9 +125,7 @@ def save(model: BaseModel, path: PathLike, fmt: Optional[str] = None) -> List[st
     if fmt == "json":
         write_text(path, dumps(model))
         return [os.fspath(path)]
-    doc = model.model_dump(mode="json")
-    doc = payload.split_clip(doc) if isinstance(model, Clip) else payload.split_rig(doc)
-    return container.write(path, doc, external_bin=fmt == "microexpr-bin")
+    return container.write(path, _document(model), external_bin=fmt == "microexpr-bin")
 
 
 save_rig = save

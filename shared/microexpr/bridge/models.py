@@ -8,22 +8,106 @@ Unknown-field policy: every object is strict (a misspelt field is an error that 
 every object has an ``extras`` dict where other tools may keep their own data; ``extras`` is
 read and written back untouched. Files from an older format version are migrated on load
 (see ``migrate.py``); files from a newer version are refused with a message to upgrade.
+
+Large arrays (mesh points and polygons, target frames, landmark matrices, clip weights) are
+numpy arrays in memory (float64, int64 or bool; see ``arrays.py``): give lists or arrays, read
+arrays. Compare models with ``==`` (it compares arrays by value).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+
+from microexpr.bridge.arrays import (
+    Deferred,
+    array_type,
+    check,
+    field_specs,
+    materialise,
+    read_deferred,
+    rows,
+    same,
+)
 
 FORMAT_VERSION = 3
 Vec3 = List[float]
+if TYPE_CHECKING:       # type checkers see arrays; pydantic sees checked array fields
+    Points = np.ndarray
+    Indices = np.ndarray
+    Uvs = np.ndarray
+    Neutral = np.ndarray
+    DeltaMatrix = np.ndarray
+    VertexMap = np.ndarray
+    Weights = np.ndarray
+    Valid = np.ndarray
+else:
+    Points = array_type("float", (None, 3))
+    Indices = array_type("index", (None,))
+    Uvs = array_type("float", (None, 2))
+    Neutral = array_type("float", (68, 3))
+    DeltaMatrix = array_type("float", (None, 68, 3))
+    VertexMap = array_type("index", (None,), low=-1)
+    Weights = array_type("float", (None, None), finite=False)   # range checked by Clip
+    Valid = array_type("bool", (None,))
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
     extras: Dict[str, object] = Field(default_factory=dict,
                                       description="Free-form data of other tools, kept as is.")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(same(getattr(self, k), getattr(other, k)) for k in type(self).model_fields)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def model_dump(self, **kwargs: Any) -> Dict[str, Any]:
+        read_deferred(self)             # a bad array in the file: a MicroExprError, here
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        read_deferred(self)
+        return super().model_dump_json(**kwargs)
+
+    def __getstate__(self) -> Dict[Any, Any]:
+        read_deferred(self)             # a pickled model carries its arrays, not the file
+        return super().__getstate__()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """An array field set later gets the same conversion and checks as on construction."""
+        spec = field_specs(type(self)).get(name)
+        if spec is not None and value is not None and not isinstance(value, Deferred):
+            try:
+                value = check(value, spec)
+            except ValueError as exc:
+                raise ValueError("%s.%s %s" % (type(self).__name__, name, exc)) from None
+        super().__setattr__(name, value)
+
+
+class Lazy(Strict):
+    """A model whose arrays may still sit in a container file (``Deferred``): reading one of
+    them reads and checks them all (``arrays.materialise``)."""
+
+    if not TYPE_CHECKING:
+        def __getattribute__(self, name: str) -> Any:
+            value = object.__getattribute__(self, name)
+            if type(value) is Deferred:
+                materialise(self)
+                value = object.__getattribute__(self, name)
+            return value
+
+    def _raw(self) -> Dict[str, Any]:
+        """Field values as stored, without reading deferred arrays."""
+        return object.__getattribute__(self, "__dict__")
+
+    def _adopt(self) -> None:
+        for name, value in self._raw().items():
+            if type(value) is Deferred:
+                value.adopt(self, name)
 
 
 class Axes(Strict):
@@ -40,50 +124,54 @@ class Units(Strict):
     time: Literal["s"] = "s"
 
 
-class MeshData(Strict):
+class MeshData(Lazy):
     """A mesh of the face: skin, eyes, teeth, lashes ... sharing the rig's channel names."""
 
     name: str
     role: Literal["skin", "eyes", "teeth", "tongue", "lashes", "brows", "other"] = "skin"
     fingerprint: str = Field(description="Topology hash: a rig is never applied to a mesh "
                                          "whose fingerprint differs.")
-    points: List[Vec3]
-    face_counts: List[int]
-    face_indices: List[int]
-    uvs: Optional[List[List[float]]] = None
+    points: Points = Field(description="[vertex] -> [x, y, z]")
+    face_counts: Indices = Field(description="Corners of each polygon.")
+    face_indices: Indices = Field(description="Each polygon's vertices, polygon after polygon.")
+    uvs: Optional[Uvs] = None
 
     @model_validator(mode="after")
     def _check(self) -> "MeshData":
-        n = len(self.points)
-        if sum(self.face_counts) != len(self.face_indices):
-            raise ValueError("face_counts add up to %d but face_indices has %d entries"
-                             % (sum(self.face_counts), len(self.face_indices)))
-        if self.face_indices and (min(self.face_indices) < 0 or max(self.face_indices) >= n):
-            raise ValueError("face_indices must lie in 0..%d" % (n - 1))
-        if any(len(p) != 3 for p in self.points):
-            raise ValueError("every point needs 3 coordinates")
-        if self.uvs is not None and len(self.uvs) != n:
-            raise ValueError("uvs must have one entry per point (%d), got %d" % (n, len(self.uvs)))
+        raw = self._raw()
+        n = rows(raw["points"])
+        counts, corners, uvs = raw["face_counts"], raw["face_indices"], raw["uvs"]
+        if not isinstance(counts, Deferred) and not isinstance(corners, Deferred):
+            if int(counts.sum()) != len(corners):
+                raise ValueError("face_counts add up to %d but face_indices has %d entries"
+                                 % (counts.sum(), len(corners)))
+            if len(corners) and int(corners.max()) >= n:
+                raise ValueError("face_indices must lie in 0..%d" % (n - 1))
+        if uvs is not None and rows(uvs) != n:
+            raise ValueError("uvs must have one entry per point (%d), got %d" % (n, rows(uvs)))
+        self._adopt()
         return self
 
 
-class ShapeFrame(Strict):
+class ShapeFrame(Lazy):
     """Sparse offsets of one mesh at ``weight`` (1.0 = full target; 0 < w < 1 = in-between)."""
 
     weight: float = 1.0
-    indices: List[int]
-    deltas: List[Vec3]
-    normal_deltas: Optional[List[Vec3]] = None
+    indices: Indices = Field(description="The vertices this frame moves.")
+    deltas: Points = Field(description="[moved vertex] -> [dx, dy, dz]")
+    normal_deltas: Optional[Points] = None
 
     @model_validator(mode="after")
     def _check(self) -> "ShapeFrame":
-        if len(self.indices) != len(self.deltas):
-            raise ValueError("indices (%d) and deltas (%d) differ in length"
-                             % (len(self.indices), len(self.deltas)))
-        if self.normal_deltas is not None and len(self.normal_deltas) != len(self.indices):
+        raw = self._raw()
+        n = rows(raw["indices"])
+        if n != rows(raw["deltas"]):
+            raise ValueError("indices (%d) and deltas (%d) differ in length" % (n, rows(raw["deltas"])))
+        if raw["normal_deltas"] is not None and rows(raw["normal_deltas"]) != n:
             raise ValueError("normal_deltas must match indices in length")
         if not 0.0 < self.weight <= 1.0:
             raise ValueError("frame weight must be in (0, 1], got %r" % self.weight)
+        self._adopt()
         return self
 
 
@@ -166,11 +254,30 @@ class Landmarks(Strict):
     scheme: Literal["ibug68"] = "ibug68"
     mesh: str
     points: List[LandmarkPoint] = Field(min_length=68, max_length=68)
-    neutral: List[Vec3] = Field(min_length=68, max_length=68,
-                                description="Landmark positions on the neutral mesh.")
+    neutral: Neutral = Field(description="Landmark positions on the neutral mesh.")
     reference_points: List[int] = Field(default_factory=lambda: [27],
                                         description="E0 of the paper's reference mode.")
     rigid: List[int] = Field(description="Landmarks used to remove head motion.")
+
+
+class LandmarkFrame(Strict):
+    """How one in-between frame of a target, or one frame of a combination, moves the 68
+    landmarks (``rig.curves.landmark_frames`` computes them from the shapes)."""
+
+    shape: str = Field(min_length=1, description="A target (its in-between at ``weight`` < 1) "
+                                                 "or a combination (any of its frames).")
+    weight: float = Field(gt=0.0, le=1.0)
+    deltas: List[Vec3] = Field(min_length=68, max_length=68,
+                               description="[landmark] -> [dx, dy, dz]")
+
+    @field_validator("deltas")
+    @classmethod
+    def _xyz(cls, v: List[Vec3]) -> List[Vec3]:
+        if any(len(d) != 3 for d in v):
+            raise ValueError("each landmark needs [dx, dy, dz]")
+        if not np.all(np.isfinite(np.asarray(v, dtype=np.float64))):
+            raise ValueError("landmark offsets must be finite")
+        return v
 
 
 class LandmarkDeltas(Strict):
@@ -178,7 +285,21 @@ class LandmarkDeltas(Strict):
     solve from this alone and never need vertex indices, which importers reorder."""
 
     targets: List[str]
-    deltas: List[List[Vec3]] = Field(description="[target][landmark] -> [dx, dy, dz]")
+    deltas: DeltaMatrix = Field(description="[target][landmark] -> [dx, dy, dz]")
+    frames: List[LandmarkFrame] = Field(
+        default_factory=list,
+        description="The landmark offsets of the in-betweens (targets' frames below 1) and of "
+                    "the combinations' frames on the landmark mesh: with them the solve "
+                    "follows in-betweens and correctives; a shape without them is solved as "
+                    "linear (in-betweens) or ignored (combinations).")
+
+    @model_serializer(mode="wrap")
+    def _without_empty_frames(self, handler: Any) -> Dict[str, Any]:
+        """A rig without landmark frames is written as before they existed."""
+        out = handler(self)
+        if isinstance(out, dict) and not out.get("frames", True):
+            del out["frames"]
+        return out
 
 
 class KeyPoint(Strict):
@@ -197,8 +318,15 @@ class Symmetry(Strict):
     landmark_map: List[int] = Field(min_length=68, max_length=68)
     target_pairs: List[List[str]] = Field(default_factory=list,
                                           description="[left, right] target name pairs.")
-    vertex_maps: Dict[str, List[int]] = Field(default_factory=dict,
-                                              description="Per mesh: each vertex's mirror vertex.")
+    vertex_maps: Dict[str, VertexMap] = Field(
+        default_factory=dict, description="Per mesh: each vertex's mirror vertex (-1: none).")
+
+    @model_validator(mode="after")
+    def _maps(self) -> "Symmetry":
+        for mesh, m in self.vertex_maps.items():
+            if len(m) and int(m.max()) >= len(m):
+                raise ValueError("vertex_maps[%r] names vertex %d of %d" % (mesh, m.max(), len(m)))
+        return self
 
 
 class Rig(Strict):
@@ -214,6 +342,18 @@ class Rig(Strict):
     landmarks: Landmarks
     landmark_deltas: LandmarkDeltas
     symmetry: Optional[Symmetry] = None
+    solve_set: Optional[List[str]] = Field(
+        None, description="The targets the solve drives; the others get weight 0 in solved "
+                          "clips. Absent (null): every target. Combinations are never listed: "
+                          "they follow their drivers.")
+
+    @model_serializer(mode="wrap")
+    def _without_solve_set(self, handler: Any) -> Dict[str, Any]:
+        """A rig without a solve set is written as before solve sets existed."""
+        out = handler(self)
+        if isinstance(out, dict) and out.get("solve_set", 0) is None:
+            del out["solve_set"]
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> "Rig":
@@ -221,27 +361,27 @@ class Rig(Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError("duplicate target names: %s" % ", ".join(dup))
-        meshes = {m.name: m for m in self.meshes}
+        sizes = {m.name: rows(m._raw()["points"]) for m in self.meshes}
         for t in list(self.targets) + list(self.combinations):
             for s in t.shapes:
-                m = meshes.get(s.mesh)
-                if m is None:
+                n = sizes.get(s.mesh)
+                if n is None:
                     raise ValueError("target %r refers to unknown mesh %r" % (t.name, s.mesh))
                 for f in s.frames:
-                    if f.indices and max(f.indices) >= len(m.points):
-                        raise ValueError("target %r moves vertex %d beyond mesh %r's %d points"
-                                         % (t.name, max(f.indices), m.name, len(m.points)))
+                    _check_moved(f, t.name, s.mesh, n)
         for c in self.combinations:
             missing = [d for d in c.drivers if d not in names]
             if missing:
                 raise ValueError("combination %r has unknown drivers %s" % (c.name, missing))
-        if self.landmarks.mesh not in meshes:
+        if self.landmarks.mesh not in sizes:
             raise ValueError("landmarks refer to unknown mesh %r" % self.landmarks.mesh)
         if self.landmark_deltas.targets != names:
             raise ValueError("landmark_deltas.targets must list the targets in rig order")
-        if len(self.landmark_deltas.deltas) != len(names) or any(
-                len(d) != 68 for d in self.landmark_deltas.deltas):
-            raise ValueError("landmark_deltas.deltas must be [targets][68][3]")
+        if len(self.landmark_deltas.deltas) != len(names):
+            raise ValueError("landmark_deltas.deltas must be [targets][68][3]: %d targets, %d rows"
+                             % (len(names), len(self.landmark_deltas.deltas)))
+        check_solve_set(self, names)
+        _check_landmark_frames(self)
         return self
 
     # -- numpy views -------------------------------------------------------------------
@@ -256,15 +396,74 @@ class Rig(Strict):
         raise KeyError(name)
 
     def landmark_delta_matrix(self) -> np.ndarray:
-        """(68, 3, T) landmark offsets per target, in ``units.length``."""
-        a = np.asarray(self.landmark_deltas.deltas, dtype=np.float64).reshape(-1, 68, 3)
-        return np.ascontiguousarray(a.transpose(1, 2, 0))
+        """(68, 3, T) landmark offsets per target, in ``units.length`` (a copy)."""
+        return np.array(self.landmark_deltas.deltas.transpose(1, 2, 0), dtype=np.float64, order="C")
 
     def neutral_landmarks(self) -> np.ndarray:
-        return np.asarray(self.landmarks.neutral, dtype=np.float64).reshape(68, 3)
+        """(68, 3) neutral landmark positions (a copy)."""
+        return np.array(self.landmarks.neutral, dtype=np.float64)
 
     def observable_mask(self) -> np.ndarray:
         return np.array([t.info.observable for t in self.targets], dtype=bool)
+
+
+def _check_moved(frame: ShapeFrame, target: str, mesh: str, n: int) -> None:
+    """A frame may move only vertices of its mesh; a deferred frame checks when it is read."""
+    idx = frame._raw()["indices"]
+    message = "target %r moves vertex {vertex} beyond mesh %r's %d points" % (target, mesh, n)
+    if isinstance(idx, Deferred):
+        idx.bound = (n, message)
+    elif len(idx) and int(idx.max()) >= n:
+        raise ValueError(message.replace("{vertex}", str(int(idx.max()))))
+
+
+def check_solve_set(rig: Rig, names: List[str]) -> None:
+    """``solve_set``: unique target names (not combinations), at least one."""
+    if rig.solve_set is None:
+        return
+    if not rig.solve_set:
+        raise ValueError("solve_set is empty: list the targets the solve drives, or leave "
+                         "solve_set out to solve every target")
+    known = set(names)
+    combos = {c.name for c in rig.combinations}
+    for n in rig.solve_set:
+        if n in combos:
+            raise ValueError("solve_set lists %r, a combination: combinations follow their "
+                             "drivers; list the drivers instead" % n)
+        if n not in known:
+            raise ValueError("solve_set lists %r, which is not a target of the rig" % n)
+    dup = sorted({n for n in rig.solve_set if rig.solve_set.count(n) > 1})
+    if dup:
+        raise ValueError("solve_set lists %s more than once" % ", ".join(dup))
+
+
+def _check_landmark_frames(rig: Rig) -> None:
+    """Each landmark frame belongs to an in-between of a target or a frame of a combination
+    on the landmark mesh, once; a shape has landmark frames for all those weights or none."""
+    mesh = rig.landmarks.mesh
+    needed: Dict[str, List[float]] = {}
+    for t in rig.targets:
+        needed[t.name] = [f.weight for s in t.shapes if s.mesh == mesh for f in s.frames if f.weight < 1.0]
+    for c in rig.combinations:
+        needed[c.name] = [f.weight for s in c.shapes if s.mesh == mesh for f in s.frames]
+    given: Dict[str, List[float]] = {}
+    for k, lf in enumerate(rig.landmark_deltas.frames):
+        where = "landmark_deltas.frames[%d]" % k
+        if lf.shape not in needed:
+            raise ValueError("%s names %r, neither a target nor a combination" % (where, lf.shape))
+        if lf.weight not in needed[lf.shape]:
+            raise ValueError("%s: %r has no %s at weight %g on the landmark mesh %r (it has %s)"
+                             % (where, lf.shape, "frame" if lf.weight == 1.0 else "in-between",
+                                lf.weight, mesh, needed[lf.shape] or "none"))
+        if lf.weight in given.get(lf.shape, []):
+            raise ValueError("%s repeats %r at weight %g" % (where, lf.shape, lf.weight))
+        given.setdefault(lf.shape, []).append(lf.weight)
+    for name, ws in given.items():
+        missing = sorted(set(needed[name]) - set(ws))
+        if missing:
+            raise ValueError("landmark_deltas.frames has %r at %s but not at %s: give every "
+                             "frame of a shape or none (rig.curves.landmark_frames)"
+                             % (name, sorted(ws), missing))
 
 
 class MicroEvent(Strict):
@@ -296,8 +495,8 @@ class Clip(Strict):
     fps: float = Field(gt=0)
     start_time: float = 0.0
     targets: List[str]
-    weights: List[List[float]] = Field(description="[frame][target], 0-1 in target order.")
-    valid: List[bool] = Field(description="Per frame: False where there was no data.")
+    weights: Weights = Field(description="[frame][target], 0-1 in target order.")
+    valid: Valid = Field(description="Per frame: False where there was no data.")
     hold_invalid: bool = Field(False, description="Players may hold the last valid weights "
                                                   "over invalid frames when True.")
     rig_fingerprint: Optional[str] = None
@@ -314,22 +513,25 @@ class Clip(Strict):
         t = len(self.targets)
         if len(set(self.targets)) != t:
             raise ValueError("duplicate target names in the clip")
-        for i, row in enumerate(self.weights):
-            if len(row) != t:
-                raise ValueError("frame %d has %d weights for %d targets" % (i, len(row), t))
-        if len(self.valid) != len(self.weights):
-            raise ValueError("valid has %d entries for %d frames" % (len(self.valid), len(self.weights)))
-        w = np.asarray(self.weights, dtype=np.float64)
+        w = self.weights
+        if len(w) == 0:
+            self.weights = w = w.reshape(0, t)
+        if w.shape[1] != t:
+            raise ValueError("frame 0 has %d weights for %d targets" % (w.shape[1], t))
+        if len(self.valid) != len(w):
+            raise ValueError("valid has %d entries for %d frames" % (len(self.valid), len(w)))
         if w.size and (not np.all(np.isfinite(w)) or w.min() < -1e-9 or w.max() > 1 + 1e-9):
             raise ValueError("weights must be finite and within 0-1 (mark missing frames in "
                              "'valid' instead of writing NaN)")
         return self
 
     def weight_array(self) -> np.ndarray:
-        return np.asarray(self.weights, dtype=np.float64).reshape(len(self.weights), len(self.targets))
+        """(frames, targets) weights (a copy)."""
+        return np.array(self.weights, dtype=np.float64).reshape(len(self.weights), len(self.targets))
 
     def valid_array(self) -> np.ndarray:
-        return np.asarray(self.valid, dtype=bool)
+        """(frames,) validity (a copy)."""
+        return np.array(self.valid, dtype=bool)
 
     def times(self) -> np.ndarray:
         return self.start_time + np.arange(len(self.weights)) / self.fps

@@ -197,6 +197,6 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
     src["neutral_frame"] = g0                 # a clip frame
     src.update({"kind": "capture", "capture": report})
     clip = Clip(generator=solved.generator, fps=rate, start_time=float(grid[0]),
-                targets=solved.targets, weights=np.clip(W, 0, 1).tolist(), valid=cvalid.tolist(),
+                targets=solved.targets, weights=np.clip(W, 0, 1), valid=cvalid,
                 hold_invalid=True, rig_fingerprint=solved.rig_fingerprint, source=src)
     return clip, pts, report

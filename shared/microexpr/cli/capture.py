@@ -6,21 +6,22 @@ import sys
 import textwrap
 
 from microexpr.capture import MODEL_LICENCE
-from microexpr.cli.main import command
+from microexpr.cli.main import add_format, command, wrote
 from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
     p = command(sub, "capture", "markerless capture: track a face in a video (or a folder of "
                                 "images) and solve its key weights into a clip",
-                "microexpr capture take.mp4 --rig face_rig.json --out clip.json "
+                "microexpr capture take.mp4 --rig face_rig.microexpr --out clip.microexpr "
                 "--landmarks-out take_tracks.csv --preview take.png")
     p.epilog = (p.epilog or "") + "\n\nlicence of the landmark model:\n" + textwrap.fill(
         MODEL_LICENCE, 88, initial_indent="  ", subsequent_indent="  ")
     p.add_argument("input", metavar="INPUT",
                    help="video file (mp4, mov, avi, ...), a folder of images or one image")
-    p.add_argument("--rig", required=True, help="rig JSON")
-    p.add_argument("--out", required=True, help="clip JSON to write")
+    p.add_argument("--rig", required=True, help="rig file (.microexpr or JSON)")
+    p.add_argument("--out", required=True, help="clip file to write (.microexpr, or .json)")
+    add_format(p, "clip")
     p.add_argument("--landmarks-out", metavar="TRACKS.csv",
                    help="also write the landmarks, one row per frame (reads back with "
                         "'microexpr solve --landmarks')")
@@ -106,10 +107,12 @@ def settings_from_args(args):
 def run(args) -> int:
     from microexpr import bridge
     from microexpr.atomicio import write_bytes, write_text
+    from microexpr.bridge.io import format_for
     from microexpr.capture.pipeline import capture
 
     settings = settings_from_args(args)
-    rig = bridge.load_rig(args.rig)
+    format_for(args.out, args.format)
+    rig = bridge.load_rig(args.rig, lazy=True)         # the landmark matrices, not the meshes
     result = capture(args.input, rig, settings, progress=not args.quiet)
     png = None
     if args.preview:
@@ -117,7 +120,7 @@ def run(args) -> int:
 
         png = preview_png(result)
     # everything is computed: now write (each file atomically)
-    bridge.save_clip(result.clip, args.out)
+    files = bridge.save_clip(result.clip, args.out, args.format)
     if args.landmarks_out:
         result.write_tracks_csv(args.landmarks_out)
     if png is not None:
@@ -125,7 +128,7 @@ def run(args) -> int:
     if args.report:
         rep = dict(result.report, timing=result.timing, clip=result.clip.source)
         write_text(args.report, json.dumps(rep, indent=1, default=str))
-    print("wrote %s: %d frames at %g fps, %d targets" % (args.out, len(result.clip.weights),
+    print("wrote %s: %d frames at %g fps, %d targets" % (wrote(files), len(result.clip.weights),
                                                          result.clip.fps, len(result.clip.targets)))
     print(result.summary())
     for extra in (args.landmarks_out, args.preview):

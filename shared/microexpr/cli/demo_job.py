@@ -58,8 +58,8 @@ def _timeline(rig: bridge.Rig, fps: float, seed: int) -> bridge.Clip:
     synth = Synthesizer(rig)                     # the rig's deltas are prepared once
     frames = int(round((len(EMOTIONS) + 0.6) * fps))
     T = len(rig.targets)
-    clip = bridge.Clip(fps=fps, targets=rig.target_names(), weights=np.zeros((frames, T)).tolist(),
-                       valid=[True] * frames, rig_fingerprint=rig.mesh().fingerprint)
+    clip = bridge.Clip(fps=fps, targets=rig.target_names(), weights=np.zeros((frames, T)),
+                       valid=np.ones(frames, dtype=bool), rig_fingerprint=rig.mesh().fingerprint)
     for k, emotion in enumerate(EMOTIONS):
         clip = synth.clip(emotion=emotion, seed=seed + k, fps=fps, at=0.5 + k, base=clip)
     return clip

@@ -7,8 +7,8 @@ from microexpr.cli.main import command
 def add_parser(sub) -> None:
     p = command(sub, "export", "write a rig (and its clip) as FBX and/or glTF",
                 "microexpr export --rig face_rig.json --clip clip.json --fbx face.fbx --glb face.glb")
-    p.add_argument("--rig", required=True, help="rig JSON")
-    p.add_argument("--clip", help="clip JSON: written as animated blend-shape weights")
+    p.add_argument("--rig", required=True, help="rig file (.microexpr or JSON)")
+    p.add_argument("--clip", help="clip file (.microexpr or JSON): written as animated blend-shape weights")
     p.add_argument("--fbx", help="binary FBX 7.4 to write (cm, Y up; DeformPercent 0-100)")
     p.add_argument("--fbx-version", type=int, default=7400, choices=[7400, 7500])
     g = p.add_mutually_exclusive_group()

@@ -1,15 +1,15 @@
 """``microexpr micro``: synthesise a micro-expression clip (alone or layered on a base clip)."""
 from __future__ import annotations
 
-from microexpr.cli.main import command
+from microexpr.cli.main import add_format, command
 from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
     p = command(sub, "micro", "synthesise a micro-expression (emotion or AU list) as a clip",
-                "microexpr micro --rig face_rig.json --emotion contempt --peak-mm 1.2 --seed 7 "
-                "--fps 200 --out contempt.json")
-    p.add_argument("--rig", required=True, help="rig JSON")
+                "microexpr micro --rig face_rig.microexpr --emotion contempt --peak-mm 1.2 --seed 7 "
+                "--fps 200 --out contempt.microexpr")
+    p.add_argument("--rig", required=True, help="rig file (.microexpr or JSON)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--emotion", help="happiness, sadness, surprise, fear, anger, disgust or "
                                         "contempt (EMFACS prototypes)")
@@ -36,17 +36,21 @@ def add_parser(sub) -> None:
                    help="fail when the rig cannot express an AU (default: report and go on)")
     p.add_argument("--coverage", action="store_true",
                    help="list which AUs this rig can express, then stop")
-    p.add_argument("--out", help="clip JSON to write")
+    p.add_argument("--out", help="clip file to write (.microexpr, or .json)")
+    add_format(p, "clip")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from microexpr import bridge
+    from microexpr.bridge.io import format_for
     from microexpr.micro.mapping import au_map
     from microexpr.micro.synthesizer import clip_summary, write_micro_expression
     from microexpr.micro.timing import TimingBounds
 
-    rig = bridge.load_rig(args.rig)
+    if args.out:
+        format_for(args.out, args.format)
+    rig = bridge.load_rig(args.rig, lazy=True)     # target frames are read when sizing needs them
     if args.coverage:
         amap = au_map(rig, args.mapping)
         print("AU map: %s" % amap.source)
@@ -62,7 +66,7 @@ def run(args) -> int:
                              fix="give --emotion NAME or --aus LIST")
     bounds = TimingBounds(args.min_span_ms / 1e3, args.max_span_ms / 1e3, args.typical_ms / 1e3)
     clip = write_micro_expression(
-        rig, args.out, args.base, emotion=args.emotion, aus=args.aus, intensity=args.intensity,
+        rig, args.out, args.base, fmt=args.format, emotion=args.emotion, aus=args.aus, intensity=args.intensity,
         peak_mm=args.peak_mm, seed=args.seed, fps=60.0 if args.fps is None else args.fps,
         at=args.at, duration=args.duration, mapping=args.mapping, bounds=bounds,
         mirror=args.mirror, strict=args.strict)

@@ -10,8 +10,8 @@ def add_parser(sub) -> None:
                                "a PNG sheet; exits 1 when a check fails",
                 "microexpr review --rig face_rig.json --clip contempt.json --out review.png "
                 "--json review.json")
-    p.add_argument("--rig", required=True, help="rig JSON")
-    p.add_argument("--clip", required=True, help="clip JSON to judge")
+    p.add_argument("--rig", required=True, help="rig file (.microexpr or JSON)")
+    p.add_argument("--clip", required=True, help="clip file to judge (.microexpr or JSON)")
     p.add_argument("--base", help="base clip: judge only the layer on top of it")
     p.add_argument("--out", help="review sheet PNG to write")
     p.add_argument("--json", help="review report JSON to write")

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import json
 
-from microexpr.cli.main import command
+from microexpr.cli.main import add_format, command, wrote
 from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
     p = command(sub, "solve", "solve key weights from landmark tracks into a clip",
-                "microexpr solve --rig face_rig.json --landmarks tracks.csv --out clip.json "
+                "microexpr solve --rig face_rig.microexpr --landmarks tracks.csv --out clip.microexpr "
                 "--compensation rigid --fps 60")
-    p.add_argument("--rig", required=True, help="rig JSON")
+    p.add_argument("--rig", required=True, help="rig file (.microexpr or JSON)")
     p.add_argument("--landmarks", required=True,
                    help="tracks: .npy (frames, 68, 2|3), CSV 'frame,x0,y0,...' or OpenFace CSV")
-    p.add_argument("--out", required=True, help="clip JSON to write")
+    p.add_argument("--out", required=True, help="clip file to write (.microexpr, or .json)")
+    add_format(p, "clip")
     p.add_argument("--compensation", default="rigid", help="raw, reference or rigid (default)")
     p.add_argument("--fps", type=float, help="frame rate (default: from a time column, else 30)")
     p.add_argument("--neutral-frame", type=int, default=0, help="frame holding the neutral face")
@@ -28,6 +29,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from microexpr import bridge
+    from microexpr.bridge.io import format_for
     from microexpr.solve.key_weights import MODES
     from microexpr.solve.tracks import load_tracks
     from microexpr.solve.tracks_to_clip import solve_tracks
@@ -37,15 +39,16 @@ def run(args) -> int:
                              field="--compensation", fix="use one of: " + ", ".join(MODES))
     if args.fps is not None and not args.fps > 0:
         raise MicroExprError("frame rate must be positive", field="--fps", fix="e.g. --fps 60")
-    rig = bridge.load_rig(args.rig)
+    format_for(args.out, args.format)
+    rig = bridge.load_rig(args.rig, lazy=True)         # the landmark matrices, not the meshes
     tracks = load_tracks(args.landmarks)
     clip = solve_tracks(rig, tracks, args.compensation, args.neutral_frame, args.fps, args.reg,
                         args.temporal, args.mirrored)
-    bridge.save_clip(clip, args.out)
+    files = bridge.save_clip(clip, args.out, args.format)
     src = clip.source
     bad = src.get("invalid_frames", [])
     print("wrote %s: %d frames at %g fps, %d targets, %d frame(s) without data"
-          % (args.out, len(clip.weights), clip.fps, len(clip.targets), len(bad)))
+          % (wrote(files), len(clip.weights), clip.fps, len(clip.targets), len(bad)))
     if bad:
         print("  frames without data (marked invalid, weights held): %s%s"
               % (", ".join(map(str, bad[:20])), " ..." if len(bad) > 20 else ""))

@@ -211,7 +211,7 @@ class Synthesizer:
         plan.report["peak_mm_layered"], _ = amplitude.frame_peak(self.deltas, full, times)
         info = {"frames": len(times), "fps": base.fps, "start_time": base.start_time,
                 "source": base.source.get("kind") if isinstance(base.source, dict) else None}
-        return self._clip(plan, base.fps, base.start_time, targets, W, list(base.valid), seed,
+        return self._clip(plan, base.fps, base.start_time, targets, W, base.valid, seed,
                           emotion, letter, base_info=info, hold_invalid=base.hold_invalid,
                           earlier=list(base.events))
 
@@ -228,7 +228,7 @@ class Synthesizer:
         # one row per frame, unique targets): skip re-validating thousands of floats.
         return Clip.model_construct(
             generator="microexpr " + __version__, fps=float(fps), start_time=float(start),
-            targets=list(targets), weights=W.tolist(), valid=list(valid),
+            targets=list(targets), weights=np.asarray(W, dtype=np.float64), valid=np.array(valid, dtype=bool),
             hold_invalid=hold_invalid, rig_fingerprint=self.rig.mesh().fingerprint,
             events=list(earlier) + list(plan.events), source=rep)
 
@@ -277,10 +277,12 @@ def micro_expression(rig: Rig, emotion: Optional[str] = None, aus: Optional[str]
 
 
 def write_micro_expression(rig: Union[Rig, PathLike], out: PathLike,
-                           base: Optional[PathLike] = None, **options: Any) -> Clip:
+                           base: Optional[PathLike] = None, fmt: Optional[str] = None,
+                           **options: Any) -> Clip:
     """``micro_expression`` between files: ``rig`` is a rig or a rig file, ``base`` a clip
     file to layer onto (an error about it names the file); the clip is written to ``out``
-    and returned. ``options`` are ``micro_expression``'s (emotion, aus, peak_mm, seed, ...)."""
+    (``fmt`` as in ``bridge.save``) and returned. ``options`` are ``micro_expression``'s
+    (emotion, aus, peak_mm, seed, ...)."""
     model = rig if isinstance(rig, Rig) else load_rig(rig)
     base_clip = load_clip(base) if base else None
     try:
@@ -289,7 +291,7 @@ def write_micro_expression(rig: Union[Rig, PathLike], out: PathLike,
         if exc.field == "--base" and base:
             raise exc.with_file(os.fspath(base)) from None
         raise
-    save_clip(clip, out)
+    save_clip(clip, out, fmt)
     return clip
 
 
