@@ -27,8 +27,8 @@ ICON_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file_
                                          os.pardir, os.pardir, os.pardir, "shelf_icons"))
 
 LANDMARK_FILTER = "Landmark files (*.json *.csv *.txt *.pts);;All Files (*.*)"
-RIG_FILTER = "MicroExpr rig (*.json);;All Files (*.*)"
-CLIP_FILTER = "MicroExpr clip (*.json *.csv);;All Files (*.*)"
+RIG_FILTER = "MicroExpr rig (*.microexpr *.json);;All Files (*.*)"
+CLIP_FILTER = "MicroExpr clip (*.microexpr *.json *.csv);;All Files (*.*)"
 
 
 class Button(NamedTuple):
