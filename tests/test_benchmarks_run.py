@@ -28,6 +28,11 @@ ROWS = {
                          "rigid 3-D"],
     "rig_import.py": ["line-by-line OBJ reader (baseline)", "numpy OBJ reader, 1 thread",
                       "numpy OBJ reader, threads (rig import)"],
+    "solve_set.py": ["default ARKit rig, 52 targets (baseline)", "40 targets, every one solved",
+                     "40 targets, solve set of 12, linear",
+                     "40 targets, solve set of 12, in-betweens and correctives",
+                     "review, targets taken as linear (baseline)",
+                     "review, in-betweens and correctives evaluated"],
     "startup.py": ["numba, cold cache (baseline)", "numba, warm cache",
                    "no numba (plain Python and numpy)"],
 }

@@ -40,7 +40,7 @@ PUBLIC = [
 
 #: Heavy optional or compiled packages watched in sys.modules ("clr" is pythonnet's module).
 HEAVY = ("pydantic", "scipy", "matplotlib", "cv2", "dlib", "numba", "pygltflib", "pyassimp", "ufbx",
-         "clr", "pythonnet", "skimage", "imageio_ffmpeg", "face_recognition_models")
+         "clr", "pythonnet", "skimage", "imageio_ffmpeg", "face_recognition_models", "moderngl")
 
 #: module -> the heavy packages it may import at import time, and why. Everything else a
 #: module needs (matplotlib for sheets, dlib/cv2 for capture, the FBX/glTF libraries,
@@ -79,19 +79,26 @@ IMPORTS = {
     "microexpr.rig": (),
     "microexpr.rig._face_shape": ("scipy",),          # module-level PCHIP profiles of the face
     "microexpr.rig.build": (),
+    "microexpr.rig.curves": (),
     "microexpr.rig.convert": (),
     "microexpr.rig.face": ("scipy",),                 # Delaunay and k-d trees build the face
     "microexpr.rig.falloff": (),                      # numpy + heapq: no scipy anywhere
     "microexpr.rig.landmark_picking": (),
     "microexpr.rig.presets": (),
+    "microexpr.rig.render": (),                       # moderngl only inside the render call
     "microexpr.rig.softmod": (),
     # solve: numba compiles the solver loops at definition (optional)
     "microexpr.solve": (),
+    "microexpr.solve.jit": ("numba",),                # picks the cache folder, then imports numba
     "microexpr.solve.key_weights": (),
     "microexpr.solve.projected_solver": ("numba",),
+    "microexpr.solve.refine": ("numba",),
+    "microexpr.solve.refine_numpy": ("numba",),       # box_qp comes from weight_solver
+    "microexpr.solve.solve_set": (),
     "microexpr.solve.synthetic_tracks": ("pydantic",),  # Rig, used in annotations only
     "microexpr.solve.tracks": (),
     "microexpr.solve.tracks_to_clip": ("numba", "pydantic"),
+    "microexpr.solve.warm": (),                       # the solvers only once it runs
     "microexpr.solve.weight_solver": ("numba",),
     # micro
     "microexpr.micro": (),
@@ -101,6 +108,7 @@ IMPORTS = {
     "microexpr.micro.facs": (),
     "microexpr.micro.mapping": (),
     "microexpr.micro.plausibility": (),
+    "microexpr.micro.rig_deltas": (),
     "microexpr.micro.synthesizer": ("pydantic",),     # builds Clip and MicroEvent
     "microexpr.micro.timing": (),
     # review: face regions are k-d tree queries; matplotlib only inside the sheet
@@ -112,10 +120,14 @@ IMPORTS = {
     "microexpr.review.sheet": ("pydantic", "scipy"),
     # capture: dlib, OpenCV, imageio-ffmpeg and matplotlib only inside functions
     "microexpr.capture": (),
+    "microexpr.capture.bind_preview": (),
+    "microexpr.capture.binding": (),                  # scipy k-d trees inside functions
     "microexpr.capture.detect": (),
     "microexpr.capture.landmarks_to_clip": ("pydantic",),   # builds Clip
+    "microexpr.capture.markerless": (),
     "microexpr.capture.pipeline": ("pydantic",),
     "microexpr.capture.preview": (),
+    "microexpr.capture.skin": (),
     "microexpr.capture.smooth": (),
     "microexpr.capture.testvideo": (),
     "microexpr.capture.video": (),
@@ -130,6 +142,7 @@ IMPORTS = {
     "microexpr.cli.demo": (),
     "microexpr.cli.demo_job": (),
     "microexpr.cli.export": (),
+    "microexpr.cli.landmarks": (),
     "microexpr.cli.main": (),
     "microexpr.cli.micro": (),
     "microexpr.cli.review": (),

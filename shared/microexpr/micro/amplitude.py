@@ -7,25 +7,28 @@ only at frames: a coarse grid over the events (plus every apex and hold end), th
 grid around the best local maxima. Scaling every event by ``request / peak`` then gives the
 requested peak exactly, on any rig and at any frame rate.
 
-Vertices are pruned with a bound: ``|sum_k w_k delta_kv| <= sum_k max(w_k) |delta_kv|``, so
-only vertices whose bound reaches a known lower bound of the peak are evaluated; the result
-is the same as evaluating them all. Targets are taken as linear (in-between frames and
-combination shapes are not used for sizing).
+In-betweens and combinations are followed: the offsets are the rig's columns
+(``rig_deltas.RigDeltas``: one per segment of a target or a combination) at their column
+weights, so displacement stays a matrix product. Such a rig's peak is not proportional to the
+events' scale, so ``scale_for`` searches the scale (a few more peak evaluations).
+
+Vertices are pruned with a bound: ``|sum_k w_k delta_kv| <= sum_k max(w_k) |delta_kv|`` over
+columns, so only vertices whose bound reaches a known lower bound of the peak are evaluated;
+the result is the same as evaluating them all.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
 from microexpr.errors import MicroExprError
+from microexpr.micro.rig_deltas import UNIT_MM, RigDeltas  # noqa: F401 (RigDeltas: public here)
 
-UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 COARSE = 65           # coarse samples over the events' span
 FINE = 21             # fine samples around each of the best local maxima
 REFINE = 2            # how many local maxima are refined
-PROBE_EACH = 6        # largest-moving vertices per target, evaluated first for a lower bound
 _UNIT_COARSE = np.linspace(0.0, 1.0, COARSE)
 _UNIT_FINE = np.linspace(0.0, 1.0, FINE)
 SINGLE_THREAD_MNK = 200_000   # OpenBLAS runs gemm on one thread below m*n*k = 262,144
@@ -33,39 +36,6 @@ SINGLE_THREAD_MNK = 200_000   # OpenBLAS runs gemm on one thread below m*n*k = 2
 
 def mm_per_unit(rig) -> float:
     return UNIT_MM[rig.units.length]
-
-
-class RigDeltas:
-    """Full-weight offsets of every target in mm, over all meshes, on moved vertices only."""
-
-    def __init__(self, rig) -> None:
-        from microexpr.rig.build import dense_deltas
-
-        self.targets = rig.target_names()
-        self.index = {n: i for i, n in enumerate(self.targets)}
-        scale = mm_per_unit(rig)
-        blocks, mesh_of, vert_of = [], [], []
-        for mi, m in enumerate(rig.meshes):
-            if not any(s.mesh == m.name for t in rig.targets for s in t.shapes):
-                continue
-            d = dense_deltas(rig, m.name)
-            moved = np.nonzero(np.abs(d).max(axis=(0, 2)) > 0)[0]
-            blocks.append(d[:, moved] * scale)
-            mesh_of.append(np.full(len(moved), mi))
-            vert_of.append(moved)
-        T = len(self.targets)
-        self.deltas = (np.concatenate(blocks, axis=1) if blocks else np.zeros((T, 0, 3)))
-        self.by_axis = np.ascontiguousarray(self.deltas.transpose(0, 2, 1))   # (T, 3, M)
-        self.flat = self.by_axis.reshape(T, -1)                                # (T, 3M)
-        self.norms = np.sqrt((self.deltas ** 2).sum(axis=2))
-        self.support = [np.nonzero(n > 0)[0] for n in self.norms]         # moved vertices
-        self.support_norm = [n[i] for n, i in zip(self.norms, self.support)]
-        self.mesh_of = np.concatenate(mesh_of) if mesh_of else np.zeros(0, int)
-        self.vertex_of = np.concatenate(vert_of) if vert_of else np.zeros(0, int)
-        self.target_max = self.norms.max(axis=1) if self.norms.size else np.zeros(T)
-        m = min(PROBE_EACH, self.norms.shape[1])
-        self.top_vertices = (np.argsort(-self.norms, axis=1)[:, :m] if m
-                             else np.zeros((T, 0), int))           # probes per target
 
 
 def envelopes(t, onset, apex, top, offset) -> np.ndarray:
@@ -92,6 +62,10 @@ def smooth_ok(onset, apex, top, offset) -> bool:
 
 @dataclass
 class Peak:
+    """The largest displacement of sized events, per unit of their scale: at scale s the
+    peak is ``mm * s`` (exactly so on a linear rig; ``scale_for`` measures a rig with
+    in-betweens or combinations again at the scale it returns and stores that)."""
+
     mm: float                  # largest displacement
     time: float                # when (seconds)
     vertex: int                # index into RigDeltas (mesh_of / vertex_of)
@@ -99,10 +73,12 @@ class Peak:
     active: np.ndarray         # (k,) rig target indices
     frame_mm: Optional[float] = None     # largest displacement at the given frame times
     frame_time: Optional[float] = None
+    again: Optional[Callable[[float], "Peak"]] = None   # the peak at another scale (non-linear rigs)
+    reach: Optional[float] = None        # mm at the scale that takes the largest weight to 1
 
 
 def _gather(rd: RigDeltas, active: np.ndarray, verts: np.ndarray) -> np.ndarray:
-    """(k, 3V) offsets of ``verts`` for the ``active`` targets, x then y then z."""
+    """(k, 3V) offsets of ``verts`` for the ``active`` columns, x then y then z."""
     M = rd.norms.shape[1]
     return rd.flat[np.ix_(active, np.concatenate([verts, verts + M, verts + 2 * M]))]
 
@@ -176,17 +152,22 @@ class _Pruned:
 
 def max_displacement(rd: RigDeltas, active: np.ndarray, W: np.ndarray) -> Tuple[float, int, int]:
     """Largest |displacement| (mm), its sample and vertex, over samples W (S, k) of the
-    ``active`` targets (exact: pruning only skips vertices that cannot reach it)."""
+    ``active`` targets (ascending; exact: pruning only skips vertices that cannot reach it)."""
     if len(W) == 0:
         return 0.0, 0, 0
-    mm, s, v, _ = _Pruned(rd, active, np.abs(W).max(axis=0)).max(W)
+    return _max_columns(rd, rd.columns_of(active), rd.expand(W, active))
+
+
+def _max_columns(rd: RigDeltas, cols: np.ndarray, Wc: np.ndarray) -> Tuple[float, int, int]:
+    mm, s, v, _ = _Pruned(rd, cols, np.abs(Wc).max(axis=0)).max(Wc)
     return mm, s, v
 
 
 def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
                onset, apex, top, offset, frames: Optional[np.ndarray] = None) -> Peak:
     """Continuous-time peak displacement of events (arrays, one entry per event); with
-    ``frames`` (times) also the largest displacement at those frames."""
+    ``frames`` (times) also the largest displacement at those frames. In-betweens and
+    combinations of the rig are followed (``RigDeltas.expand``)."""
     idx = np.asarray(target_idx, dtype=np.int64)
     active, col = np.unique(idx, return_inverse=True)
     P = np.zeros((len(idx), len(active)))
@@ -195,8 +176,10 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
     lo, hi = float(ev[0].min()), float(ev[3].max())
     grid = np.sort(np.concatenate([lo + (hi - lo) * _UNIT_COARSE, ev[1, 0], ev[2, 0]]))
     W1 = _env(grid[:, None], ev) @ P
-    pruned = _Pruned(rd, active, P.sum(axis=0))         # events never exceed their peaks
-    mm, s, v, curve = pruned.max(W1)
+    cols = rd.columns_of(active)
+    # events never exceed their peaks, and column weights grow with target weights
+    pruned = _Pruned(rd, cols, rd.expand(P.sum(axis=0)[None], active)[0])
+    mm, s, v, curve = pruned.max(rd.expand(W1, active))
     best = (mm, float(grid[s]), v)
     # fine grids around the best local maxima of the sampled curve
     inner = (curve >= np.r_[-1.0, curve[:-1]]) & (curve >= np.r_[curve[1:], -1.0])
@@ -208,7 +191,7 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
         b = grid[np.minimum(tops + 1, len(grid) - 1)]
         grid2 = (a[:, None] + (b - a)[:, None] * _UNIT_FINE).ravel()
         W2 = _env(grid2[:, None], ev) @ P
-        mm2, s2, v2, _ = pruned.max(W2, low=mm)
+        mm2, s2, v2, _ = pruned.max(rd.expand(W2, active), low=mm)
         wmax = np.maximum(wmax, W2.max(axis=0))
         if mm2 > mm:
             best = (mm2, float(grid2[s2]), v2)
@@ -217,25 +200,44 @@ def event_peak(rd: RigDeltas, target_idx: Sequence[int], peaks: Sequence[float],
         f = np.asarray(frames, dtype=np.float64)
         f = f[(f > lo) & (f < hi)]
         if len(f):
-            fm, fs, _, _ = pruned.max(_env(f[:, None], ev) @ P)
+            fm, fs, _, _ = pruned.max(rd.expand(_env(f[:, None], ev) @ P, active))
             peak.frame_mm, peak.frame_time = fm, float(f[fs])
         else:
             peak.frame_mm, peak.frame_time = 0.0, lo
+    if not rd.linear:
+        peak.again = lambda k: event_peak(rd, idx.tolist(), (k * P[np.arange(len(idx)), col]).tolist(),
+                                          onset, apex, top, offset, frames)
     return peak
 
 
-def frame_peak(rd: RigDeltas, weights: np.ndarray, times: np.ndarray) -> Tuple[float, float]:
-    """Largest displacement (mm) and its time over sampled weights (F, T) of all targets."""
+def frame_peak(rd: RigDeltas, weights: np.ndarray, times: np.ndarray,
+               base: Optional[np.ndarray] = None) -> Tuple[float, float]:
+    """Largest displacement (mm) and its time over sampled weights (F, T) of all targets; with
+    ``base`` (F, T), of ``weights`` against ``base`` (the shapes' offsets of the one minus
+    those of the other: on a rig with in-betweens or combinations this differs from the
+    displacement of ``weights - base``)."""
     w = np.asarray(weights, dtype=np.float64)
-    active = np.nonzero(np.abs(w).max(axis=0) > 0)[0]
+    moving = np.abs(w).max(axis=0) > 0
+    if base is not None:
+        base = np.asarray(base, dtype=np.float64)
+        moving |= np.abs(base).max(axis=0) > 0
+    active = np.nonzero(moving)[0]
     if not len(active):
         return 0.0, float(times[0]) if len(times) else 0.0
-    mm, s, _ = max_displacement(rd, active, w[:, active])
+    Wc = rd.expand(w[:, active], active)
+    if base is not None:
+        Wc = Wc - rd.expand(base[:, active], active)
+    mm, s, _ = _max_columns(rd, rd.columns_of(active), Wc)
     return mm, float(times[s])
 
 
 def scale_for(peak: Peak, request_mm: float, rig_name: str = "the rig") -> float:
-    """The factor that makes ``peak`` equal ``request_mm``; refuses what weights <= 1 cannot do."""
+    """The factor that makes ``peak`` equal ``request_mm``; refuses what weights <= 1 cannot do.
+
+    On a rig with in-betweens or combinations among the events' shapes the peak is not
+    proportional to the scale: the scale is found by bracketed secant steps on the peak
+    measured again (``Peak.again``), and ``peak`` is updated to the values at that scale,
+    per unit of scale (``mm * scale`` is then the requested peak)."""
     if not request_mm > 0:
         raise MicroExprError("the peak must be positive, got %g mm" % request_mm,
                              field="--peak-mm", fix="e.g. --peak-mm 1.0 (micro-expressions move 0.5-2 mm)")
@@ -244,17 +246,60 @@ def scale_for(peak: Peak, request_mm: float, rig_name: str = "the rig") -> float
                              field="--aus", fix="pick AUs this rig can express (--coverage)")
     s = request_mm / peak.mm
     top = float(peak.max_weight.max()) if peak.max_weight.size else 0.0
+    if peak.again is not None and top > 0:
+        peak.reach = peak.again(1.0 / top).mm
+        if request_mm > peak.reach * (1.0 + 1e-9):
+            raise _unreachable(rig_name, request_mm, peak.reach, None)
+        return _solve_scale(peak, request_mm, 1.0 / top)
     if s * top > 1.0 + 1e-9:
-        reach = peak.mm / top
-        raise MicroExprError("%s cannot reach %.3g mm with these AUs: a target would need "
-                             "weight %.2f (> 1); the most it can do is %.3g mm"
-                             % (rig_name, request_mm, s * top, reach), field="--peak-mm",
-                             fix="ask for at most %.3g mm, give the AUs other intensities, or "
-                                 "use a rig with larger targets" % reach)
+        raise _unreachable(rig_name, request_mm, peak.mm / top, s * top)
+    return s
+
+
+def _unreachable(rig_name: str, request_mm: float, reach: float, weight: Optional[float]) -> MicroExprError:
+    need = "a target would need weight %.2f (> 1)" % weight if weight is not None else \
+        "it would need a target above weight 1"
+    return MicroExprError("%s cannot reach %.3g mm with these AUs: %s; the most it can do is "
+                          "%.3g mm" % (rig_name, request_mm, need, reach), field="--peak-mm",
+                          fix="ask for at most %.3g mm, give the AUs other intensities, or "
+                              "use a rig with larger targets" % reach)
+
+
+#: Relative tolerance of the requested peak on a rig with in-betweens or combinations.
+SCALE_TOL = 1e-9
+
+
+def _solve_scale(peak: Peak, request_mm: float, most: float) -> float:
+    """The scale in (0, most] whose peak is ``request_mm`` (the peak at ``most`` reaches it):
+    secant steps kept inside a bracket, bisection when a step leaves it."""
+    assert peak.again is not None
+    lo, f_lo = 0.0, -request_mm
+    hi, f_hi = most, peak.reach - request_mm if peak.reach is not None else 0.0
+    s = min(request_mm / peak.mm, most)
+    at = peak
+    for _ in range(60):
+        at = peak.again(s)
+        f = at.mm - request_mm
+        if abs(f) <= SCALE_TOL * request_mm:
+            break
+        if f < 0:
+            lo, f_lo = s, f
+        else:
+            hi, f_hi = s, f
+        s = lo - f_lo * (hi - lo) / (f_hi - f_lo)
+        if not lo < s < hi:
+            s = 0.5 * (lo + hi)
+    peak.mm, peak.time, peak.vertex = at.mm / s, at.time, at.vertex
+    if at.frame_mm is not None:
+        peak.frame_mm, peak.frame_time = at.frame_mm / s, at.frame_time
+    peak.max_weight = at.max_weight / s
     return s
 
 
 def reachable_mm(peak: Peak) -> float:
+    """The largest peak these events can reach before a weight passes 1."""
+    if peak.reach is not None:
+        return peak.reach
     top = float(peak.max_weight.max()) if peak.max_weight.size else 0.0
     return peak.mm / top if top > 0 else 0.0
 

@@ -1,11 +1,15 @@
 """What a clip does to the face: per-region displacement in mm over time, per-target timing.
 
-The judged motion is the clip's weights minus a reference: the neutral face (all weights 0),
-or a base clip (then only the layer on top of it is judged). Displacement is linear in the
-weights (full-weight target offsets; in-between frames and combination shapes are not
-used), summed over all targets, on every vertex of every mesh, in millimetres.
+The judged motion is the face the clip makes minus a reference face: the neutral (all
+weights 0), or the face of a base clip (then only the layer on top of it is judged), on every
+vertex of every mesh, in millimetres. Shapes are evaluated as ``rig.build.evaluate`` does:
+in-betweens along their segments, combinations at the product of their drivers' weights.
+The rig's offsets are columns (``micro.rig_deltas``: one per segment), so a frame's
+displacement is its column weights (``RigDeltas.expand``) of the clip minus those of the
+reference, times the columns; on a rig without in-betweens or combinations the columns are
+the targets and the column weights the weights.
 
-Speed: only targets that move and vertices that any target moves are evaluated, in float32,
+Speed: only columns that move and vertices that any column moves are evaluated, in float32,
 frames in blocks; region maxima come from one ``maximum.reduceat`` over vertices sorted by
 region.
 """
@@ -37,7 +41,7 @@ class TargetTiming:
 @dataclass
 class Measurement:
     times: np.ndarray                       # (F,)
-    layer: np.ndarray                       # (F, T) judged weights (clip - reference)
+    layer: np.ndarray                       # (F, T) judged weights (clip - reference weights)
     targets: List[str]                      # rig targets, columns of ``layer``
     regions: FaceRegions
     region_curves: np.ndarray               # (F, R + 1) max mm per region ("other" last)
@@ -70,12 +74,26 @@ class Measurer:
         R = len(self.regions.names) + 1
         self.starts = np.searchsorted(lab, np.arange(R))
         self.present = np.array([np.any(lab == r) for r in range(R)])
-        by = rd.by_axis[:, :, self.order]                      # (T, 3, M) sorted by region
-        self.D32 = np.ascontiguousarray(by.reshape(by.shape[0], -1), dtype=np.float32)
+        K = rd.columns
+        self.D32 = np.empty((K, 3 * len(self.order)), dtype=np.float32)   # (K, 3M) by region
+        for j in range(3):
+            self.D32[:, j * len(self.order):(j + 1) * len(self.order)] = rd.by_axis[:, j, self.order]
 
     # -- weights -----------------------------------------------------------------------
     def layer(self, clip: Clip, base: Optional[Clip] = None) -> Tuple[np.ndarray, List[str]]:
         """(F, T) clip weights minus the reference, in rig target order; ignored targets."""
+        W, ignored, B = self._weights(clip, base)
+        return (W if B is None else W - B), ignored
+
+    def columns(self, clip: Clip, base: Optional[Clip] = None) -> np.ndarray:
+        """(F, K) the column weights of the clip minus those of the reference: what moves."""
+        W, _, B = self._weights(clip, base)
+        X = self.deltas.expand(W)
+        return X if B is None else X - self.deltas.expand(B)
+
+    def _weights(self, clip: Clip, base: Optional[Clip]
+                 ) -> Tuple[np.ndarray, List[str], Optional[np.ndarray]]:
+        """Clip weights (F, T) in rig order, ignored targets, the base resampled (or None)."""
         names = self.deltas.targets
         index = self.deltas.index
         ignored = [t for t in clip.targets if t not in index]
@@ -88,9 +106,8 @@ class Measurer:
         for j, t in enumerate(clip.targets):
             if t in index:
                 W[:, index[t]] = cw[:, j]
-        if base is not None:
-            W -= self._resampled(base, clip.times(), names)
-        return W, ignored
+        B = None if base is None else self._resampled(base, clip.times(), names)
+        return W, ignored, B
 
     @staticmethod
     def _resampled(base: Clip, times: np.ndarray, names: List[str]) -> np.ndarray:
@@ -106,7 +123,8 @@ class Measurer:
 
     # -- displacement ------------------------------------------------------------------
     def region_curves(self, L: np.ndarray) -> np.ndarray:
-        """(F, R + 1) largest displacement (mm) per region and frame."""
+        """(F, R + 1) largest displacement (mm) per region and frame of column weights L (F, K)
+        (``columns``)."""
         F = len(L)
         R = len(self.regions.names) + 1
         out = np.zeros((F, R))
@@ -129,7 +147,7 @@ class Measurer:
         return out
 
     def frame_mm(self, weights: np.ndarray) -> Dict[str, np.ndarray]:
-        """Per mesh, (N,) displacement in mm of one weight vector (float64)."""
+        """Per mesh, (N,) displacement in mm of one column-weight vector (float64)."""
         rd = self.deltas
         d = (np.asarray(weights, dtype=np.float64) @ rd.flat).reshape(3, -1)
         mag = np.sqrt((d * d).sum(axis=0))
@@ -140,13 +158,17 @@ class Measurer:
         return out
 
     def measure(self, clip: Clip, base: Optional[Clip] = None) -> Measurement:
-        L, ignored = self.layer(clip, base)
+        W, ignored, B = self._weights(clip, base)
+        L = W if B is None else W - B
+        X = self.deltas.expand(W)
+        if B is not None:
+            X = X - self.deltas.expand(B)
         times = clip.times()
-        curves = self.region_curves(L)
+        curves = self.region_curves(X)
         curve = curves.max(axis=1) if curves.size else np.zeros(len(L))
         apex = int(np.argmax(curve)) if len(curve) else 0
-        apex_mm = self.frame_mm(L[apex]) if len(L) else {}
-        ends = (self._max_all(L[0]), self._max_all(L[-1])) if len(L) else (0.0, 0.0)
+        apex_mm = self.frame_mm(X[apex]) if len(X) else {}
+        ends = (self._max_all(X[0]), self._max_all(X[-1])) if len(X) else (0.0, 0.0)
         return Measurement(times, L, list(self.deltas.targets), self.regions, curves, curve,
                            apex, apex_mm, ends, target_timing(L, times, self.deltas.targets),
                            ignored)

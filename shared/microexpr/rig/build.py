@@ -17,21 +17,21 @@ SPARSE_EPS = 1e-7
 
 def mesh_data(mesh: Mesh, role: str = "skin") -> B.MeshData:
     return B.MeshData(name=mesh.name, role=role, fingerprint=mesh.fingerprint(),
-                      points=mesh.points.tolist(), face_counts=mesh.face_counts.tolist(),
-                      face_indices=mesh.face_indices.tolist(),
-                      uvs=None if mesh.uvs is None else mesh.uvs.tolist())
+                      points=mesh.points, face_counts=mesh.face_counts,
+                      face_indices=mesh.face_indices, uvs=mesh.uvs)
 
 
 def mesh_from_data(m: B.MeshData) -> Mesh:
-    return Mesh(m.name, np.asarray(m.points, dtype=np.float64), m.face_counts, m.face_indices,
-                uvs=None if m.uvs is None else np.asarray(m.uvs, dtype=np.float64))
+    """A Mesh with its own copy of the rig mesh's arrays."""
+    return Mesh(m.name, np.array(m.points, dtype=np.float64), np.array(m.face_counts),
+                np.array(m.face_indices), uvs=None if m.uvs is None else np.array(m.uvs, dtype=np.float64))
 
 
 def sparse_frame(dense: np.ndarray, weight: float = 1.0, eps: float = SPARSE_EPS,
                  normal_deltas: Optional[np.ndarray] = None) -> B.ShapeFrame:
     idx = np.nonzero(np.abs(dense).max(axis=1) > eps)[0]
-    return B.ShapeFrame(weight=weight, indices=idx.tolist(), deltas=dense[idx].tolist(),
-                        normal_deltas=None if normal_deltas is None else normal_deltas[idx].tolist())
+    return B.ShapeFrame(weight=weight, indices=idx, deltas=dense[idx],
+                        normal_deltas=None if normal_deltas is None else normal_deltas[idx])
 
 
 def dense_deltas(rig: B.Rig, mesh: Optional[str] = None, weight: float = 1.0) -> np.ndarray:
@@ -42,12 +42,11 @@ def dense_deltas(rig: B.Rig, mesh: Optional[str] = None, weight: float = 1.0) ->
         for s in target.shapes:
             if s.mesh == m.name:
                 f = s.frames[-1]
-                if f.indices:
-                    out[t, f.indices] = np.asarray(f.deltas, dtype=np.float64)
+                out[t, f.indices] = f.deltas
     return out
 
 
-def mirror_vertex_map(points: np.ndarray, lm: np.ndarray, tol: float) -> List[int]:
+def mirror_vertex_map(points: np.ndarray, lm: np.ndarray, tol: float) -> np.ndarray:
     """Each vertex's mirror across the face's mid-plane (-1 where none lies within ``tol``)."""
     from scipy.spatial import cKDTree
 
@@ -56,7 +55,7 @@ def mirror_vertex_map(points: np.ndarray, lm: np.ndarray, tol: float) -> List[in
     local = (points - origin) @ frame.T
     local[:, 0] = -local[:, 0]
     dist, idx = cKDTree((points - origin) @ frame.T).query(local)
-    return np.where(dist <= tol, idx, -1).astype(int).tolist()
+    return np.where(dist <= tol, idx, -1).astype(np.int64)
 
 
 def rigid_landmarks(deltas: np.ndarray, observable: Optional[np.ndarray] = None,
@@ -107,10 +106,12 @@ def rig_from_targets(mesh: Mesh, targets: Mapping[str, np.ndarray], landmark_ver
         raise MicroExprError("landmark vertex %d is beyond the mesh's %d vertices"
                              % (lv.max(), mesh.vertex_count), file=source,
                              field="landmark_vertices", fix="use vertex indices of this mesh")
+    from microexpr.bridge.models import LandmarkFrame
+
     infos = infos or {}
     softmods = softmods or {}
     inbetweens = inbetweens or {}
-    out_targets, ldeltas = [], []
+    out_targets, ldeltas, lframes = [], [], []
     for tname, dense in targets.items():
         dense = np.asarray(dense, dtype=np.float64)
         if dense.shape != mesh.points.shape:
@@ -121,27 +122,31 @@ def rig_from_targets(mesh: Mesh, targets: Mapping[str, np.ndarray], landmark_ver
         if not np.all(np.isfinite(dense)):
             raise MicroExprError("target %r has NaN or infinite points" % tname, file=source,
                                  field="targets." + tname, fix="clean the target mesh")
-        frames = [sparse_frame(d, w) for w, d in sorted(inbetweens.get(tname, {}).items())]
+        between = sorted(inbetweens.get(tname, {}).items())
+        frames = [sparse_frame(np.asarray(d, dtype=np.float64), w) for w, d in between]
         frames.append(sparse_frame(dense))
+        lframes += [LandmarkFrame(shape=tname, weight=w, deltas=np.asarray(d, dtype=np.float64)[lv].tolist())
+                    for w, d in between]
         out_targets.append(B.Target(
             name=tname, info=infos.get(tname, B.TargetInfo()),
             shapes=[B.MeshShape(mesh=mesh.name, frames=frames)],
             softmods=[B.SoftModSpec(**s.to_dict()) for s in softmods.get(tname, [])]))
-        ldeltas.append(dense[lv].tolist())
+        ldeltas.append(dense[lv])
     pts = mesh.points
     lm = pts[lv]
     _, size = face_frame(lm)
     names = list(targets)
     observable = np.array([infos.get(n, B.TargetInfo()).observable for n in names], dtype=bool)
-    rigid = rigid_landmarks(np.asarray(ldeltas).reshape(-1, 68, 3), observable)
+    ldelta_matrix = np.asarray(ldeltas, dtype=np.float64).reshape(-1, 68, 3)
+    rigid = rigid_landmarks(ldelta_matrix, observable)
     meshes = [mesh_data(mesh)] + [mesh_data(m, _role(m.name)) for m in extra_meshes]
     return B.Rig(
         generator="microexpr " + __version__, name=name, units=B.Units(length=unit),
         meshes=meshes, targets=out_targets,
         landmarks=B.Landmarks(mesh=mesh.name, points=[B.LandmarkPoint(vertex=int(v)) for v in lv],
-                              neutral=lm.tolist(), reference_points=[REFERENCE_POINT],
+                              neutral=lm, reference_points=[REFERENCE_POINT],
                               rigid=rigid),
-        landmark_deltas=B.LandmarkDeltas(targets=names, deltas=ldeltas),
+        landmark_deltas=B.LandmarkDeltas(targets=names, deltas=ldelta_matrix, frames=lframes),
         symmetry=B.Symmetry(landmark_map=MIRROR.tolist(), target_pairs=_pairs(names),
                             vertex_maps={mesh.name: mirror_vertex_map(pts, lm, 0.02 * size)}))
 
@@ -176,9 +181,10 @@ def build_rig(mesh: Mesh, landmark_vertices, preset: str = "table1",
 
 
 def evaluate(rig: B.Rig, weights: Sequence[float], mesh: Optional[str] = None) -> np.ndarray:
-    """Deformed points of one mesh for a weight vector (in-betweens interpolated linearly)."""
+    """Deformed points of one mesh for a weight vector: in-betweens interpolated linearly,
+    combinations at the product of their drivers' weights (``rig.curves``)."""
     m = rig.mesh(mesh)
-    pts = np.asarray(m.points, dtype=np.float64).copy()
+    pts = np.array(m.points, dtype=np.float64)
     w_by_name = dict(zip(rig.target_names(), weights))
     for target in rig.targets:
         w = float(w_by_name[target.name])
@@ -197,17 +203,12 @@ def evaluate(rig: B.Rig, weights: Sequence[float], mesh: Optional[str] = None) -
 
 
 def _frame_offsets(frames: List[B.ShapeFrame], w: float, n: int) -> np.ndarray:
-    """Piecewise-linear interpolation between in-between frames (0 -> first -> ... -> 1)."""
-    ws = [0.0] + [f.weight for f in frames]
-    dense = [np.zeros((n, 3))]
-    for f in frames:
-        d = np.zeros((n, 3))
-        if f.indices:
-            d[f.indices] = np.asarray(f.deltas, dtype=np.float64)
-        dense.append(d)
-    if w >= 1.0:
-        return dense[-1] * w
-    k = int(np.searchsorted(ws, w, side="right")) - 1
-    k = min(max(k, 0), len(ws) - 2)
-    a = (w - ws[k]) / (ws[k + 1] - ws[k])
-    return dense[k] * (1 - a) + dense[k + 1] * a
+    """Piecewise-linear through the in-between frames (0 -> first -> ... -> 1; the last
+    segment continues beyond 1), as ``rig.curves`` defines it."""
+    from microexpr.rig.curves import knots, segment_weights, slopes
+
+    values = np.zeros((len(frames), n, 3))
+    for k, f in enumerate(frames):
+        values[k, f.indices] = f.deltas
+    knot = knots(f.weight for f in frames)
+    return np.tensordot(segment_weights(w, knot), slopes(knot, values), axes=1)

@@ -1,4 +1,5 @@
-"""From landmark tracks to a clip: key weights, then the bounded solver."""
+"""From landmark tracks to a clip: key weights, then the bounded solver on the rig's solve set
+(``solve_set``), then the in-betweens and combinations followed (``refine``)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -9,6 +10,8 @@ from microexpr._version import __version__
 from microexpr.bridge import Clip, Rig
 from microexpr.solve.key_weights import KeyWeights, key_weights
 from microexpr.solve.projected_solver import ProjectedSolver
+from microexpr.solve.refine import refine
+from microexpr.solve.solve_set import SolveModel, solve_model
 from microexpr.solve.tracks import Tracks
 from microexpr.solve.weight_solver import WeightSolver
 
@@ -43,18 +46,35 @@ def pinned_targets(rig: Rig, kw: KeyWeights) -> np.ndarray:
 
 def solve_key_weights(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
                       temporal: float = DEFAULT_TEMPORAL,
-                      pinned: Optional[np.ndarray] = None) -> np.ndarray:
-    """Weights (F, T) for key weights; pinned targets (default ``pinned_targets``) stay at 0."""
+                      pinned: Optional[np.ndarray] = None,
+                      model: Optional[SolveModel] = None) -> np.ndarray:
+    """Weights (F, T) for key weights made from ``model.matrix`` (``solve_model(rig)``: the
+    landmark delta matrix itself for a rig without solve set, in-betweens or combinations).
+    Only the solve set is solved; the other targets, and pinned ones (default
+    ``pinned_targets``), stay at 0. In-betweens and combinations are followed (``refine``)."""
+    model = solve_model(rig) if model is None else model
+    if kw.basis.shape[1] != model.columns:
+        raise ValueError("the key weights have %d columns, the solve model %d: make them from "
+                         "solve_model(rig).matrix" % (kw.basis.shape[1], model.columns))
     if pinned is None:
         pinned = pinned_targets(rig, kw)
+    pin = np.asarray(pinned, bool)[model.solved]
+    S = model.size
     if kw.cameras is not None:
         if kw.view0 is None:
             raise ValueError("key weights with per-frame cameras (2-D rigid) need view0")
-        ps = ProjectedSolver(rig.landmark_delta_matrix(), kw.view0, reg=reg, temporal=temporal,
-                             pinned=pinned)
-        return ps.solve(kw.deltas, kw.cameras, kw.confidence, kw.valid)
-    solver = WeightSolver(kw.basis, kw.k, reg=reg, temporal=temporal, pinned=pinned)
-    return solver.solve(kw.deltas, kw.confidence, kw.valid)
+        ps = ProjectedSolver(model.matrix[:, :, :S], kw.view0, reg=reg, temporal=temporal, pinned=pin)
+        W = ps.solve(kw.deltas, kw.cameras, kw.confidence, kw.valid)
+        lam, mu = ps.lam, ps.mu
+    else:
+        solver = WeightSolver(kw.basis[:, :S], kw.k, reg=reg, temporal=temporal, pinned=pin)
+        W = solver.solve(kw.deltas, kw.confidence, kw.valid)
+        lam, mu = solver.lam, solver.mu
+    if model.nonlinear:
+        W, kw.report["refined"] = refine(model, W, kw, lam, mu, ~pin, model.matrix)
+    out = np.zeros((len(W), len(rig.target_names())))
+    out[:, model.solved] = W
+    return out
 
 
 def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: int = 0,
@@ -64,17 +84,19 @@ def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: i
     clip and hold the last valid weights (``hold_invalid``); nothing is invented."""
     if mirrored:
         tracks = tracks.mirrored()
-    kw = key_weights(rig.landmark_delta_matrix(), rig.neutral_landmarks(), tracks, mode,
+    model = solve_model(rig)
+    kw = key_weights(model.matrix, rig.neutral_landmarks(), tracks, mode,
                      neutral_frame, rig.landmarks.rigid, rig.landmarks.reference_points)
     pinned = pinned_targets(rig, kw)
-    W = np.clip(solve_key_weights(rig, kw, reg, temporal, pinned), 0.0, 1.0)
+    W = np.clip(solve_key_weights(rig, kw, reg, temporal, pinned, model), 0.0, 1.0)
     rate = float(fps) if fps else tracks.fps()
     start = float(tracks.times[0]) if tracks.times is not None and np.isfinite(tracks.times[0]) else 0.0
     report = dict(kw.report)
     report.update({"reg": reg, "temporal": temporal, "mirrored": mirrored,
                    "tracks": tracks.source, "frames": tracks.frames,
-                   "pinned_targets": [t.name for t, p in zip(rig.targets, pinned) if p]})
+                   "pinned_targets": [rig.targets[t].name for t in model.solved if pinned[t]],
+                   "solve_set": model.names if model.declared else None})
     return Clip(generator="microexpr " + __version__, fps=rate, start_time=start,
-                targets=rig.target_names(), weights=W.tolist(), valid=kw.valid.tolist(),
+                targets=rig.target_names(), weights=W, valid=kw.valid,
                 hold_invalid=True, rig_fingerprint=rig.mesh().fingerprint,
                 source={"kind": "solve", **report})

@@ -43,6 +43,9 @@ def warm() -> Tuple[int, int]:
     ps = ProjectedSolver(B3, view, pinned=pinned)
     ps.solve(D, cams, conf)
     ps.solve_frame(D[0], view, conf[1])
+    from microexpr.solve.refine import warm_up as refine_warm_up
+
+    refine_warm_up()                                # in-betweens and correctives
     hits = misses = 0
     for loop in jit.loops():
         hits += sum(loop.stats.cache_hits.values())

@@ -14,7 +14,7 @@ the stored weights (``compare_clip``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -38,6 +38,9 @@ class RigArrays:
     observable: Optional[np.ndarray] = None  # (T,) bool
     names: Optional[List[str]] = None
     unit: str = "cm"
+    solve_set: Optional[List[str]] = None    # the rig's solve set (None: every target)
+    combinations: List[Any] = field(default_factory=list)     # the rig's Combination models
+    landmark_deltas: Optional[Any] = None    # the rig's LandmarkDeltas (for its frames)
 
     @property
     def targets(self) -> int:
@@ -56,7 +59,7 @@ class RigArrays:
     def from_rig(cls, rig) -> "RigArrays":
         return cls(rig.landmark_delta_matrix(), rig.neutral_landmarks(), list(rig.landmarks.rigid),
                    list(rig.landmarks.reference_points), rig.observable_mask(), rig.target_names(),
-                   rig.units.length)
+                   rig.units.length, rig.solve_set, list(rig.combinations), rig.landmark_deltas)
 
 
 @dataclass
@@ -68,18 +71,22 @@ class SolveResult:
 def python_solve(rig: RigArrays, tracks: Tracks, mode: str = "rigid", neutral_frame: int = 0,
                  reg: float = 1e-3, temporal: float = 0.0, mirrored: bool = False) -> SolveResult:
     """The Python core, batched, as ``solve.solve_tracks`` runs it."""
+    from microexpr.solve.solve_set import solve_model
+
     if mirrored:
         tracks = tracks.mirrored()
-    kw = key_weights(rig.basis3, rig.neutral, tracks, mode, neutral_frame, rig.rigid, rig.reference)
-    W = np.clip(solve_key_weights(rig, kw, reg, temporal), 0.0, 1.0)
+    model = solve_model(rig)
+    kw = key_weights(model.matrix, rig.neutral, tracks, mode, neutral_frame, rig.rigid, rig.reference)
+    W = np.clip(solve_key_weights(rig, kw, reg, temporal, model), 0.0, 1.0)
     return SolveResult(W, kw.valid.copy())
 
 
-def solve_key_weights(rig: RigArrays, kw: KeyWeights, reg: float, temporal: float) -> np.ndarray:
+def solve_key_weights(rig: RigArrays, kw: KeyWeights, reg: float, temporal: float,
+                      model=None) -> np.ndarray:
     """The core's solve of key weights (``solve.solve_key_weights``) for rig arrays."""
     from microexpr.solve import tracks_to_clip as core_solve
 
-    return core_solve.solve_key_weights(rig, kw, reg, temporal)
+    return core_solve.solve_key_weights(rig, kw, reg, temporal, model=model)
 
 
 #: Bridge format versions the C# runtime reads itself (RigData.OldestFormatVersion..FormatVersion).
@@ -138,26 +145,53 @@ def csharp_clip_file(path: str, clip=None):
 
 def compare_rig_file(rig, rig_cs) -> Dict[str, object]:
     """What C# read from a rig file against the Python core's rig: target names, observable
-    flags, and the largest difference of the landmark deltas and neutral landmarks (0: the
-    same stored numbers)."""
+    flags, and the largest difference of the landmark deltas, the landmark frames (in-betweens,
+    combinations) and neutral landmarks (0: the same stored numbers; infinite when the solve
+    sets differ)."""
+    from microexpr.solve.solve_set import solve_model
+
     T = len(rig.targets)
     names = list(rig_cs.TargetNames) == rig.target_names()
     flags = [bool(b) for b in rig_cs.Observable] == [bool(b) for b in rig.observable_mask()]
+    model = solve_model(rig)
+    solved = [int(t) for t in rig_cs.SolveSet] == [int(t) for t in model.solved]
     if not names or net.from_net(rig_cs.Deltas).size != T * COUNT * 3:
         return {"max_abs_diff": float("inf"), "names_agree": names, "observable_agree": flags}
     deltas = net.from_net(rig_cs.Deltas, (T, COUNT, 3)).transpose(1, 2, 0)
     neutral = net.from_net(rig_cs.Neutral, (COUNT, 3))
     diff = max(_max_diff(rig.landmark_delta_matrix(), deltas), _max_diff(rig.neutral_landmarks(), neutral))
-    return {"max_abs_diff": diff if flags else float("inf"), "names_agree": names, "observable_agree": flags}
+    frames = rig.landmark_deltas.frames
+    if len(rig_cs.Frames) != len(frames):
+        diff = float("inf")
+    for f, g in zip(frames, rig_cs.Frames):
+        same = f.shape == g.Shape and f.weight == g.Weight
+        diff = max(diff, _max_diff(np.asarray(f.deltas), net.from_net(g.Deltas, (COUNT, 3))) if same else float("inf"))
+    ok = flags and solved                  # a solve set read otherwise: nothing agrees
+    return {"max_abs_diff": diff if ok else float("inf"), "names_agree": names, "observable_agree": flags}
 
 
 def csharp_rig(rig: RigArrays):
     """The C# RigData of the same arrays (file order [target][landmark][xyz])."""
     rt = net.runtime()
+    from System import Array, Int32
+
     deltas = np.ascontiguousarray(np.asarray(rig.basis3, np.float64).transpose(2, 0, 1))
-    return rt.RigData("parity", rig.unit, net.strings_to_net(rig.target_names()), net.to_net(deltas),
-                      net.to_net(rig.neutral), net.ints_to_net(rig.rigid), net.ints_to_net(rig.reference),
-                      net.bools_to_net(rig.observable_mask()), None, None)
+    args = [net.strings_to_net(rig.target_names()), net.to_net(deltas), net.to_net(rig.neutral),
+            net.ints_to_net(rig.rigid), net.ints_to_net(rig.reference),
+            net.bools_to_net(rig.observable_mask()), None, None]
+    frames = getattr(rig.landmark_deltas, "frames", None) or []
+    if rig.solve_set is None and not rig.combinations and not frames:
+        return rt.RigData("parity", rig.unit, *args)
+    names = rig.target_names()
+    combos = [c.name for c in rig.combinations]
+    solve_set = None if rig.solve_set is None else net.ints_to_net([names.index(n) for n in rig.solve_set])
+    drivers = Array[Array[Int32]]([net.ints_to_net([names.index(d) for d in c.drivers])
+                                   for c in rig.combinations])
+    lframes = [rt.LandmarkFrame(f.shape, names.index(f.shape) if f.shape in names else -1,
+                                combos.index(f.shape) if f.shape in combos else -1, float(f.weight),
+                                net.to_net(np.asarray(f.deltas, np.float64))) for f in frames]
+    return rt.RigData("parity", rig.unit, *args, solve_set, net.strings_to_net(combos), drivers,
+                      Array[rt.LandmarkFrame](lframes))
 
 
 def compensation(mode: str):

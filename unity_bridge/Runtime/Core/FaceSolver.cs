@@ -1,6 +1,8 @@
-// The online pipeline: key weights from a frame of landmarks, then the bounded solver.
-// Frames without enough data hold the last weights (Python's solve: invalid frames repeat
-// the last weights). Set-up allocates; Solve allocates nothing.
+// The online pipeline: key weights from a frame of landmarks, then the bounded solver on the
+// rig's solve set (the other targets stay at 0), then, when solved targets have in-betweens
+// or drive combinations, the Refiner (Python's solve.tracks_to_clip). Frames without enough
+// data hold the last weights (Python's solve: invalid frames repeat the last weights).
+// Set-up allocates; Solve allocates nothing.
 using System;
 
 namespace MicroExpr.Runtime
@@ -14,11 +16,18 @@ namespace MicroExpr.Runtime
         public readonly KeyWeights Keys;
         public readonly double Reg;
         public readonly double Temporal;
+        /// <summary>The solved targets and their landmark model.</summary>
+        public readonly SolveModel Model;
         WeightSolver solver;
         ProjectedSolver projected;
+        Refiner refiner;
         readonly double[] deltas;
         readonly double[] conf;
         readonly double[] weights;
+        readonly double[] linear;       // the linear solver's weights (solve-set order)
+        readonly double[] refined;      // the refined weights (solve-set order)
+        readonly double[] previous;     // the last valid frame's refined weights
+        readonly double[] columns;      // the model's columns in key-weight space [row][column]
 
         public FaceSolver(RigData rig, int dims, Compensation mode, double reg = DefaultReg,
                           double temporal = DefaultTemporal, bool mirrored = false)
@@ -32,6 +41,11 @@ namespace MicroExpr.Runtime
             deltas = new double[Landmarks.Count * dims];
             conf = new double[Landmarks.Count];
             weights = new double[rig.TargetCount];
+            Model = new SolveModel(rig);
+            linear = new double[Model.Size];
+            refined = new double[Model.Size];
+            previous = new double[Model.Size];
+            columns = new double[Landmarks.Count * dims * Model.Columns];
         }
 
         public int Dims { get { return Keys.K; } }
@@ -54,18 +68,40 @@ namespace MicroExpr.Runtime
         public void SetNeutral(double[] points, double[] confidence)
         {
             Keys.SetNeutral(points, confidence);
-            bool[] pinned = PinnedTargets(Rig, Dims == 2 ? Keys.View0 : null);
+            bool[] pinnedAll = PinnedTargets(Rig, Dims == 2 ? Keys.View0 : null);
+            int S = Model.Size, C = Model.Columns, rows = Landmarks.Count * Dims;
+            var pinned = new bool[S];
+            var allowed = new bool[S];
+            for (int k = 0; k < S; k++)
+            {
+                pinned[k] = pinnedAll[Model.Solved[k]];
+                allowed[k] = !pinned[k];
+            }
+            double lambda, mu;
             if (Keys.Projected)
             {
-                projected = new ProjectedSolver(Rig.Deltas, Rig.TargetCount, Keys.View0, Reg, Temporal, pinned);
+                var full = new double[S * Landmarks.Count * 3];
+                Array.Copy(Model.Cols, full, full.Length);
+                projected = new ProjectedSolver(full, S, Keys.View0, Reg, Temporal, pinned);
                 solver = null;
+                lambda = projected.Lambda;
+                mu = projected.Mu;
             }
             else
             {
-                solver = new WeightSolver(Keys.Basis, Landmarks.Count * Dims, Rig.TargetCount, Dims, Reg, Temporal, pinned);
+                Keys.ViewColumns(Model.Cols, C, columns);
+                var basis = new double[rows * S];
+                for (int i = 0; i < rows; i++) Array.Copy(columns, i * C, basis, i * S, S);
+                solver = new WeightSolver(basis, rows, S, Dims, Reg, Temporal, pinned);
                 projected = null;
+                lambda = solver.Lambda;
+                mu = solver.Mu;
             }
+            refiner = Model.Nonlinear ? new Refiner(Model, rows, Dims, lambda, mu, allowed) : null;
             Array.Clear(weights, 0, weights.Length);
+            Array.Clear(linear, 0, linear.Length);
+            Array.Clear(refined, 0, refined.Length);
+            Array.Clear(previous, 0, previous.Length);
         }
 
         /// <summary>A target whose landmark motion the neutral camera sees at less than this
@@ -113,8 +149,16 @@ namespace MicroExpr.Runtime
         /// <summary>The targets pinned at 0 since SetNeutral.</summary>
         public bool IsPinned(int target)
         {
-            return projected != null ? projected.IsPinned(target) : (solver != null && solver.IsPinned(target));
+            int k = Array.BinarySearch(Model.Solved, target);
+            if (k < 0) return false;
+            return projected != null ? projected.IsPinned(k) : (solver != null && solver.IsPinned(k));
         }
+
+        /// <summary>Whether the solver drives <paramref name="target"/> (the rig's solve set).</summary>
+        public bool IsSolved(int target) { return Array.BinarySearch(Model.Solved, target) >= 0; }
+
+        /// <summary>Refinement steps kept on the last valid frame (0 without in-betweens or combinations).</summary>
+        public int LastRefineSteps { get { return refiner != null ? refiner.LastKept : 0; } }
 
         /// <summary>Solves one frame; copies the weights into <paramref name="outWeights"/>
         /// when given. Returns false when the frame was invalid (weights held).</summary>
@@ -123,8 +167,18 @@ namespace MicroExpr.Runtime
             bool valid = Keys.Frame(points, confidence, deltas, conf);
             if (valid)
             {
-                if (projected != null) projected.SolveFrame(deltas, Keys.Camera, conf, weights);
-                else solver.SolveFrame(deltas, conf, weights);
+                if (projected != null) projected.SolveFrame(deltas, Keys.Camera, conf, linear);
+                else solver.SolveFrame(deltas, conf, linear);
+                double[] w = linear;
+                if (refiner != null)
+                {
+                    if (projected != null) Refiner.ProjectColumns(Model, Keys.Camera, columns);
+                    Array.Copy(linear, refined, refined.Length);
+                    refiner.Frame(columns, deltas, conf, refined, previous);
+                    Array.Copy(refined, previous, previous.Length);
+                    w = refined;
+                }
+                for (int k = 0; k < w.Length; k++) weights[Model.Solved[k]] = w[k];
             }
             LastValid = valid;
             if (outWeights != null) Array.Copy(weights, outWeights, weights.Length);

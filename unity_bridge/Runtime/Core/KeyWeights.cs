@@ -152,7 +152,16 @@ namespace MicroExpr.Runtime
 
         void BuildBasis()
         {
-            int T = Targets;
+            ViewColumns(B3, Targets, Basis);
+        }
+
+        /// <summary>Columns of landmark offsets <paramref name="cols"/> ([c][landmark][xyz],
+        /// <paramref name="count"/> of them, the rig's units) seen as the basis sees the
+        /// targets: in the neutral frame's view (reference mode: minus the reference points'
+        /// mean), into <paramref name="outBasis"/> [l*K+i][c]. Valid after SetNeutral; allocates.</summary>
+        public void ViewColumns(double[] cols, int count, double[] outBasis)
+        {
+            int T = count;
             double[] b = new double[3];
             double[] refMean = new double[3 * T];
             if (Mode == Compensation.Reference)
@@ -160,7 +169,7 @@ namespace MicroExpr.Runtime
                     for (int j = 0; j < 3; j++)
                     {
                         double s = 0.0;
-                        foreach (int r in reference) s += B3[(tt * L + r) * 3 + j];
+                        foreach (int r in reference) s += cols[(tt * L + r) * 3 + j];
                         refMean[tt * 3 + j] = s / reference.Length;
                     }
             for (int l = 0; l < L; l++)
@@ -168,7 +177,7 @@ namespace MicroExpr.Runtime
                 {
                     for (int j = 0; j < 3; j++)
                     {
-                        b[j] = B3[(tt * L + l) * 3 + j];
+                        b[j] = cols[(tt * L + l) * 3 + j];
                         if (Mode == Compensation.Reference) b[j] = b[j] - refMean[tt * 3 + j];
                     }
                     for (int i = 0; i < K; i++)
@@ -176,7 +185,7 @@ namespace MicroExpr.Runtime
                         double v = K == 2
                             ? M0[i * 3] * b[0] + M0[i * 3 + 1] * b[1] + M0[i * 3 + 2] * b[2]
                             : s0 * (R0[i * 3] * b[0] + R0[i * 3 + 1] * b[1] + R0[i * 3 + 2] * b[2]);
-                        Basis[(l * K + i) * T + tt] = v;
+                        outBasis[(l * K + i) * T + tt] = v;
                     }
                 }
         }

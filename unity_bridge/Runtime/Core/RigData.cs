@@ -1,8 +1,9 @@
 // What the runtime needs from a bridge rig: target names, the landmark delta matrix, the
-// neutral landmarks and the rigid / reference sets, read from JSON text (version 2 or 3) or
-// from a .microexpr container (its header and the two landmark arrays of its payload). Never
-// vertex indices: Unity's importer reorders vertices, the landmark delta matrix does not
-// depend on them.
+// neutral landmarks and the rigid / reference sets, the solve set, the combinations
+// (correctives) and the landmark offsets of in-betweens and combination frames, read from JSON
+// text (version 2 or 3) or from a .microexpr container (its header and the landmark arrays of
+// its payload). Never vertex indices: Unity's importer reorders vertices, the landmark delta
+// matrix does not depend on them.
 using System;
 using System.Collections.Generic;
 
@@ -29,12 +30,34 @@ namespace MicroExpr.Runtime
         /// <summary>False for targets 68 landmarks cannot see: the solver holds them at 0.</summary>
         public readonly bool[] Observable;
         public readonly string Fingerprint;
+        /// <summary>The targets the solver drives (rig indices, ascending): the rig's
+        /// solve_set, or every target when it declares none. The others stay at 0.</summary>
+        public readonly int[] SolveSet;
+        /// <summary>Whether the rig declares a solve_set.</summary>
+        public readonly bool HasSolveSet;
+        /// <summary>Combinations (correctives), each active at the product of its drivers' weights.</summary>
+        public readonly string[] CombinationNames;
+        /// <summary>Per combination: its drivers' target indices.</summary>
+        public readonly int[][] CombinationDrivers;
+        /// <summary>The landmark offsets of in-betweens and combination frames (landmark_deltas.frames).</summary>
+        public readonly LandmarkFrame[] Frames;
 
         public int TargetCount { get { return TargetNames.Length; } }
 
         public RigData(string name, string lengthUnit, string[] targetNames, double[] deltas,
                        double[] neutral, int[] rigid, int[] reference, bool[] observable,
                        string fingerprint = null, string source = null)
+            : this(name, lengthUnit, targetNames, deltas, neutral, rigid, reference, observable, fingerprint,
+                   source, null, null, null, null)
+        {
+        }
+
+        /// <summary>A rig with a solve set (null: every target), combinations (names and driver
+        /// indices; null: none) and landmark frames (null: none).</summary>
+        public RigData(string name, string lengthUnit, string[] targetNames, double[] deltas,
+                       double[] neutral, int[] rigid, int[] reference, bool[] observable,
+                       string fingerprint, string source, int[] solveSet, string[] combinationNames,
+                       int[][] combinationDrivers, LandmarkFrame[] frames)
         {
             int T = targetNames == null ? 0 : targetNames.Length;
             if (T == 0) throw new MicroExprException("the rig has no targets", source, "targets", "export a rig with targets");
@@ -73,6 +96,93 @@ namespace MicroExpr.Runtime
             Reference = reference;
             Observable = observable;
             Fingerprint = fingerprint;
+            HasSolveSet = solveSet != null;
+            SolveSet = CheckSolveSet(solveSet, T, source);
+            CombinationNames = combinationNames ?? new string[0];
+            CombinationDrivers = combinationDrivers ?? new int[0][];
+            CheckCombinations(T, source);
+            Frames = frames ?? new LandmarkFrame[0];
+            CheckFrames(source);
+        }
+
+        static int[] CheckSolveSet(int[] solveSet, int T, string source)
+        {
+            if (solveSet == null)
+            {
+                var all = new int[T];
+                for (int t = 0; t < T; t++) all[t] = t;
+                return all;
+            }
+            if (solveSet.Length == 0)
+                throw new MicroExprException("is empty", source, "solve_set",
+                    "list the targets the solve drives, or leave solve_set out to solve every target");
+            var seen = new bool[T];
+            foreach (int t in solveSet)
+            {
+                if (t < 0 || t >= T)
+                    throw new MicroExprException("names target " + t + " of " + T, source, "solve_set", "name targets of the rig");
+                if (seen[t])
+                    throw new MicroExprException("lists target " + t + " twice", source, "solve_set", "list each target once");
+                seen[t] = true;
+            }
+            var sorted = (int[])solveSet.Clone();
+            Array.Sort(sorted);
+            return sorted;
+        }
+
+        void CheckCombinations(int T, string source)
+        {
+            if (CombinationDrivers.Length != CombinationNames.Length)
+                throw new MicroExprException("needs drivers for every combination", source, "combinations",
+                    "re-export the rig with microexpr");
+            for (int c = 0; c < CombinationNames.Length; c++)
+            {
+                int[] d = CombinationDrivers[c];
+                if (d == null || d.Length < 2)
+                    throw new MicroExprException("needs at least two drivers", source, "combinations." + c + ".drivers",
+                        "name the targets that drive the corrective");
+                foreach (int t in d)
+                    if (t < 0 || t >= T)
+                        throw new MicroExprException("names target " + t + " of " + T, source,
+                            "combinations." + c + ".drivers", "name targets of the rig");
+            }
+        }
+
+        void CheckFrames(string source)
+        {
+            for (int k = 0; k < Frames.Length; k++)
+            {
+                LandmarkFrame f = Frames[k];
+                string field = "landmark_deltas.frames." + k;
+                if (f == null || f.Deltas == null || f.Deltas.Length != Landmarks.Count * 3)
+                    throw new MicroExprException("needs 68 landmark offsets of 3 coordinates", source, field,
+                        "re-export the rig with microexpr");
+                bool target = f.Target >= 0 && f.Target < TargetCount && f.Combination < 0;
+                bool combo = f.Combination >= 0 && f.Combination < CombinationNames.Length && f.Target < 0;
+                if (!target && !combo)
+                    throw new MicroExprException("belongs to no target or combination", source, field + ".shape",
+                        "name a target or a combination of the rig");
+                if (!(f.Weight > 0.0 && f.Weight <= 1.0) || (target && f.Weight >= 1.0))
+                    throw new MicroExprException("has weight " + f.Weight + (target ? " (an in-between needs 0 < weight < 1)" :
+                        " (needs 0 < weight <= 1)"), source, field + ".weight", "re-export the rig with microexpr");
+                for (int i = 0; i < f.Deltas.Length; i++)
+                    if (double.IsNaN(f.Deltas[i]) || double.IsInfinity(f.Deltas[i]))
+                        throw new MicroExprException("holds NaN or infinite values", source, field + ".deltas",
+                            "re-export the rig with microexpr");
+                for (int j = 0; j < k; j++)
+                    if (Frames[j].Target == f.Target && Frames[j].Combination == f.Combination && Frames[j].Weight == f.Weight)
+                        throw new MicroExprException("repeats '" + f.Shape + "' at weight " + f.Weight, source, field,
+                            "give each frame once");
+            }
+            for (int c = 0; c < CombinationNames.Length; c++)
+            {
+                bool any = false, full = false;
+                foreach (LandmarkFrame f in Frames)
+                    if (f.Combination == c) { any = true; if (f.Weight == 1.0) full = true; }
+                if (any && !full)
+                    throw new MicroExprException("has frames of '" + CombinationNames[c] + "' but not the one at weight 1",
+                        source, "landmark_deltas.frames", "give every frame of a combination (rig.curves.landmark_frames)");
+            }
         }
 
         static void CheckIndices(int[] idx, string field, string source)
@@ -167,7 +277,99 @@ namespace MicroExpr.Runtime
                     if (meshes[m]["name"] != null && meshes[m]["name"].AsString == lmMesh && meshes[m]["fingerprint"] != null)
                         fingerprint = meshes[m]["fingerprint"].AsString;
             }
-            return new RigData(name, unit, names, deltas, neutral, rigid, reference, observable, fingerprint, source);
+            var index = new Dictionary<string, int>();
+            for (int t = 0; t < T; t++) index[names[t]] = t;
+            string[] comboNames;
+            int[][] drivers = ReadCombinations(root, index, source, out comboNames);
+            int[] solveSet = ReadSolveSet(root, index, comboNames, source);
+            LandmarkFrame[] frames = ReadFrames(doc, ld, index, comboNames);
+            return new RigData(name, unit, names, deltas, neutral, rigid, reference, observable, fingerprint, source,
+                               solveSet, comboNames, drivers, frames);
+        }
+
+        static int[][] ReadCombinations(JsonValue root, Dictionary<string, int> index, string source, out string[] names)
+        {
+            JsonValue combos = root["combinations"];
+            if (combos == null || combos.Kind == JsonKind.Null) { names = new string[0]; return new int[0][]; }
+            if (combos.Kind != JsonKind.Array)
+                throw new MicroExprException("must be an array", source, "combinations", "re-export the rig with microexpr");
+            names = new string[combos.Count];
+            var drivers = new int[combos.Count][];
+            for (int c = 0; c < combos.Count; c++)
+            {
+                names[c] = BridgeFile.Need(combos[c], "name", JsonKind.String, source, "combinations." + c + ".name").AsString;
+                string field = "combinations." + c + ".drivers";
+                string[] dn = BridgeFile.Strings(BridgeFile.Need(combos[c], "drivers", JsonKind.Array, source, field), source, field);
+                drivers[c] = new int[dn.Length];
+                for (int k = 0; k < dn.Length; k++)
+                    if (!index.TryGetValue(dn[k], out drivers[c][k]))
+                        throw new MicroExprException("names '" + dn[k] + "', which is not a target", source, field,
+                            "name targets of the rig");
+            }
+            return drivers;
+        }
+
+        static int[] ReadSolveSet(JsonValue root, Dictionary<string, int> index, string[] comboNames, string source)
+        {
+            JsonValue set = root["solve_set"];
+            if (set == null || set.Kind == JsonKind.Null) return null;
+            string[] names = BridgeFile.Strings(set, source, "solve_set");
+            var outp = new int[names.Length];
+            for (int k = 0; k < names.Length; k++)
+            {
+                if (Array.IndexOf(comboNames, names[k]) >= 0)
+                    throw new MicroExprException("lists '" + names[k] + "', a combination: combinations follow their drivers",
+                        source, "solve_set", "list the drivers instead");
+                if (!index.TryGetValue(names[k], out outp[k]))
+                    throw new MicroExprException("lists '" + names[k] + "', which is not a target of the rig", source,
+                        "solve_set", "name targets of the rig");
+            }
+            return outp;
+        }
+
+        static LandmarkFrame[] ReadFrames(BridgeDocument doc, JsonValue ld, Dictionary<string, int> index, string[] comboNames)
+        {
+            JsonValue frames = ld["frames"];
+            if (frames == null || frames.Kind == JsonKind.Null) return new LandmarkFrame[0];
+            if (frames.Kind != JsonKind.Array)
+                throw new MicroExprException("must be an array", doc.Source, "landmark_deltas.frames", "re-export the rig with microexpr");
+            var outp = new LandmarkFrame[frames.Count];
+            for (int k = 0; k < frames.Count; k++)
+            {
+                string field = "landmark_deltas.frames." + k;
+                JsonValue f = frames[k];
+                string shape = BridgeFile.Need(f, "shape", JsonKind.String, doc.Source, field + ".shape").AsString;
+                double weight = BridgeFile.Need(f, "weight", JsonKind.Number, doc.Source, field + ".weight").AsDouble;
+                double[] d = doc.Numbers(doc.NeedArray(f, "deltas", field + ".deltas"), new[] { Landmarks.Count, 3 }, field + ".deltas");
+                int t;
+                if (!index.TryGetValue(shape, out t)) t = -1;
+                int c = t >= 0 ? -1 : Array.IndexOf(comboNames, shape);
+                if (t < 0 && c < 0)
+                    throw new MicroExprException("names '" + shape + "', neither a target nor a combination", doc.Source,
+                        field + ".shape", "re-export the rig with microexpr");
+                outp[k] = new LandmarkFrame(shape, t, c, weight, d);
+            }
+            return outp;
+        }
+    }
+
+    /// <summary>How one in-between frame of a target (Target >= 0, Weight < 1), or one frame of
+    /// a combination (Combination >= 0), moves the 68 landmarks: [landmark][xyz].</summary>
+    public sealed class LandmarkFrame
+    {
+        public readonly string Shape;
+        public readonly int Target;
+        public readonly int Combination;
+        public readonly double Weight;
+        public readonly double[] Deltas;
+
+        public LandmarkFrame(string shape, int target, int combination, double weight, double[] deltas)
+        {
+            Shape = shape;
+            Target = target;
+            Combination = combination;
+            Weight = weight;
+            Deltas = deltas;
         }
     }
 

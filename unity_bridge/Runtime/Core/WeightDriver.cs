@@ -8,7 +8,10 @@
 //              that clip is the one being played (its events are in its weights already);
 //   intensity  scales the result (0-1) before it is written x100;
 //   blend      Additive: added to what the Animator/Timeline wrote this frame (or, when nothing
-//              wrote, to what was under our value last frame), capped at 100; Override: replaces it.
+//              wrote, to what was under our value last frame), capped at 100; Override: replaces it;
+//   correctives  a combination of the rig (SetCombinations) is driven by the product of its
+//              drivers' weights (after intensity), written to its own blend shape by the same
+//              blend rule: clips and solves never carry them (bridge.md, "Combinations").
 // Set-up allocates; Step and Write allocate nothing.
 using System.Collections.Generic;
 using MicroExpr.Unity;
@@ -51,6 +54,12 @@ namespace MicroExpr.Runtime
         bool microIsClip, recalibrate = true, warnedNeutral;
         int[][] shapeIndex = new int[0][];      // [renderer][target] -> blend-shape index or -1
         float[][] lastWritten = new float[0][], lastBase = new float[0][];
+        string[] comboNames = new string[0];
+        int[][] comboDrivers = new int[0][];    // [combination] -> our target indices
+        double[] comboWeights = new double[0], comboScaled = new double[0];
+        IList<IList<string>> rendererShapes;
+        int[][] comboIndex = new int[0][];      // [renderer][combination] -> blend-shape index or -1
+        float[][] comboWritten = new float[0][], comboBase = new float[0][];
 
         public WeightDriver(string[] targets)
         {
@@ -64,6 +73,10 @@ namespace MicroExpr.Runtime
 
         /// <summary>The weights of the last frame (0-1, in target order).</summary>
         public double[] Weights { get { return outWeights; } }
+        /// <summary>The combinations' (correctives') weights of the last frame: the product of
+        /// their drivers' weights (0-1, before intensity).</summary>
+        public double[] CombinationWeights { get { return comboWeights; } }
+        public string[] CombinationNames { get { return comboNames; } }
         public bool Calibrated { get { return solver != null && solver.Ready; } }
         /// <summary>Seconds into the played clip (from its start time).</summary>
         public double ClipTime { get { return clipTime; } }
@@ -119,10 +132,63 @@ namespace MicroExpr.Runtime
                 Warnings.Add("MicroExpr: micro-expression targets not in the rig: " + string.Join(", ", micro.Unknown));
         }
 
+        /// <summary>The rig's combinations (correctives), driven by the product of their drivers'
+        /// weights; a combination whose drivers are not all among our targets is left out, with
+        /// a warning. Call before or after SetRenderers.</summary>
+        public void SetCombinations(RigData rig)
+        {
+            var index = new Dictionary<string, int>();
+            for (int t = 0; t < Targets.Length; t++) index[Targets[t]] = t;
+            var names = new List<string>();
+            var drivers = new List<int[]>();
+            var skipped = new List<string>();
+            int C = rig == null ? 0 : rig.CombinationNames.Length;
+            for (int c = 0; c < C; c++)
+            {
+                int[] d = rig.CombinationDrivers[c];
+                var ours = new int[d.Length];
+                bool ok = true;
+                for (int k = 0; k < d.Length && ok; k++) ok = index.TryGetValue(rig.TargetNames[d[k]], out ours[k]);
+                if (!ok) { skipped.Add(rig.CombinationNames[c]); continue; }
+                names.Add(rig.CombinationNames[c]);
+                drivers.Add(ours);
+            }
+            if (skipped.Count > 0)
+                Warnings.Add("MicroExpr: correctives whose drivers are not driven here (left alone): " +
+                             string.Join(", ", skipped.ToArray()));
+            comboNames = names.ToArray();
+            comboDrivers = drivers.ToArray();
+            comboWeights = new double[comboNames.Length];
+            comboScaled = new double[comboNames.Length];
+            MapCombinations();
+        }
+
+        void MapCombinations()
+        {
+            int R = rendererShapes == null ? 0 : rendererShapes.Count, C = comboNames.Length;
+            comboIndex = new int[R][];
+            comboWritten = new float[R][];
+            comboBase = new float[R][];
+            for (int r = 0; r < R; r++)
+            {
+                comboWritten[r] = new float[C];
+                comboBase[r] = new float[C];
+                for (int c = 0; c < C; c++) comboWritten[r][c] = float.NaN;
+                if (rendererShapes[r] == null)
+                {
+                    comboIndex[r] = new int[C];
+                    for (int c = 0; c < C; c++) comboIndex[r][c] = -1;
+                }
+                else comboIndex[r] = BlendShapeMap.Build(comboNames, rendererShapes[r], null);
+            }
+        }
+
         /// <summary>The renderers' blend-shape names (null: no renderer or no mesh), matched to
-        /// the targets with BlendShapeMap (DCC prefixes and case tolerated).</summary>
+        /// the targets (and the correctives) with BlendShapeMap (DCC prefixes and case tolerated).</summary>
         public void SetRenderers(IList<IList<string>> shapeNames)
         {
+            rendererShapes = shapeNames;
+            MapCombinations();
             int R = shapeNames == null ? 0 : shapeNames.Count, T = Targets.Length;
             shapeIndex = new int[R][];
             lastWritten = new float[R][];
@@ -178,6 +244,13 @@ namespace MicroExpr.Runtime
             if (micro.EventCount > 0 && !double.IsNaN(microStart) && !MicroIsPlayedClip)
                 micro.Layer(baseWeights, microClipStart + (now - microStart), outWeights);
             else for (int t = 0; t < T; t++) outWeights[t] = baseWeights[t] < 0 ? 0 : (baseWeights[t] > 1 ? 1 : baseWeights[t]);
+            for (int c = 0; c < comboWeights.Length; c++)
+            {
+                double p = 1.0;
+                int[] d = comboDrivers[c];
+                for (int k = 0; k < d.Length; k++) p *= outWeights[d[k]];
+                comboWeights[c] = p;
+            }
         }
 
         void StepLive()
@@ -209,30 +282,45 @@ namespace MicroExpr.Runtime
         {
             float scale = (float)UnitySpace.BlendShapeScale * Intensity;
             int R = renderers.Length < shapeIndex.Length ? renderers.Length : shapeIndex.Length;
+            // a corrective follows its drivers as written: the product of (intensity x weight)
+            for (int c = 0; c < comboWeights.Length; c++)
+            {
+                double v = comboWeights[c];
+                for (int k = 0; k < comboDrivers[c].Length; k++) v *= Intensity;
+                comboScaled[c] = v;
+            }
             for (int r = 0; r < R; r++)
             {
                 IBlendShapeWeights shapes = renderers[r];
                 if (shapes == null || !shapes.Present) continue;
-                int[] map = shapeIndex[r];
-                float[] written = lastWritten[r], under = lastBase[r];
-                for (int t = 0; t < map.Length; t++)
+                WriteShapes(shapes, shapeIndex[r], outWeights, scale, lastWritten[r], lastBase[r]);
+                if (r < comboIndex.Length)
+                    WriteShapes(shapes, comboIndex[r], comboScaled, (float)UnitySpace.BlendShapeScale,
+                                comboWritten[r], comboBase[r]);
+            }
+        }
+
+        /// <summary>Writes values[k] x scale to the shapes map[k] by the Blend rule.</summary>
+        void WriteShapes(IBlendShapeWeights shapes, int[] map, double[] values, float scale, float[] written,
+                         float[] under)
+        {
+            for (int t = 0; t < map.Length; t++)
+            {
+                int s = map[t];
+                if (s < 0) continue;
+                float v = (float)values[t] * scale;
+                if (Blend == DriverBlend.Additive)
                 {
-                    int s = map[t];
-                    if (s < 0) continue;
-                    float v = (float)outWeights[t] * scale;
-                    if (Blend == DriverBlend.Additive)
-                    {
-                        // what the Animator/Timeline wrote this frame, or (if nothing did) the
-                        // base we added to last frame
-                        float current = shapes.GetWeight(s);
-                        float below = current == written[t] ? under[t] : current;
-                        under[t] = below;
-                        float sum = below + v;
-                        v = sum < 100f ? sum : 100f;
-                    }
-                    shapes.SetWeight(s, v);
-                    written[t] = v;
+                    // what the Animator/Timeline wrote this frame, or (if nothing did) the
+                    // base we added to last frame
+                    float current = shapes.GetWeight(s);
+                    float below = current == written[t] ? under[t] : current;
+                    under[t] = below;
+                    float sum = below + v;
+                    v = sum < 100f ? sum : 100f;
                 }
+                shapes.SetWeight(s, v);
+                written[t] = v;
             }
         }
     }
