@@ -287,6 +287,23 @@ def test_layering_clamps_and_says_how_much_survives(rigs, synths):
     assert free.source["peak_mm_layered"] == pytest.approx(free.source["peak_mm_frames"], rel=1e-9)
 
 
+def test_layered_peak_on_a_rig_with_inbetweens_is_measured_against_the_base(rigs, face):
+    """With in-betweens the layered peak is the offsets at the final weights minus those at the
+    base (the mesh evaluated at both), not the displacement of their difference."""
+    from nonlinear_rig import nonlinear_rig
+
+    rig = nonlinear_rig(rigs["cm"], face.landmark_vertices, every=1, combination=False)
+    base = _base(rig, smile=0.5)
+    clip = Synthesizer(rig).clip(aus="12", seed=2, peak_mm=1.0, base=base, at=5.8)
+    W, B = clip.weight_array(), base.weight_array()
+    assert clip.targets == base.targets == rig.target_names()
+    oracle = max(np.linalg.norm(evaluate(rig, w) - evaluate(rig, b), axis=1).max()
+                 for w, b in zip(W, B)) * MM[rig.units.length]
+    assert clip.source["peak_mm_layered"] == pytest.approx(oracle, rel=1e-6)
+    # the displacement of W - B alone (the events from zero) is another number on this rig
+    assert abs(clip.source["peak_mm"] - oracle) > 0.1 * oracle
+
+
 def test_layering_refuses_contradictions_and_misfits(rigs, synths):
     rig, s = rigs["cm"], synths["cm"]
     with pytest.raises(MicroExprError) as err:

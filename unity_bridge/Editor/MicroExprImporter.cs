@@ -4,7 +4,8 @@
 // curves are bound to the blend-shape names of the model (the Model field, or else the one
 // model in the clip's folder that has a bridge rig beside it), by the same rules as the
 // runtime driver; without a model, to the rig's target names with the Blend Shape Prefix in
-// front. A container's payload in a .bin beside it is read too (an import dependency).
+// front. A container's payload in a .bin beside it is read too (an import dependency). The
+// correctives of the rig beside the model are baked as the product of their drivers.
 #if UNITY_5_3_OR_NEWER
 using System.Collections.Generic;
 using System.IO;
@@ -16,7 +17,7 @@ using UnityEngine;
 
 namespace MicroExpr.EditorTools
 {
-    [ScriptedImporter(4, "microexpr")]      // 4: bridge v3 (a new version re-imports every file)
+    [ScriptedImporter(5, "microexpr")]      // 5: rig assets keep the solve set and correctives (a new version re-imports every file)
     public sealed class MicroExprImporter : ScriptedImporter
     {
         [Tooltip("Clips: also make an AnimationClip of blend-shape curves (weights x100).")]
@@ -107,6 +108,29 @@ namespace MicroExpr.EditorTools
             return ModelPairing.PairedModelIn(files);
         }
 
+        /// <summary>The rig beside the model (its correctives are baked with the clip), or null.
+        /// A changed rig file bakes the clip again.</summary>
+        static RigData RigBeside(AssetImportContext ctx, string modelPath)
+        {
+            string rigPath = ModelPairing.BridgeFileFor(modelPath, File.Exists);
+            if (rigPath == null) return null;
+            ctx.DependsOnSourceAsset(rigPath);
+            try
+            {
+                return RigData.Load(rigPath);
+            }
+            catch (MicroExprException e)
+            {
+                ctx.LogImportWarning(ctx.assetPath + ": the rig's correctives are not baked: " + e.Message, null);
+            }
+            catch (IOException e)
+            {
+                ctx.LogImportWarning(ctx.assetPath + ": the rig's correctives are not baked: cannot read " + rigPath +
+                                     " (" + e.Message + ").", null);
+            }
+            return null;
+        }
+
         AnimationClip BakeFor(AssetImportContext ctx, ClipData data)
         {
             string modelPath = ModelPath(ctx.assetPath);
@@ -116,10 +140,11 @@ namespace MicroExpr.EditorTools
             // it was not imported yet. Unity 2021.3 docs, AssetImportContext.DependsOnArtifact:
             // https://docs.unity3d.com/2021.3/Documentation/ScriptReference/AssetImporters.AssetImportContext.DependsOnArtifact.html
             ctx.DependsOnArtifact(modelPath);
+            RigData rig = RigBeside(ctx, modelPath);
             var loaded = AssetDatabase.LoadAssetAtPath<GameObject>(modelPath);
-            if (loaded == null) return ClipBaker.Bake(data, rendererPath, blendShapePrefix);
+            if (loaded == null) return ClipBaker.Bake(data, rig, rendererPath, blendShapePrefix);
             var unbound = new List<string>();
-            AnimationClip anim = ClipBaker.Bake(data, loaded, unbound);
+            AnimationClip anim = ClipBaker.Bake(data, rig, loaded, unbound);
             if (unbound.Count > 0)
                 ctx.LogImportWarning(ctx.assetPath + ": " + unbound.Count + " of " + data.TargetCount +
                                      " targets are not blend shapes of " + modelPath + " and are not animated: " +

@@ -206,9 +206,13 @@ class Synthesizer:
         W = render(B, plan.events, targets, times)
         known = [i for i, t in enumerate(targets) if t in self.index]
         cols = [self.index[targets[i]] for i in known]
+        # the layered peak: the shapes' offsets at W minus those at B (with in-betweens or
+        # combinations this is not the displacement of W - B)
         full = np.zeros((len(times), len(self.targets)))
-        full[:, cols] = (W - B)[:, known]
-        plan.report["peak_mm_layered"], _ = amplitude.frame_peak(self.deltas, full, times)
+        under = np.zeros_like(full)
+        full[:, cols] = W[:, known]
+        under[:, cols] = B[:, known]
+        plan.report["peak_mm_layered"], _ = amplitude.frame_peak(self.deltas, full, times, base=under)
         info = {"frames": len(times), "fps": base.fps, "start_time": base.start_time,
                 "source": base.source.get("kind") if isinstance(base.source, dict) else None}
         return self._clip(plan, base.fps, base.start_time, targets, W, base.valid, seed,

@@ -47,6 +47,15 @@ namespace MicroExpr.Runtime
         /// to <paramref name="unbound"/> when given.</summary>
         public static CurveBinding[] Resolve(string[] targets, IList<RendererShapes> renderers, List<string> unbound)
         {
+            return Resolve(targets, renderers, unbound, 0);
+        }
+
+        /// <summary>As <see cref="Resolve(string[], IList{RendererShapes}, List{string})"/>, each
+        /// binding's Target counted from <paramref name="firstTarget"/> (the correctives of a baked
+        /// row come after the clip's targets).</summary>
+        public static CurveBinding[] Resolve(string[] targets, IList<RendererShapes> renderers, List<string> unbound,
+                                             int firstTarget)
+        {
             var bindings = new List<CurveBinding>();
             var found = new bool[targets.Length];
             for (int r = 0; r < renderers.Count; r++)
@@ -56,7 +65,7 @@ namespace MicroExpr.Runtime
                 for (int t = 0; t < targets.Length; t++)
                 {
                     if (map[t] < 0) continue;
-                    bindings.Add(new CurveBinding(shapes.Path, PropertyPrefix + shapes.ShapeNames[map[t]], t));
+                    bindings.Add(new CurveBinding(shapes.Path, PropertyPrefix + shapes.ShapeNames[map[t]], firstTarget + t));
                     found[t] = true;
                 }
             }
@@ -70,10 +79,45 @@ namespace MicroExpr.Runtime
         /// its shape assumed to be named <paramref name="prefix"/> + target.</summary>
         public static CurveBinding[] Assumed(string[] targets, string path, string prefix)
         {
+            return Assumed(targets, path, prefix, 0);
+        }
+
+        public static CurveBinding[] Assumed(string[] targets, string path, string prefix, int firstTarget)
+        {
             var bindings = new CurveBinding[targets.Length];
             for (int t = 0; t < targets.Length; t++)
-                bindings[t] = new CurveBinding(path ?? "", PropertyPrefix + (prefix ?? "") + targets[t], t);
+                bindings[t] = new CurveBinding(path ?? "", PropertyPrefix + (prefix ?? "") + targets[t], firstTarget + t);
             return bindings;
+        }
+
+        /// <summary>The curves of a clip and the rig's correctives: the clip's targets (Target =
+        /// t), then each corrective (Target = clip targets + c, its value the product of its
+        /// drivers, <see cref="BakedRow"/>). <paramref name="renderers"/> null: the curves assumed
+        /// at <paramref name="path"/> with <paramref name="prefix"/>. Targets (not correctives)
+        /// found on no renderer are appended to <paramref name="unbound"/>.</summary>
+        public static CurveBinding[] WithCorrectives(string[] targets, Correctives correctives,
+                                                     IList<RendererShapes> renderers, List<string> unbound,
+                                                     string path, string prefix)
+        {
+            var all = new List<CurveBinding>();
+            if (renderers != null)
+            {
+                all.AddRange(Resolve(targets, renderers, unbound, 0));
+                all.AddRange(Resolve(correctives.Names, renderers, null, targets.Length));
+            }
+            else
+            {
+                all.AddRange(Assumed(targets, path, prefix, 0));
+                all.AddRange(Assumed(correctives.Names, path, prefix, targets.Length));
+            }
+            return all.ToArray();
+        }
+
+        /// <summary>Fills row[T..T+C) with the correctives' weights from the clip weights in
+        /// row[0..T): the row a baked frame's curves read (Target indexes it).</summary>
+        public static void BakedRow(double[] row, int targetCount, Correctives correctives)
+        {
+            correctives.Evaluate(row, row, targetCount);
         }
     }
 }

@@ -56,6 +56,7 @@ namespace MicroExpr.Runtime
         float[][] lastWritten = new float[0][], lastBase = new float[0][];
         string[] comboNames = new string[0];
         int[][] comboDrivers = new int[0][];    // [combination] -> our target indices
+        Correctives combos = Correctives.None;
         double[] comboWeights = new double[0], comboScaled = new double[0];
         IList<IList<string>> rendererShapes;
         int[][] comboIndex = new int[0][];      // [renderer][combination] -> blend-shape index or -1
@@ -137,27 +138,13 @@ namespace MicroExpr.Runtime
         /// a warning. Call before or after SetRenderers.</summary>
         public void SetCombinations(RigData rig)
         {
-            var index = new Dictionary<string, int>();
-            for (int t = 0; t < Targets.Length; t++) index[Targets[t]] = t;
-            var names = new List<string>();
-            var drivers = new List<int[]>();
-            var skipped = new List<string>();
-            int C = rig == null ? 0 : rig.CombinationNames.Length;
-            for (int c = 0; c < C; c++)
-            {
-                int[] d = rig.CombinationDrivers[c];
-                var ours = new int[d.Length];
-                bool ok = true;
-                for (int k = 0; k < d.Length && ok; k++) ok = index.TryGetValue(rig.TargetNames[d[k]], out ours[k]);
-                if (!ok) { skipped.Add(rig.CombinationNames[c]); continue; }
-                names.Add(rig.CombinationNames[c]);
-                drivers.Add(ours);
-            }
-            if (skipped.Count > 0)
+            var correctives = new Correctives(Targets, rig);
+            if (correctives.Skipped.Length > 0)
                 Warnings.Add("MicroExpr: correctives whose drivers are not driven here (left alone): " +
-                             string.Join(", ", skipped.ToArray()));
-            comboNames = names.ToArray();
-            comboDrivers = drivers.ToArray();
+                             string.Join(", ", correctives.Skipped));
+            combos = correctives;
+            comboNames = correctives.Names;
+            comboDrivers = correctives.Drivers;
             comboWeights = new double[comboNames.Length];
             comboScaled = new double[comboNames.Length];
             MapCombinations();
@@ -244,13 +231,7 @@ namespace MicroExpr.Runtime
             if (micro.EventCount > 0 && !double.IsNaN(microStart) && !MicroIsPlayedClip)
                 micro.Layer(baseWeights, microClipStart + (now - microStart), outWeights);
             else for (int t = 0; t < T; t++) outWeights[t] = baseWeights[t] < 0 ? 0 : (baseWeights[t] > 1 ? 1 : baseWeights[t]);
-            for (int c = 0; c < comboWeights.Length; c++)
-            {
-                double p = 1.0;
-                int[] d = comboDrivers[c];
-                for (int k = 0; k < d.Length; k++) p *= outWeights[d[k]];
-                comboWeights[c] = p;
-            }
+            combos.Evaluate(outWeights, comboWeights, 0);
         }
 
         void StepLive()

@@ -117,6 +117,7 @@ namespace MicroExpr.Unity
                 else if (tracker == null) core.Warnings.Add("MicroExpr: the landmark source must implement ILandmarkSource.");
                 else core.SetLive(new FaceSolver(rigData, tracker.Dimensions, compensation, regularisation, temporal, mirrored), tracker);
             }
+            core.SetCombinations(rigData);       // correctives follow their drivers
             core.SetClip(clipData, clip != null ? clip.name : "");
             SetupMicro();
             if (!double.IsNaN(started)) core.StartMicro(started);
