@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzz_bytes import mutated
 from microexpr.bridge import container as C
 from microexpr.errors import MicroExprError
 
@@ -122,18 +123,7 @@ def test_truncation_and_bad_layout_are_named(tmp_path):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_fuzzed_containers_fail_cleanly(data):
-    good = bytearray(C.pack(_doc()))
-    for _ in range(data.draw(st.integers(1, 6))):
-        kind = data.draw(st.sampled_from(["flip", "cut", "insert"]))
-        pos = data.draw(st.integers(0, len(good) - 1))
-        if kind == "flip":
-            good[pos] = data.draw(st.integers(0, 255))
-        elif kind == "cut":
-            del good[pos:pos + data.draw(st.integers(1, 64))]
-        else:
-            good[pos:pos] = data.draw(st.binary(min_size=1, max_size=16))
-        if not good:
-            good = bytearray(b"\0")
+    good = mutated(data, C.pack(_doc()))
     try:
         doc = C.parse(bytes(good), "fuzz.microexpr").document()
     except MicroExprError:
