@@ -1,8 +1,11 @@
-"""Byte-level mutations for fuzzing binary readers with Hypothesis (shared by the container
-fuzz tests of the Python and C# readers)."""
+"""A sample container document and byte-level mutations for fuzzing it with Hypothesis (shared by
+the container tests of the Python and C# readers)."""
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
+
+from microexpr.bridge import container as C
 
 
 def mutated(data, blob: bytes) -> bytearray:
@@ -21,3 +24,14 @@ def mutated(data, blob: bytes) -> bytearray:
         if not good:
             good = bytearray(b"\0")
     return good
+
+
+def sample_doc() -> dict:
+    """A small rig-like document: float32 and int32 mesh arrays, a float64 delta block, an
+    inline list."""
+    rng = np.random.default_rng(3)
+    return {"format": "microexpr.rig", "version": 3, "name": "face",
+            "mesh": {"points": C.Stored(rng.normal(size=(50, 3)), "float32", "cm"),
+                     "face_indices": C.Stored(rng.integers(0, 50, 120), "int32")},
+            "deltas": C.Stored(rng.normal(size=(4, 68, 3)), "float64", "cm"),
+            "small": [1, 2, 3]}

@@ -11,17 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz_bytes import mutated
+from fuzz_bytes import sample_doc as _doc
 from microexpr.bridge import container as C
 from microexpr.errors import MicroExprError
-
-
-def _doc():
-    rng = np.random.default_rng(3)
-    return {"format": "microexpr.rig", "version": 3, "name": "face",
-            "mesh": {"points": C.Stored(rng.normal(size=(50, 3)), "float32", "cm"),
-                     "face_indices": C.Stored(rng.integers(0, 50, 120), "int32")},
-            "deltas": C.Stored(rng.normal(size=(4, 68, 3)), "float64", "cm"),
-            "small": [1, 2, 3]}
 
 
 def test_round_trip_keeps_values_dtypes_units_and_alignment(tmp_path):

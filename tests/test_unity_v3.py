@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz_bytes import mutated
+from fuzz_bytes import sample_doc as _doc
 from microexpr.bridge import container as C
 from microexpr.errors import MicroExprError
 from microexpr.solve.key_weights import MODES
@@ -113,15 +114,6 @@ def test_the_golden_v2_rig_still_loads_on_both_sides(rt):
 
 
 # -- malformed containers: the same field from both readers ---------------------------------
-def _doc():
-    rng = np.random.default_rng(3)
-    return {"format": "microexpr.rig", "version": 3, "name": "face",
-            "mesh": {"points": C.Stored(rng.normal(size=(50, 3)), "float32", "cm"),
-                     "face_indices": C.Stored(rng.integers(0, 50, 120), "int32")},
-            "deltas": C.Stored(rng.normal(size=(4, 68, 3)), "float64", "cm"),
-            "small": [1, 2, 3]}
-
-
 def _tampered(edit) -> bytes:
     header, payload = C.encode(_doc())
     edit(header)
