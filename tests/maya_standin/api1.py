@@ -266,16 +266,7 @@ class MDataBlock:
 
 # ------------------------------------------------------------------ attribute function sets
 _SETS = api_attrs.function_sets(MObject, api_attrs.Api1Flags, __name__)
-MFnNumericData = _SETS["MFnNumericData"]
-MFnData = _SETS["MFnData"]
-MFnStringData = _SETS["MFnStringData"]
-MFnAttribute = _SETS["MFnAttribute"]
-MFnUnitAttribute = _SETS["MFnUnitAttribute"]
-MFnTypedAttribute = _SETS["MFnTypedAttribute"]
-MFnEnumAttribute = _SETS["MFnEnumAttribute"]
-MFnMatrixAttribute = _SETS["MFnMatrixAttribute"]
-MFnCompoundAttribute = _SETS["MFnCompoundAttribute"]
-MFnMessageAttribute = _SETS["MFnMessageAttribute"]
+globals().update(_SETS)   # MFnNumericData ... MFnMessageAttribute, this API's own classes
 
 
 class MFnNumericAttribute(_SETS["MFnNumericAttribute"]):  # type: ignore[misc,valid-type]

@@ -206,17 +206,7 @@ class MGlobal:
 
 # ------------------------------------------------------------------ attribute function sets
 _SETS = api_attrs.function_sets(MObject, api_attrs.Api2Flags, __name__)
-MFnNumericData = _SETS["MFnNumericData"]
-MFnData = _SETS["MFnData"]
-MFnStringData = _SETS["MFnStringData"]
-MFnAttribute = _SETS["MFnAttribute"]
-MFnUnitAttribute = _SETS["MFnUnitAttribute"]
-MFnTypedAttribute = _SETS["MFnTypedAttribute"]
-MFnEnumAttribute = _SETS["MFnEnumAttribute"]
-MFnMatrixAttribute = _SETS["MFnMatrixAttribute"]
-MFnCompoundAttribute = _SETS["MFnCompoundAttribute"]
-MFnMessageAttribute = _SETS["MFnMessageAttribute"]
-MFnNumericAttribute = _SETS["MFnNumericAttribute"]
+globals().update(_SETS)   # MFnNumericData ... MFnMessageAttribute, this API's own classes
 
 
 # ------------------------------------------------------------------ plug-ins
