@@ -4,34 +4,37 @@ from __future__ import annotations
 import json
 
 from microexpr.cli.main import add_format, command, wrote
+from microexpr.cli.performer_options import MODES_HELP, add_performer_options, performer_settings
 from microexpr.errors import MicroExprError
 
 
 def add_parser(sub) -> None:
     p = command(sub, "solve", "solve key weights from landmark tracks into a clip",
                 "microexpr solve --rig face_rig.microexpr --landmarks tracks.csv --out clip.microexpr "
-                "--compensation rigid --fps 60")
+                "--performer performer.json --fps 60")
     p.add_argument("--rig", required=True, help="rig file (.microexpr or JSON)")
     p.add_argument("--landmarks", required=True,
                    help="tracks: .npy (frames, 68, 2|3), CSV 'frame,x0,y0,...' or OpenFace CSV")
     p.add_argument("--out", required=True, help="clip file to write (.microexpr, or .json)")
     add_format(p, "clip")
-    p.add_argument("--compensation", default="rigid", help="raw, reference or rigid (default)")
+    p.add_argument("--compensation", default="performer", help=MODES_HELP)
+    add_performer_options(p)
     p.add_argument("--fps", type=float, help="frame rate (default: from a time column, else 30)")
     p.add_argument("--neutral-frame", type=int, default=0, help="frame holding the neutral face")
     p.add_argument("--mirrored", action="store_true", help="the video is mirrored (selfie)")
     p.add_argument("--reg", type=float, default=1e-3, help="ridge weight, relative (default 1e-3)")
     p.add_argument("--temporal", type=float, default=0.0,
                    help="weight of |w - w_prev|^2, relative (default 0)")
-    p.add_argument("--report", help="also write a JSON report (missing landmarks, invalid frames)")
+    p.add_argument("--report", help="also write a JSON report (missing landmarks, invalid "
+                                    "frames; performer mode: per-frame head pose, calibration)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from microexpr import bridge
     from microexpr.bridge.io import format_for
-    from microexpr.solve.key_weights import MODES
     from microexpr.solve.tracks import load_tracks
+    from microexpr.solve.tracks_to_clip import SOLVE_MODES as MODES
     from microexpr.solve.tracks_to_clip import solve_tracks
 
     if args.compensation not in MODES:
@@ -39,11 +42,12 @@ def run(args) -> int:
                              field="--compensation", fix="use one of: " + ", ".join(MODES))
     if args.fps is not None and not args.fps > 0:
         raise MicroExprError("frame rate must be positive", field="--fps", fix="e.g. --fps 60")
+    extra = performer_settings(args) if args.compensation == "performer" else {}
     format_for(args.out, args.format)
     rig = bridge.load_rig(args.rig, lazy=True)         # the landmark matrices, not the meshes
     tracks = load_tracks(args.landmarks)
     clip = solve_tracks(rig, tracks, args.compensation, args.neutral_frame, args.fps, args.reg,
-                        args.temporal, args.mirrored)
+                        args.temporal, args.mirrored, **extra)
     files = bridge.save_clip(clip, args.out, args.format)
     src = clip.source
     bad = src.get("invalid_frames", [])
@@ -52,6 +56,16 @@ def run(args) -> int:
     if bad:
         print("  frames without data (marked invalid, weights held): %s%s"
               % (", ".join(map(str, bad[:20])), " ..." if len(bad) > 20 else ""))
+    if "performer" in src:
+        pose = src["head_pose"]["frames"]
+        print("  performer %s: landmark noise %.4f, calibration residual %.4f (rig units)"
+              % (src["performer"], src["noise"], src["calibration_residual"]))
+        if pose:
+            import numpy as np
+            p = np.asarray([q for q in pose if q is not None] or [[0.0] * 4])
+            print("  head pose: yaw %+.1f..%+.1f, pitch %+.1f..%+.1f, roll %+.1f..%+.1f deg"
+                  % (p[:, 0].min(), p[:, 0].max(), p[:, 1].min(), p[:, 1].max(),
+                     p[:, 2].min(), p[:, 2].max()))
     missing = src.get("missing", [])
     if missing:
         print("  NaN/missing landmarks in %d frame(s), e.g. %s" % (len(missing), missing[0]))

@@ -415,6 +415,12 @@ class WeightSolver:
         self.mu = temporal * self.scale
         self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
 
+    def set_penalties(self, lam: float, mu: float) -> None:
+        """Absolute penalties (not scaled by the basis): ``lam`` per weight, ``mu`` per change."""
+        self.lam = np.full(self.B.shape[1], lam)
+        self.mu = mu
+        self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
+
     @property
     def targets(self) -> int:
         return self.B.shape[1]

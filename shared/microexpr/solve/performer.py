@@ -1,0 +1,232 @@
+"""The performer model: the performer's own neutral 3-D landmarks, estimated from their tracks.
+
+A rig's landmarks are not the performer's. Fitting the rig's shape to someone else's landmarks
+turns the difference into head pose and expression on every frame. ``calibrate`` estimates the
+performer's neutral shape ``S`` (68 x 3, in the rig's units and frame) from frames that contain
+head motion, the way structure from motion does:
+
+1. Start from the rig's neutral landmarks; fit a camera per frame (weak perspective for 2-D
+   tracks, a similarity for 3-D) on every landmark.
+2. Per landmark, solve the least-squares shape that all frames' cameras see, pulled toward the
+   rig's landmark by a prior worth ``PRIOR_FRAMES`` frames (so what the motion does not show,
+   e.g. depth when the head only turns in the image plane, stays the rig's).
+3. Robust (Cauchy) weights per frame and landmark: a landmark moved by expression in some
+   frames counts less there. Move ``S`` onto the rig's landmarks by a similarity (the gauge:
+   ``S`` keeps the rig's size and frame), refit the cameras, repeat ``ITERATIONS`` times.
+
+The calibration also measures what the per-frame solve needs, so that offline, streaming and
+live solves given the same file give the same weights:
+
+- ``noise``: the landmark noise as a share of the head's scale (rig units): the robust spread
+  of the residuals, never below ``MIN_NOISE_SHARE`` of the eye-corner distance.
+- ``gains``: the retargeting, per landmark: the performer's region size over the rig's (jaw,
+  each brow, nose, each eye, mouth). A performer's offset divided by its region's gain is the
+  rig's offset of the same *relative* size.
+- ``filter``: the head-pose filter's gains (``pose_filter``), from the pose noise and the head's
+  motion measured on the calibration frames.
+
+Without ``frames`` the calibration uses the first ``MAX_FRAMES`` valid frames of a take, so a
+streaming solve can start after them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from microexpr.errors import MicroExprError
+from microexpr.landmarks import COUNT, RIGID
+from microexpr.solve.key_weights import MIN_RIGID, similarity_fit, weak_perspective_fit
+from microexpr.solve.tracks import Tracks
+
+#: On-the-fly calibration reads at most this many valid frames from the start of a take.
+MAX_FRAMES = 600
+ITERATIONS = 15
+#: The pull toward the rig's landmarks, in frames' worth of data.
+PRIOR_FRAMES = 2.0
+#: Cauchy scale of the robust weights, in noise units.
+ROBUST = 3.0
+#: The smallest landmark noise assumed, as a share of the distance between the outer eye
+#: corners (0.1 px when they are 100 px apart): no tracker is steadier.
+MIN_NOISE_SHARE = 0.001
+#: Regions whose size ratio is the retargeting gain of their landmarks.
+GAIN_REGIONS: Dict[str, Tuple[int, ...]] = {
+    "jaw": tuple(range(0, 17)), "brow_R": tuple(range(17, 22)), "brow_L": tuple(range(22, 27)),
+    "nose": tuple(range(27, 36)), "eye_R": tuple(range(36, 42)), "eye_L": tuple(range(42, 48)),
+    "mouth": tuple(range(48, 68)),
+}
+#: Median of the norm of a k-D standard normal vector (k = 2, 3): turns a median residual
+#: into the per-coordinate noise.
+_MEDIAN_NORM = {2: 1.1774100225154747, 3: 1.5381722544550522}
+
+
+@dataclass
+class Performer:
+    """A performer's neutral landmarks and what the per-frame solve needs from a calibration."""
+
+    neutral: np.ndarray                  # (68, 3) rig units, rig frame
+    gains: np.ndarray                    # (68,) retargeting gain per landmark
+    noise: float                         # landmark noise / head scale (rig units)
+    filter_alpha: np.ndarray             # (P,) pose filter gains (P = 8 for 2-D, 12 for 3-D)
+    filter_beta: np.ndarray
+    dims: int = 2
+    fps: float = 30.0                    # the frame rate the filter gains are for
+    frames: List[int] = field(default_factory=list)    # [first, last + 1] of the calibration
+    residual: float = 0.0                # RMS residual after calibration, rig units
+    source: str = ""
+    rig_fingerprint: str = ""
+    report: Dict[str, object] = field(default_factory=dict)
+
+
+def camera_fit(shape: np.ndarray, x: np.ndarray, w: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Per frame ``x ~ M shape + t``: (M (..., k, 3), t (..., k)). 2-D: weak perspective; 3-D:
+    a similarity, M = s R."""
+    if x.shape[-1] == 2:
+        return weak_perspective_fit(shape, x, w)
+    s, R, t = similarity_fit(shape, x, w)
+    return s[..., None, None] * R, t
+
+
+def camera_scale(M: np.ndarray) -> np.ndarray:
+    """The scale of cameras ``M`` (..., k, 3): the length of their first row."""
+    return np.sqrt(np.sum(M[..., 0, :] ** 2, axis=-1))
+
+
+def robust_weights(e: np.ndarray, noise: float) -> np.ndarray:
+    """Cauchy weights of residuals ``e`` (in the units of ``noise``)."""
+    return 1.0 / (1.0 + (e / (ROBUST * noise)) ** 2)
+
+
+def region_gains(neutral: np.ndarray, rig_neutral: np.ndarray) -> np.ndarray:
+    """Per landmark: the RMS size of its region (``GAIN_REGIONS``) on the performer over the
+    same on the rig. Both shapes are in the same units and frame (``calibrate`` aligns them)."""
+    g = np.ones(COUNT)
+    for idx in GAIN_REGIONS.values():
+        ix = list(idx)
+        a = neutral[ix] - neutral[ix].mean(axis=0)
+        b = rig_neutral[ix] - rig_neutral[ix].mean(axis=0)
+        g[ix] = float(np.sqrt(np.sum(a * a) / np.sum(b * b)))
+    return g
+
+
+def _align(shape: np.ndarray, onto: np.ndarray) -> np.ndarray:
+    s, R, t = similarity_fit(shape, onto)
+    return s * shape @ R.T + t
+
+
+def calibration_frames(tracks: Tracks, frames: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Indices of the frames to calibrate on: ``frames`` = (first, last + 1), else the first
+    ``MAX_FRAMES`` frames that show at least ``MIN_RIGID`` rigid landmarks."""
+    F = tracks.frames
+    seen = (tracks.confidence[:, list(RIGID)] > 0).sum(axis=1) >= MIN_RIGID
+    if frames is not None:
+        a, b = int(frames[0]), int(frames[1])
+        if not 0 <= a < b <= F:
+            raise MicroExprError("calibration frames %d:%d are outside the %d frames" % (a, b, F),
+                                 file=tracks.source, field="--calibration-frames",
+                                 fix="give A:B with 0 <= A < B <= %d" % F)
+        idx = np.arange(a, b)[seen[a:b]]
+    else:
+        idx = np.nonzero(seen)[0][:MAX_FRAMES]
+    if len(idx) < 2:
+        raise MicroExprError("only %d frame(s) to calibrate the performer on" % len(idx),
+                             file=tracks.source, field="--calibration-frames",
+                             fix="give a take (or a calibration segment) where the face is "
+                                 "found in at least 2 frames, ideally with a head turn")
+    return idx
+
+
+def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence[int]] = None,
+              source: str = "", rig_fingerprint: str = "") -> Performer:
+    """The performer's neutral shape, noise, retargeting gains and pose filter from ``tracks``
+    (see the module doc). ``frames``: (first, last + 1) of a calibration segment."""
+    from microexpr.solve.pose_filter import filter_gains
+
+    X = np.asarray(rig_neutral, dtype=np.float64)
+    idx = calibration_frames(tracks, frames)
+    x = np.where(np.isfinite(tracks.points[idx]), tracks.points[idx], 0.0)
+    conf = tracks.confidence[idx]
+    k = tracks.dims
+    F = len(idx)
+    rig = list(RIGID)
+    S = X.copy()
+    M, t = camera_fit(np.broadcast_to(S[rig], (F, len(rig), 3)), x[:, rig], conf[:, rig] + 1e-12)
+    w = conf.copy()
+    floor = MIN_NOISE_SHARE * float(np.linalg.norm(X[36] - X[45]))
+    for _ in range(ITERATIONS):
+        e = _residual_norms(x, M, t, S)
+        noise = _noise(e, conf, k, floor)
+        w = conf * robust_weights(e, noise)
+        lam = PRIOR_FRAMES * float(np.mean(camera_scale(M) ** 2))
+        A = np.einsum("fl,fai,faj->lij", w, M, M) + lam * np.eye(3)
+        b = np.einsum("fl,fai,fla->li", w, M, x - t[:, None, :]) + lam * _align(X, S)
+        S = _align(np.linalg.solve(A, b[..., None])[..., 0], X)
+        M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
+    e = _residual_norms(x, M, t, S)
+    noise = _noise(e, conf, k, floor)
+    alpha, beta, pose_report = filter_gains(*_consecutive(M, t, idx), fps=tracks.fps(),
+                                             eye_distance=float(np.linalg.norm(X[36] - X[45])))
+    used = conf > 0
+    residual = float(np.sqrt(np.mean(e[used] ** 2))) if used.any() else 0.0
+    report = {"frames_used": int(F), "noise_rig_units": noise, "residual_rig_units": residual,
+              "shape_change_rig_units": float(np.sqrt(np.mean(np.sum((S - X) ** 2, axis=1)))),
+              **pose_report}
+    return Performer(S, region_gains(S, X), noise, alpha, beta, k, tracks.fps(),
+                     [int(idx[0]), int(idx[-1]) + 1], residual, source or tracks.source, rig_fingerprint, report)
+
+
+def _consecutive(M: np.ndarray, t: np.ndarray, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The cameras of the longest run of consecutive frames (the filter's evidence)."""
+    breaks = np.nonzero(np.diff(idx) != 1)[0] + 1
+    runs = np.split(np.arange(len(idx)), breaks)
+    best = max(runs, key=len)
+    return M[best], t[best]
+
+
+def _residual_norms(x: np.ndarray, M: np.ndarray, t: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """|x - (M S + t)| per frame and landmark, divided by the frame's camera scale."""
+    r = x - np.einsum("fij,nj->fni", M, S) - t[:, None, :]
+    return np.linalg.norm(r, axis=2) / camera_scale(M)[:, None]
+
+
+def _noise(e: np.ndarray, conf: np.ndarray, k: int, floor: float) -> float:
+    seen = e[conf > 0]
+    if not seen.size:
+        return floor
+    return max(float(np.median(seen)) / _MEDIAN_NORM[k], floor)
+
+
+def performer_file(performer: Performer, length_unit: str = "cm"):
+    """The bridge model (``bridge.performer_file.PerformerFile``) of ``performer``."""
+    from microexpr._version import __version__
+    from microexpr.bridge.performer_file import Calibration, PerformerFile, PerformerUnits, PoseFilter
+
+    return PerformerFile(
+        generator="microexpr " + __version__, units=PerformerUnits(length=length_unit),
+        dims=int(performer.dims), fps=float(performer.fps),
+        neutral=[[float(c) for c in p] for p in performer.neutral],
+        gains=[float(g) for g in performer.gains], noise=float(performer.noise),
+        pose_filter=PoseFilter(alpha=[float(a) for a in performer.filter_alpha],
+                               beta=[float(b) for b in performer.filter_beta]),
+        calibration=Calibration(frames=[int(f) for f in performer.frames],
+                                residual=float(performer.residual), source=str(performer.source),
+                                rig_fingerprint=str(performer.rig_fingerprint)))
+
+
+def save_performer(performer: Performer, path: str, length_unit: str = "cm") -> None:
+    """Write ``performer`` to ``path`` as a performer file, atomically."""
+    from microexpr.bridge.performer_file import write_performer_file
+
+    write_performer_file(performer_file(performer, length_unit), path)
+
+
+def load_performer(path: str) -> Performer:
+    """Read a performer file (``bridge.performer_file``); a clear error when it is not one."""
+    from microexpr.bridge.performer_file import read_performer_file
+
+    m = read_performer_file(path)
+    return Performer(np.array(m.neutral), np.array(m.gains), m.noise,
+                     np.array(m.pose_filter.alpha), np.array(m.pose_filter.beta), m.dims, m.fps,
+                     list(m.calibration.frames), m.calibration.residual, m.calibration.source,
+                     m.calibration.rig_fingerprint, {"file": str(path)})

@@ -1,0 +1,146 @@
+"""Pose and expression together, on the performer: the per-frame solve of ``performer`` mode.
+
+Given a performer (``solve.performer``: neutral shape ``S``, retargeting gains ``g``, noise
+``sigma``, pose filter gains), each frame runs two passes. Everything a frame uses comes from
+that frame and the ones before it, so a streaming or live solve that feeds frames one by one
+gets the same weights as a batch solve of the whole take:
+
+1. **Pose on the rigid set.** A camera (weak perspective for 2-D tracks, a similarity for 3-D)
+   is fitted to the performer's neutral on the rigid landmarks, and a first solve of the
+   weights runs on its offsets.
+2. **Pose with the expression.** The performer's shape with that expression,
+   ``S + (g B) w``, is fitted on all 68 landmarks with robust (Cauchy) weights of the first
+   pass's residuals, so an outlier or a landmark the rig does not model counts less. The
+   camera is smoothed by the pose filter (``pose_filter``), and the weights are solved again
+   on its offsets: these are the frame's weights.
+
+Offsets: ``r = (x - M S - t) / s`` (rig units, ``s`` the camera's scale), divided per landmark
+by the retargeting gain, and the targets' landmark deltas are seen through ``M / s``.
+
+The priors come from the noise. With ``sigma`` the landmark noise (rig units) the weights cost
+``lam = (sigma / prior)^2`` each and a change from the previous frame ``mu = (sigma / (speed /
+fps))^2``: the maximum a-posteriori weights when a weight is expected within ``prior`` of 0 and
+to change by ``speed`` per second. In effect each target is shrunk by ``1 / (1 + prior^2 |P B_t|^2
+/ sigma^2)``: a target whose landmark motion the camera sees well above the noise keeps its
+weight, one it barely sees is held near 0. The defaults come from the measurement in
+``docs/key-weights.md`` (``benchmarks/prior_sweep.py``).
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+
+from microexpr.landmarks import COUNT, RIGID
+from microexpr.solve.key_weights import MIN_RIGID, KeyWeights
+from microexpr.solve.performer import Performer, camera_fit, camera_scale, robust_weights
+from microexpr.solve.pose_filter import smooth_cameras
+from microexpr.solve.solve_set import SolveModel
+
+#: A weight is expected within this of 0 (the prior's standard deviation).
+DEFAULT_PRIOR = 0.2
+#: A weight is expected to change by this much per second (the temporal prior).
+DEFAULT_SPEED = 3.0
+#: The unit camera: the rig seen from the front (+z toward the camera, y up).
+FRONTAL = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def penalties(performer: Performer, prior: float, speed: float, fps: float) -> Tuple[float, float]:
+    """(lam, mu) of the weight solver from the performer's noise (see the module doc)."""
+    lam = (performer.noise / prior) ** 2
+    mu = (performer.noise / (speed / fps)) ** 2 if speed > 0 else 0.0
+    return lam, mu
+
+
+def frame_offsets(x: np.ndarray, M: np.ndarray, t: np.ndarray, performer: Performer
+                  ) -> Tuple[np.ndarray, np.ndarray]:
+    """(offsets (F, 68, k) in rig units divided by the gains, cameras ``M / s`` (F, k, 3))."""
+    s = camera_scale(M)
+    r = x - np.einsum("fij,nj->fni", M, performer.neutral) - t[:, None, :]
+    return r / s[:, None, None] / performer.gains[None, :, None], M / s[:, None, None]
+
+
+def _key_weights(x: np.ndarray, conf: np.ndarray, valid: np.ndarray, M: np.ndarray,
+                 t: np.ndarray, performer: Performer, matrix: np.ndarray) -> KeyWeights:
+    """Key weights of one pass: 2-D offsets with per-frame cameras, or 3-D offsets turned back
+    into the rig's frame (``R^T r``) against the rig's landmark deltas."""
+    F, k = x.shape[0], x.shape[2]
+    r, P = frame_offsets(x, M, t, performer)
+    c = np.where(valid[:, None], conf, 0.0)
+    if k == 3:
+        r = np.einsum("fji,fnj->fni", P, r)
+        r = np.where(c[:, :, None] > 0, r, 0.0)
+        return KeyWeights(r.reshape(F, -1), matrix.reshape(COUNT * 3, -1), c, valid, 3,
+                          "performer")
+    r = np.where(c[:, :, None] > 0, r, 0.0)
+    return KeyWeights(r.reshape(F, -1), np.einsum("ij,ljt->lit", FRONTAL, matrix).reshape(COUNT * 2, -1),
+                      c, valid, 2, "performer", {}, np.ascontiguousarray(P), FRONTAL.copy())
+
+
+def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned: np.ndarray,
+                    prior: float = DEFAULT_PRIOR, speed: float = DEFAULT_SPEED,
+                    fps: float = 60.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, object]]:
+    """(weights (F, T) unclipped, valid (F,), pose (F, 4): yaw, pitch, roll in degrees and
+    scale, report) for ``tracks`` on ``rig`` (see the module doc)."""
+    from microexpr.solve.tracks_to_clip import solve_key_weights
+
+    x = np.where(np.isfinite(tracks.points), tracks.points, 0.0)
+    conf = tracks.confidence.copy()
+    F, k = x.shape[0], x.shape[2]
+    S = performer.neutral
+    rig_idx = list(RIGID)
+    valid = (conf[:, rig_idx] > 0).sum(axis=1) >= MIN_RIGID
+    safe = np.where(valid[:, None], conf, 1.0)
+    lam, mu = penalties(performer, prior, speed, fps)
+    pen = (lam, mu)
+    # pass 1: pose on the rigid set, a first expression
+    M, t = _held(*camera_fit(np.broadcast_to(S[rig_idx], (F, len(rig_idx), 3)), x[:, rig_idx],
+                             safe[:, rig_idx] + 1e-12), valid)
+    matrix = model.matrix
+    kw = _key_weights(x, conf, valid, M, t, performer, matrix)
+    W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
+    # pass 2: pose with the expression, robust weights, the pose filter
+    B = np.asarray(rig.landmark_delta_matrix(), dtype=np.float64) * performer.gains[:, None, None]
+    shape = S[None] + np.einsum("ljt,ft->flj", B, W1)
+    e = np.linalg.norm(x - np.einsum("fij,flj->fli", M, shape) - t[:, None, :], axis=2)
+    omega = safe * robust_weights(e / camera_scale(M)[:, None], performer.noise)
+    M2, t2 = _held(*camera_fit(shape, x, omega + 1e-12), valid)
+    M2, t2 = _held(*smooth_cameras(M2, t2, valid, performer.filter_alpha, performer.filter_beta),
+                   valid)
+    kw = _key_weights(x, conf, valid, M2, t2, performer, matrix)
+    W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
+    report: Dict[str, object] = {"mode": "performer", "dims": k, "prior": prior, "speed": speed,
+                                 "lam": lam, "mu": mu,
+                                 "invalid_frames": [int(f) for f in np.nonzero(~valid)[0]],
+                                 "missing": list(tracks.missing)}
+    report.update(kw.report)
+    pose = head_pose(M2)
+    pose[~valid] = np.nan
+    return W, valid, pose, report
+
+
+def _held(M: np.ndarray, t: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Cameras with each invalid frame's replaced by the last valid one's (the frontal unit
+    camera before the first): such frames have no weights to solve, only finite numbers."""
+    M, t = M.copy(), t.copy()
+    last_M = np.vstack([FRONTAL, [[0.0, 0.0, 1.0]]])[:M.shape[1]]
+    last_t = np.zeros(M.shape[1])
+    for f in range(len(M)):
+        if valid[f]:
+            last_M, last_t = M[f], t[f]
+        else:
+            M[f], t[f] = last_M, last_t
+    return M, t
+
+
+def head_pose(M: np.ndarray) -> np.ndarray:
+    """(F, 4): yaw, pitch, roll (degrees; the rig's y up, z toward the camera) and scale of
+    cameras ``M`` (F, k, 3). Angles follow ``rig.softmod.rotation_matrix``: R = Rz Ry Rx."""
+    s = camera_scale(M)
+    R2 = M[:, :2] / s[:, None, None]
+    r3 = np.cross(R2[:, 0], R2[:, 1])
+    yaw = np.degrees(np.arcsin(np.clip(-r3[:, 0], -1.0, 1.0)))
+    pitch = np.degrees(np.arctan2(r3[:, 1], r3[:, 2]))
+    roll = np.degrees(np.arctan2(R2[:, 1, 0], R2[:, 0, 0]))
+    return np.stack([yaw, pitch, roll, s], axis=1)
+
