@@ -41,7 +41,7 @@ def noise_floor(points: np.ndarray, valid: np.ndarray) -> Optional[float]:
 
 @dataclass
 class SolveSettings:
-    compensation: str = "rigid"
+    compensation: str = "performer"
     neutral_frame: Optional[int] = None   # a frame of the input; None = the first frames
     neutral_frames: int = 10              # how many first valid frames make the neutral
     mirrored: bool = False
@@ -50,6 +50,10 @@ class SolveSettings:
     reg: float = CAPTURE_REG
     temporal: float = 0.0
     smooth: Optional[SmoothSettings] = field(default_factory=SmoothSettings)  # None = off
+    performer: Optional[object] = None    # performer mode: a Performer or its file's path
+    calibration_frames: Optional[Tuple[int, int]] = None
+    prior: Optional[float] = None         # performer mode's priors (None: the defaults)
+    speed: Optional[float] = None
 
 
 def even_grid(times: np.ndarray, fps: Optional[float] = None, tol: float = 0.2):
@@ -131,7 +135,7 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
     frame has a face or the neutral frame has none.
     """
     s = settings or SolveSettings()
-    if s.compensation not in MODES:
+    if s.compensation not in MODES + ("performer",):
         raise MicroExprError("unknown compensation mode %r" % s.compensation,
                              field="--compensation", fix="use one of: " + ", ".join(MODES))
     pts = np.array(points, dtype=np.float64)
@@ -183,7 +187,13 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
     from microexpr.solve.tracks_to_clip import solve_tracks
 
     tracks = finish_tracks(all_pts, conf, all_t, source)
-    solved = solve_tracks(rig, tracks, s.compensation, 0, rate, s.reg, s.temporal, s.mirrored)
+    extra = {}
+    if s.compensation == "performer":
+        frames = s.calibration_frames
+        extra = {"performer": s.performer, "prior": s.prior, "speed": s.speed,
+                 "calibration_frames": None if frames is None else (frames[0] + 1, frames[1] + 1)}
+    solved = solve_tracks(rig, tracks, s.compensation, 0, rate, s.reg, s.temporal, s.mirrored,
+                          **extra)
     W = solved.weight_array()[1:].copy()
     cvalid = solved.valid_array()[1:].copy()
     bridged = bridge_gaps(W, cvalid, int(round(s.bridge * rate)) if s.bridge > 0 else 0)

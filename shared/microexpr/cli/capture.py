@@ -7,6 +7,7 @@ import textwrap
 
 from microexpr.capture import MODEL_LICENCE
 from microexpr.cli.main import add_format, command, wrote
+from microexpr.cli.performer_options import MODES_HELP, add_performer_options, performer_settings
 from microexpr.errors import MicroExprError
 
 
@@ -34,7 +35,8 @@ def add_parser(sub) -> None:
                    help="frame holding the neutral face (default: the first frames)")
     p.add_argument("--neutral-frames", type=int, default=10,
                    help="how many first frames with a face make the neutral (default 10)")
-    p.add_argument("--compensation", default="rigid", help="raw, reference or rigid (default)")
+    p.add_argument("--compensation", default="performer", help=MODES_HELP)
+    add_performer_options(p)
     p.add_argument("--face-box", metavar="X,Y,W,H",
                    help="follow the face overlapping this box in the first frames "
                         "(default: the highest detector score)")
@@ -49,7 +51,8 @@ def add_parser(sub) -> None:
                         "(still marked invalid; default 0.05)")
     p.add_argument("--no-smooth", action="store_true", help="no One Euro smoothing")
     p.add_argument("--reg", type=float, default=1e-2,
-                   help="ridge weight, relative (default 1e-2: dlib's landmarks are noisy)")
+                   help="rigid/reference/raw modes: ridge weight, relative (default 1e-2: "
+                        "dlib's landmarks are noisy)")
     p.add_argument("--temporal", type=float, default=0.0,
                    help="weight of |w - w_prev|^2, relative (default 0)")
     p.add_argument("--model", help="dlib 68-point shape predictor .dat "
@@ -79,7 +82,7 @@ def settings_from_args(args):
     from microexpr.capture.landmarks_to_clip import SolveSettings
     from microexpr.capture.pipeline import CaptureSettings
     from microexpr.capture.smooth import SmoothSettings
-    from microexpr.solve.key_weights import MODES
+    from microexpr.solve.tracks_to_clip import SOLVE_MODES as MODES
 
     if args.compensation not in MODES:
         raise MicroExprError("unknown compensation mode %r" % args.compensation,
@@ -99,7 +102,8 @@ def settings_from_args(args):
     solve = SolveSettings(compensation=args.compensation, neutral_frame=args.neutral_frame,
                           neutral_frames=args.neutral_frames, mirrored=args.mirrored,
                           bridge=args.bridge, reg=args.reg, temporal=args.temporal,
-                          smooth=None if args.no_smooth else SmoothSettings())
+                          smooth=None if args.no_smooth else SmoothSettings(),
+                          **(performer_settings(args) if args.compensation == "performer" else {}))
     return CaptureSettings(tracker=tracker, solve=solve, min_face=args.min_face, fps=args.fps,
                            model=args.model)
 

@@ -10,8 +10,8 @@ head motion, the way structure from motion does:
 2. Per landmark, solve the least-squares shape that all frames' cameras see, pulled toward the
    rig's landmark by a prior worth ``PRIOR_FRAMES`` frames (so what the motion does not show,
    e.g. depth when the head only turns in the image plane, stays the rig's).
-3. Robust (Cauchy) weights per frame and landmark: a landmark moved by expression in some
-   frames counts less there. Move ``S`` onto the rig's landmarks by a similarity (the gauge:
+3. After ``PLAIN_ITERATIONS`` plain ones, robust (Cauchy) weights per frame and landmark: a
+   landmark moved by expression in some frames counts less there. Move ``S`` onto the rig's landmarks by a similarity (the gauge:
    ``S`` keeps the rig's size and frame), refit the cameras, repeat ``ITERATIONS`` times.
 
 The calibration also measures what the per-frame solve needs, so that offline, streaming and
@@ -42,9 +42,14 @@ from microexpr.solve.tracks import Tracks
 
 #: On-the-fly calibration reads at most this many valid frames from the start of a take.
 MAX_FRAMES = 600
-ITERATIONS = 15
+ITERATIONS = 60
+#: Alternating shape and cameras converges slowly when the head turns little (depth is weakly
+#: seen): each shape step is lengthened by this factor (successive over-relaxation).
+OVER_RELAX = 1.8
+#: The first iterations are plain least squares, the rest robust.
+PLAIN_ITERATIONS = 40
 #: The pull toward the rig's landmarks, in frames' worth of data.
-PRIOR_FRAMES = 2.0
+PRIOR_FRAMES = 0.02
 #: Cauchy scale of the robust weights, in noise units.
 ROBUST = 3.0
 #: The smallest landmark noise assumed, as a share of the distance between the outer eye
@@ -154,14 +159,17 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
     M, t = camera_fit(np.broadcast_to(S[rig], (F, len(rig), 3)), x[:, rig], conf[:, rig] + 1e-12)
     w = conf.copy()
     floor = MIN_NOISE_SHARE * float(np.linalg.norm(X[36] - X[45]))
-    for _ in range(ITERATIONS):
+    for it in range(ITERATIONS):
         e = _residual_norms(x, M, t, S)
         noise = _noise(e, conf, k, floor)
-        w = conf * robust_weights(e, noise)
+        # plain least squares first: robust weights of a shape still far from the performer's
+        # would freeze the landmarks that are furthest off (a real jaw can be 20 % away)
+        w = conf * robust_weights(e, noise) if it >= PLAIN_ITERATIONS else conf.copy()
         lam = PRIOR_FRAMES * float(np.mean(camera_scale(M) ** 2))
         A = np.einsum("fl,fai,faj->lij", w, M, M) + lam * np.eye(3)
         b = np.einsum("fl,fai,fla->li", w, M, x - t[:, None, :]) + lam * _align(X, S)
-        S = _align(np.linalg.solve(A, b[..., None])[..., 0], X)
+        step = np.linalg.solve(A, b[..., None])[..., 0] - S
+        S = _align(S + OVER_RELAX * step, X)
         M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
     e = _residual_norms(x, M, t, S)
     noise = _noise(e, conf, k, floor)
