@@ -33,6 +33,8 @@ ROWS = {
                      "40 targets, solve set of 12, in-betweens and correctives",
                      "review, targets taken as linear (baseline)",
                      "review, in-betweens and correctives evaluated"],
+    "performer.py": ["rigid mode, 2-D, temporal term (baseline)",
+                     "performer mode, 2 passes, filter, temporal"],
     "startup.py": ["numba, cold cache (baseline)", "numba, warm cache",
                    "no numba (plain Python and numpy)"],
 }
