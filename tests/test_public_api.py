@@ -58,6 +58,7 @@ IMPORTS = {
     "microexpr.bridge": (),
     "microexpr.bridge.arrays": (),                    # array fields: numpy (pydantic on use)
     "microexpr.bridge.container": (),                 # the binary container: numpy only
+    "microexpr.bridge.performer_file": ("pydantic",),
     "microexpr.bridge.payload": (),                   # which arrays go to the payload: numpy only
     "microexpr.bridge.io": ("pydantic",),
     "microexpr.bridge.migrate": ("pydantic",),        # FORMAT_VERSION lives in models
@@ -93,6 +94,9 @@ IMPORTS = {
     "microexpr.solve.key_weights": (),
     "microexpr.solve.projected_solver": ("numba",),
     "microexpr.solve.refine": ("numba",),
+    "microexpr.solve.performer": (),                  # calibration: numpy (pydantic on save/load)
+    "microexpr.solve.performer_solve": ("numba",),    # the per-frame solve
+    "microexpr.solve.pose_filter": ("numba",),
     "microexpr.solve.refine_numpy": ("numba",),       # box_qp comes from weight_solver
     "microexpr.solve.solve_set": (),
     "microexpr.solve.synthetic_tracks": ("pydantic",),  # Rig, used in annotations only
@@ -148,6 +152,8 @@ IMPORTS = {
     "microexpr.cli.review": (),
     "microexpr.cli.rig": (),
     "microexpr.cli.solve": (),
+    "microexpr.cli.calibrate": (),
+    "microexpr.cli.performer_options": (),
     "microexpr.cli.verify_unity": (),
 }
 
