@@ -10,7 +10,7 @@ from microexpr._version import __version__
 from microexpr.errors import MicroExprError
 
 #: Subcommand modules under microexpr.cli, in the order --help lists them.
-COMMANDS = ["rig", "landmarks", "solve", "micro", "review", "export", "capture", "verify_unity",
+COMMANDS = ["rig", "landmarks", "calibrate", "solve", "micro", "review", "export", "capture", "verify_unity",
             "demo"]
 
 
