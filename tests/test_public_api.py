@@ -97,6 +97,7 @@ IMPORTS = {
     "microexpr.solve.performer": (),                  # calibration: numpy (pydantic on save/load)
     "microexpr.solve.performer_solve": ("numba",),    # the per-frame solve
     "microexpr.solve.pose_filter": ("numba",),
+    "microexpr.solve.camera_model": (),
     "microexpr.solve.refine_numpy": ("numba",),       # box_qp comes from weight_solver
     "microexpr.solve.solve_set": (),
     "microexpr.solve.synthetic_tracks": ("pydantic",),  # Rig, used in annotations only

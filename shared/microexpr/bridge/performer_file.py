@@ -9,6 +9,8 @@ Small, versioned JSON, read by the CLI, Maya and the Unity runtime alike::
      "gains": [68 numbers],            # retargeting gain per landmark (performer / rig size)
      "noise": 0.028,                   # landmark noise, rig units
      "pose_filter": {"alpha": [8], "beta": [8]},   # 12 each for 3-D tracks
+     "camera": "in_plane",             # or weak_perspective (2-D), similarity (3-D)
+     "view": [[1, 0, 0], [0, 1, 0]],   # in_plane: the fixed view (2 orthonormal rows)
      "calibration": {"frames": [0, 600], "residual": 0.031, "source": "take.csv",
                      "rig_fingerprint": "..."}}
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import List, Literal
+from typing import List, Literal, Optional
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -69,7 +71,20 @@ class PerformerFile(_Strict):
     gains: List[float]
     noise: float = Field(gt=0.0, allow_inf_nan=False)
     pose_filter: PoseFilter
+    camera: Literal["weak_perspective", "in_plane", "similarity"] = "weak_perspective"
+    view: Optional[List[List[float]]] = Field(None, description="in_plane: the fixed view, 2 x 3")
     calibration: Calibration
+
+    @field_validator("view")
+    @classmethod
+    def _view(cls, v: Optional[List[List[float]]]) -> Optional[List[List[float]]]:
+        if v is None:
+            return v
+        a = np.asarray(v, dtype=np.float64) if all(len(r) == 3 for r in v) else None
+        if a is None or a.shape != (2, 3) or not np.all(np.isfinite(a)) \
+                or not np.allclose(a @ a.T, np.eye(2), atol=1e-6):
+            raise ValueError("2 orthonormal rows of 3 finite numbers are expected")
+        return v
 
     @field_validator("neutral")
     @classmethod
@@ -115,6 +130,12 @@ def read_performer_file(path: str) -> PerformerFile:
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise MicroExprError("%s: %s" % (where, first["msg"]), file=path, field=where,
                              fix="write the file again with 'microexpr calibrate'") from None
+    if (model.camera == "in_plane") != (model.view is not None) or \
+            (model.camera == "similarity") != (model.dims == 3):
+        raise MicroExprError("camera %r does not fit dims %d and view %s"
+                             % (model.camera, model.dims, "given" if model.view else "missing"),
+                             file=path, field="camera",
+                             fix="write the file again with 'microexpr calibrate'")
     P = 4 * model.dims
     if len(model.pose_filter.alpha) != P or len(model.pose_filter.beta) != P:
         raise MicroExprError("pose_filter holds %d gains, %d-D tracks need %d"

@@ -14,7 +14,9 @@ head motion, the way structure from motion does:
    landmark moved by expression in some frames counts less there. Move ``S`` onto the rig's landmarks by a similarity (the gauge:
    ``S`` keeps the rig's size and frame), refit the cameras, repeat ``ITERATIONS`` times.
 
-The calibration also measures what the per-frame solve needs, so that offline, streaming and
+For 2-D tracks the calibration then picks the camera model by evidence
+(``solve.camera_model``): when the head does not turn in depth, the per-frame camera only
+shifts, rolls and scales a fixed view. It also measures what the per-frame solve needs, so that offline, streaming and
 live solves given the same file give the same weights:
 
 - ``noise``: the landmark noise as a share of the head's scale (rig units): the robust spread
@@ -82,6 +84,8 @@ class Performer:
     source: str = ""
     rig_fingerprint: str = ""
     report: Dict[str, object] = field(default_factory=dict)
+    camera: str = "weak_perspective"     # solve.camera_model.CAMERAS, chosen by evidence
+    view: Optional[np.ndarray] = None    # (2, 3) the fixed view of the in_plane camera
 
 
 def camera_fit(shape: np.ndarray, x: np.ndarray, w: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -146,6 +150,7 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
               source: str = "", rig_fingerprint: str = "") -> Performer:
     """The performer's neutral shape, noise, retargeting gains and pose filter from ``tracks``
     (see the module doc). ``frames``: (first, last + 1) of a calibration segment."""
+    from microexpr.solve.camera_model import choose_camera, fit_camera
     from microexpr.solve.pose_filter import filter_gains
 
     X = np.asarray(rig_neutral, dtype=np.float64)
@@ -171,6 +176,10 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
         step = np.linalg.solve(A, b[..., None])[..., 0] - S
         S = _align(S + OVER_RELAX * step, X)
         M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
+    camera, view, camera_report = "similarity", None, {"camera": "similarity"}
+    if k == 2:
+        camera, view, camera_report = choose_camera(S, M, t, x, w)
+        M, t = fit_camera(camera, view, np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
     e = _residual_norms(x, M, t, S)
     noise = _noise(e, conf, k, floor)
     alpha, beta, pose_report = filter_gains(*_consecutive(M, t, idx), fps=tracks.fps(),
@@ -179,9 +188,10 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
     residual = float(np.sqrt(np.mean(e[used] ** 2))) if used.any() else 0.0
     report = {"frames_used": int(F), "noise_rig_units": noise, "residual_rig_units": residual,
               "shape_change_rig_units": float(np.sqrt(np.mean(np.sum((S - X) ** 2, axis=1)))),
-              **pose_report}
+              **camera_report, **pose_report}
     return Performer(S, region_gains(S, X), noise, alpha, beta, k, tracks.fps(),
-                     [int(idx[0]), int(idx[-1]) + 1], residual, source or tracks.source, rig_fingerprint, report)
+                     [int(idx[0]), int(idx[-1]) + 1], residual, source or tracks.source,
+                     rig_fingerprint, report, camera, view)
 
 
 def _consecutive(M: np.ndarray, t: np.ndarray, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -217,6 +227,8 @@ def performer_file(performer: Performer, length_unit: str = "cm"):
         gains=[float(g) for g in performer.gains], noise=float(performer.noise),
         pose_filter=PoseFilter(alpha=[float(a) for a in performer.filter_alpha],
                                beta=[float(b) for b in performer.filter_beta]),
+        camera=performer.camera,
+        view=None if performer.view is None else [[float(c) for c in r] for r in performer.view],
         calibration=Calibration(frames=[int(f) for f in performer.frames],
                                 residual=float(performer.residual), source=str(performer.source),
                                 rig_fingerprint=str(performer.rig_fingerprint)))
@@ -237,4 +249,5 @@ def load_performer(path: str) -> Performer:
     return Performer(np.array(m.neutral), np.array(m.gains), m.noise,
                      np.array(m.pose_filter.alpha), np.array(m.pose_filter.beta), m.dims, m.fps,
                      list(m.calibration.frames), m.calibration.residual, m.calibration.source,
-                     m.calibration.rig_fingerprint, {"file": str(path)})
+                     m.calibration.rig_fingerprint, {"file": str(path)}, m.camera,
+                     None if m.view is None else np.array(m.view))

@@ -5,8 +5,8 @@ Given a performer (``solve.performer``: neutral shape ``S``, retargeting gains `
 that frame and the ones before it, so a streaming or live solve that feeds frames one by one
 gets the same weights as a batch solve of the whole take:
 
-1. **Pose on the rigid set.** A camera (weak perspective for 2-D tracks, a similarity for 3-D)
-   is fitted to the performer's neutral on the rigid landmarks, and a first solve of the
+1. **Pose on the rigid set.** A camera (the performer's camera model: weak perspective or
+   in-plane for 2-D tracks, ``solve.camera_model``; a similarity for 3-D) is fitted to the performer's neutral on the rigid landmarks, and a first solve of the
    weights runs on its offsets.
 2. **Pose with the expression.** The performer's shape with that expression,
    ``S + (g B) w``, is fitted on all 68 landmarks with robust (Cauchy) weights of the first
@@ -27,13 +27,14 @@ weight, one it barely sees is held near 0. The defaults come from the measuremen
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 
 from microexpr.landmarks import COUNT, RIGID
+from microexpr.solve.camera_model import fit_camera
 from microexpr.solve.key_weights import MIN_RIGID, KeyWeights
-from microexpr.solve.performer import Performer, camera_fit, camera_scale, robust_weights
+from microexpr.solve.performer import Performer, camera_scale, robust_weights
 from microexpr.solve.pose_filter import smooth_cameras
 from microexpr.solve.solve_set import SolveModel
 
@@ -94,8 +95,9 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
     lam, mu = penalties(performer, prior, speed, fps)
     pen = (lam, mu)
     # pass 1: pose on the rigid set, a first expression
-    M, t = _held(*camera_fit(np.broadcast_to(S[rig_idx], (F, len(rig_idx), 3)), x[:, rig_idx],
-                             safe[:, rig_idx] + 1e-12), valid)
+    cam, view = performer.camera, performer.view
+    M, t = _held(*fit_camera(cam, view, np.broadcast_to(S[rig_idx], (F, len(rig_idx), 3)),
+                             x[:, rig_idx], safe[:, rig_idx] + 1e-12), valid)
     matrix = model.matrix
     kw = _key_weights(x, conf, valid, M, t, performer, matrix)
     W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
@@ -104,12 +106,13 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
     shape = S[None] + np.einsum("ljt,ft->flj", B, W1)
     e = np.linalg.norm(x - np.einsum("fij,flj->fli", M, shape) - t[:, None, :], axis=2)
     omega = safe * robust_weights(e / camera_scale(M)[:, None], performer.noise)
-    M2, t2 = _held(*camera_fit(shape, x, omega + 1e-12), valid)
+    M2, t2 = _held(*fit_camera(cam, view, shape, x, omega + 1e-12), valid)
     M2, t2 = _held(*smooth_cameras(M2, t2, valid, performer.filter_alpha, performer.filter_beta),
                    valid)
     kw = _key_weights(x, conf, valid, M2, t2, performer, matrix)
     W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
-    report: Dict[str, object] = {"mode": "performer", "dims": k, "prior": prior, "speed": speed,
+    report: Dict[str, object] = {"mode": "performer", "dims": k, "camera": cam,
+                                 "prior": prior, "speed": speed,
                                  "lam": lam, "mu": mu,
                                  "invalid_frames": [int(f) for f in np.nonzero(~valid)[0]],
                                  "missing": list(tracks.missing)}

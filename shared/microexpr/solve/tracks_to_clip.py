@@ -75,13 +75,13 @@ def solve_key_weights(rig: Rig, kw: KeyWeights, reg: float = DEFAULT_REG,
             raise ValueError("key weights with per-frame cameras (2-D rigid) need view0")
         ps = ProjectedSolver(model.matrix[:, :, :S], kw.view0, reg=reg, temporal=temporal, pinned=pin)
         if penalties is not None:
-            ps.lam, ps.mu = np.full(S, float(penalties[0])), float(penalties[1])
+            ps.lam, ps.mu = np.broadcast_to(np.asarray(penalties[0], np.float64), (S,)).copy(), float(penalties[1])
         W = ps.solve(kw.deltas, kw.cameras, kw.confidence, kw.valid)
         lam, mu = ps.lam, ps.mu
     else:
         solver = WeightSolver(kw.basis[:, :S], kw.k, reg=reg, temporal=temporal, pinned=pin)
         if penalties is not None:
-            solver.set_penalties(float(penalties[0]), float(penalties[1]))
+            solver.set_penalties(penalties[0], float(penalties[1]))
         W = solver.solve(kw.deltas, kw.confidence, kw.valid)
         lam, mu = solver.lam, solver.mu
     if model.nonlinear:

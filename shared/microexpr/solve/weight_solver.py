@@ -415,9 +415,10 @@ class WeightSolver:
         self.mu = temporal * self.scale
         self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
 
-    def set_penalties(self, lam: float, mu: float) -> None:
-        """Absolute penalties (not scaled by the basis): ``lam`` per weight, ``mu`` per change."""
-        self.lam = np.full(self.B.shape[1], lam)
+    def set_penalties(self, lam, mu: float) -> None:
+        """Absolute penalties (not scaled by the basis): ``lam`` per weight (one number, or
+        one per target), ``mu`` per change."""
+        self.lam = np.broadcast_to(np.asarray(lam, np.float64), (self.B.shape[1],)).copy()
         self.mu = mu
         self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
 
