@@ -98,6 +98,7 @@ IMPORTS = {
     "microexpr.solve.performer_solve": ("numba",),    # the per-frame solve
     "microexpr.solve.pose_filter": ("numba",),
     "microexpr.solve.camera_model": (),
+    "microexpr.solve.performer_stream": ("numba",),
     "microexpr.solve.refine_numpy": ("numba",),       # box_qp comes from weight_solver
     "microexpr.solve.solve_set": (),
     "microexpr.solve.synthetic_tracks": ("pydantic",),  # Rig, used in annotations only
