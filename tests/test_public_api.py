@@ -32,10 +32,11 @@ SHARED = os.path.join(ROOT, "shared")
 #: the README and CHANGELOG.md with it.
 PUBLIC = [
     "__version__",
-    "Clip", "MicroExprError", "Rig", "Synthesizer",
-    "build_rig", "capture_video", "default_face", "export_rig", "head_motion", "image_tracks",
-    "import_rig", "load_clip", "load_rig", "load_tracks", "micro_expression", "review_clip",
-    "save_clip", "save_rig", "solve_tracks", "write_sheet",
+    "Clip", "MicroExprError", "PerformerStream", "Rig", "Synthesizer",
+    "build_rig", "calibrate_performer", "capture_video", "default_face", "export_rig",
+    "head_motion", "image_tracks", "import_rig", "load_clip", "load_performer", "load_rig",
+    "load_tracks", "micro_expression", "review_clip", "save_clip", "save_performer", "save_rig",
+    "solve_tracks", "write_sheet",
 ]
 
 #: Heavy optional or compiled packages watched in sys.modules ("clr" is pythonnet's module).

@@ -48,11 +48,12 @@ def other_identity(X, seed):
     return P
 
 
-def sparse_micro(names, seed):
-    """Sparse micro-scale expressions: onset-apex-offset bumps of 0.15-0.3, 12-30 frames."""
+def sparse_micro(names, seed, active=ACTIVE):
+    """Sparse micro-scale expressions of the ``active`` targets: onset-apex-offset bumps of
+    0.15-0.3, 12-30 frames."""
     rng = np.random.default_rng(seed)
     W = np.zeros((F, len(names)))
-    idx = [names.index(n) for n in ACTIVE]
+    idx = [names.index(n) for n in active]
     for _ in range(F // 40):
         t, s, n = rng.choice(idx), rng.integers(0, F - 30), rng.integers(12, 30)
         W[s:s + n, t] = np.maximum(W[s:s + n, t], rng.uniform(0.15, 0.3) * np.sin(np.linspace(0, np.pi, n)))

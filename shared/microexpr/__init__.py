@@ -34,6 +34,9 @@ API = {
     "load_tracks": "microexpr.solve.tracks", "solve_tracks": "microexpr.solve.tracks_to_clip",
     "head_motion": "microexpr.solve.synthetic_tracks",
     "image_tracks": "microexpr.solve.synthetic_tracks",
+    "calibrate_performer": "microexpr.solve.performer:calibrate",
+    "load_performer": "microexpr.solve.performer", "save_performer": "microexpr.solve.performer",
+    "PerformerStream": "microexpr.solve.performer_stream",
     # micro-expressions and review
     "micro_expression": "microexpr.micro.synthesizer", "Synthesizer": "microexpr.micro.synthesizer",
     "review_clip": "microexpr.review.report:review", "write_sheet": "microexpr.review.sheet",
