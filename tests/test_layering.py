@@ -25,16 +25,17 @@ PACKAGE = os.path.join(ROOT, "shared", "microexpr")
 
 #: stage (a folder, or "root" for the modules at the top of the package) -> level.
 STAGES = {
-    "root": 0,           # errors, atomicio, mesh, landmarks, _version, _lazy
+    "root": 0,           # errors, atomicio, mesh, landmarks, _version, _lazy, limits
     "bridge": 1, "formats": 1,
     "rig": 2,
     "solve": 3, "micro": 3,
     "review": 4, "capture": 4, "unity": 4,
-    "cli": 5,
-    "microexpr": 6,      # microexpr/__init__: the lazy public API, above everything
+    "batch": 5,          # runs the capture, solve, review and export stages as jobs
+    "cli": 6,
+    "microexpr": 7,      # microexpr/__init__: the lazy public API, above everything
 }
 #: Modules that make up the root stage.
-ROOT_MODULES = {"errors", "atomicio", "mesh", "landmarks", "_version", "_lazy"}
+ROOT_MODULES = {"errors", "atomicio", "mesh", "landmarks", "_version", "_lazy", "limits"}
 #: Host packages the core must never import.
 HOSTS = {"maya", "pymel", "UnityEngine", "UnityEditor", "microexpr_maya"}
 

@@ -53,6 +53,7 @@ IMPORTS = {
     "microexpr._version": (),
     "microexpr.atomicio": (),
     "microexpr.errors": (),
+    "microexpr.limits": (),                           # resource limits: the standard library
     "microexpr.landmarks": (),
     "microexpr.mesh": (),
     # bridge: the files are pydantic models
@@ -70,8 +71,10 @@ IMPORTS = {
     "microexpr.formats.assimp_import": (),
     "microexpr.formats.collada_import": (),
     "microexpr.formats.fbx_binary": (),
+    "microexpr.formats.fbx_check": (),                # declared array sizes before ufbx
     "microexpr.formats.fbx_export": (),
     "microexpr.formats.fbx_import": (),
+    "microexpr.formats.gltf_check": (),               # URIs and sizes before assimp
     "microexpr.formats.gltf_export": (),
     "microexpr.formats.obj": (),
     "microexpr.formats.readers": (),
@@ -130,6 +133,7 @@ IMPORTS = {
     "microexpr.capture.bind_preview": (),
     "microexpr.capture.binding": (),                  # scipy k-d trees inside functions
     "microexpr.capture.detect": (),
+    "microexpr.capture.frame_size": (),               # Pillow (if any) inside the function
     "microexpr.capture.landmarks_to_clip": ("pydantic",),   # builds Clip
     "microexpr.capture.markerless": (),
     "microexpr.capture.pipeline": ("pydantic",),
@@ -149,9 +153,11 @@ IMPORTS = {
     "microexpr.cli.demo": (),
     "microexpr.cli.demo_job": (),
     "microexpr.cli.export": (),
+    "microexpr.cli.guard": (),                        # exit codes, transactions: standard library
     "microexpr.cli.landmarks": (),
     "microexpr.cli.main": (),
     "microexpr.cli.micro": (),
+    "microexpr.cli.preflight": (),
     "microexpr.cli.review": (),
     "microexpr.cli.rig": (),
     "microexpr.cli.solve": (),

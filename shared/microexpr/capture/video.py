@@ -75,6 +75,9 @@ class FrameSource:
 def _read_image(path: str, color: bool) -> np.ndarray:
     import cv2
 
+    from microexpr.capture.frame_size import check_image
+
+    check_image(path)                   # from the header: nothing decoded above the limit
     img = cv2.imread(path, cv2.IMREAD_COLOR if color else cv2.IMREAD_GRAYSCALE)
     if img is None:
         raise MicroExprError("cannot read this image", file=path,
@@ -115,8 +118,12 @@ def _open_video(path: str, fps: Optional[float]) -> FrameSource:
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2
 
+    from microexpr.capture.frame_size import check_frame
+
     cap = cv2.VideoCapture(path)
     try:
+        if cap.isOpened():
+            check_frame(cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT), path)
         ok, frame = cap.read() if cap.isOpened() else (False, None)
         if ok and frame is not None:
             rate = float(fps or cap.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -134,8 +141,17 @@ def _open_video_imageio(path: str, fps: Optional[float]) -> FrameSource:
 
         gen = imageio_ffmpeg.read_frames(path)
         meta = next(gen)
+        from microexpr.capture.frame_size import check_frame
+
+        try:
+            check_frame(meta["size"][0], meta["size"][1], path)
+        except MicroExprError:
+            gen.close()
+            raise
         first = next(gen, None)
         gen.close()
+    except MicroExprError:
+        raise
     except Exception as exc:  # imageio-ffmpeg raises OSError/RuntimeError on bad files
         raise MicroExprError("cannot decode this video (%s)" % str(exc).splitlines()[0][:200],
                              file=path, fix="re-encode it, e.g. 'ffmpeg -i IN -c:v libx264 "

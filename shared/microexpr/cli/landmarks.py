@@ -137,7 +137,10 @@ def run_find(args) -> int:
     try:
         binding = find(args.mesh, args.mesh_name, args.up, args.front, args.model)
     except LandmarkError as exc:
-        files = _write_extras(args, exc.preview, exc.report)
+        from microexpr.atomicio import immediate
+
+        with immediate():           # documented: written even when nothing is bound
+            files = _write_extras(args, exc.preview, exc.report)
         if files:
             print("wrote %s (no landmark file: nothing was bound)" % ", ".join(files))
         raise

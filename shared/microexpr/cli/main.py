@@ -7,11 +7,11 @@ import sys
 from typing import List, Optional
 
 from microexpr._version import __version__
-from microexpr.errors import MicroExprError
+from microexpr.cli import guard
 
 #: Subcommand modules under microexpr.cli, in the order --help lists them.
-COMMANDS = ["rig", "landmarks", "calibrate", "solve", "micro", "review", "export", "capture", "verify_unity",
-            "demo"]
+COMMANDS = ["rig", "landmarks", "calibrate", "solve", "micro", "review", "export", "capture", "batch",
+            "verify_unity", "demo"]
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "export bridge JSON, FBX and glTF.",
         epilog="Run 'microexpr COMMAND --help' for a command's options and an example.")
     p.add_argument("--version", action="version", version="microexpr " + __version__)
+    p.add_argument("--debug", action="store_true",
+                   help="print the traceback of an internal error (also accepted after the "
+                        "command's options, or as MICROEXPR_DEBUG=1)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -39,19 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.run(args) or 0)
-    except MicroExprError as exc:
-        print("microexpr: error: %s" % exc, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("microexpr: interrupted; no output was written", file=sys.stderr)
-        return 130
+    """Run one command; its exit code (0 done, 1 a verdict, 2 bad input or usage, 3 an
+    internal error, 130 interrupted: see ``microexpr.cli.guard``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = guard.take_debug(argv)
+    with guard.quiet_broken_pipe():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return 2
+        return guard.run(args, parser, debug)
 
 
 #: Bridge output formats, as ``microexpr.bridge.io.FORMATS`` (kept here so ``--help`` does not

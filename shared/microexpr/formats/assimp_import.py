@@ -83,6 +83,10 @@ def check_file(path: str) -> str:
     if not ok:
         raise MicroExprError("content does not look like a %s file" % ext, file=path,
                              fix="check the file is complete and its extension is right")
+    if ext in (".glb", ".gltf"):
+        from microexpr.formats.gltf_check import check_gltf
+
+        check_gltf(path)            # data only from its own folder, sizes that fit the file
     return FORMATS[ext]
 
 

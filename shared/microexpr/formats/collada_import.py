@@ -314,6 +314,9 @@ class _Reader:
             p = self._ints(prim.find("p"), where + "/p")
         else:
             p = self._ints(prim.find("p"), where + "/p") if count else np.zeros(0, np.int64)
+            if not 0 <= count * 3 * stride <= p.size:      # before allocating count corners
+                raise self.bad(where, "count=%d triangles but <p> holds %d indices (%d per "
+                               "corner)" % (count, p.size, stride))
             fc = np.full(count, 3, dtype=np.int64)
         if len(fc) != count:
             raise self.bad(where, "count=%d but %d polygons" % (count, len(fc)))

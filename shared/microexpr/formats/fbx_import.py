@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from microexpr.errors import MicroExprError
+from microexpr.formats.fbx_check import check_fbx_sizes
 from microexpr.formats.safe_read import run_isolated
 from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
 from microexpr.mesh import Mesh
@@ -74,6 +75,7 @@ def read_fbx_ufbx(path, timeout: float = 120.0) -> Scene:
     """Read an FBX rig (meshes, blend shapes, weight animation) as a cm, Y-up Scene."""
     path = os.path.abspath(os.fspath(path))
     _sniff(path)
+    check_fbx_sizes(path)           # no array larger than the file can hold reaches ufbx
     return run_isolated(__name__, "_read_in_child", path, timeout=timeout)
 
 

@@ -27,6 +27,7 @@ from microexpr._version import __version__
 from microexpr.atomicio import PathLike
 from microexpr.bridge import Clip, MicroEvent, Rig, load_clip, load_rig, save_clip
 from microexpr.errors import MicroExprError
+from microexpr.limits import FRAMES, MIN_FPS
 from microexpr.micro import amplitude, emotions, plausibility
 from microexpr.micro import envelope as env
 from microexpr.micro.facs import AURequest
@@ -149,9 +150,9 @@ class Synthesizer:
         timings = draw_timing(rng, reqs, (bounds or TimingBounds()).checked())
         if base is not None:
             return self._layered(reqs, timings, mm, at, base, strict, seed, emotion, letter)
-        if not (fps > 0 and math.isfinite(fps)):
-            raise MicroExprError("frame rate must be positive, got %r" % (fps,), field="--fps",
-                                 fix="e.g. --fps 60 (200 for review)")
+        if not (fps >= MIN_FPS and math.isfinite(fps)):
+            raise MicroExprError("frame rate must be at least %g, got %r" % (MIN_FPS, fps),
+                                 field="--fps", fix="e.g. --fps 60 (200 for review)")
         start = LEAD if at is None else float(at)
         if not (start >= 0 and math.isfinite(start)):
             raise MicroExprError("the start time must be >= 0 s, got %r" % (at,), field="--at",
@@ -161,6 +162,8 @@ class Synthesizer:
             if not duration > 0:
                 raise MicroExprError("duration must be positive", field="--duration", fix="e.g. 1.0")
             end = max(end, float(duration))
+        FRAMES.check(end * fps + 1, "a clip of %.4g s at %g fps" % (end, fps),
+                     field="--fps/--at/--duration", fix="lower --fps, --at or --duration")
         frames = int(math.ceil(end * fps - 1e-9)) + 1
         times = np.arange(frames) / float(fps)
         plan = self.plan(reqs, timings, mm, start, strict, times)

@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from microexpr import bridge as B
+from microexpr.atomicio import transaction
 from microexpr.errors import MicroExprError
 from microexpr.formats.scene import Scene, SceneMesh, ShapeChannel, ShapeFrame, WeightAnimation
 from microexpr.mesh import Mesh
@@ -89,7 +90,9 @@ def _check_names(channels: Sequence[ShapeChannel], source: str) -> None:
 
 def rig_from_obj_targets(neutral: Mesh, targets: List[Mesh], landmark_vertices,
                          unit: str = "cm") -> B.Rig:
-    """A rig from a neutral OBJ and target OBJs of the same topology (name = file stem)."""
+    """A rig from a neutral OBJ and target OBJs of the same topology (name = file stem); the
+    same name twice (one file given twice, or two folders with one stem) is refused."""
+    _check_names([ShapeChannel(t.name, []) for t in targets], "--targets")
     dense = {}
     for t in targets:
         if t.vertex_count != neutral.vertex_count or not (
@@ -190,6 +193,7 @@ def export_rig(rig: B.Rig, clip: Optional[B.Clip] = None, fbx: Optional[str] = N
 
     FBX is binary 7.4 (or 7500), centimetres, Y up, DeformPercent 0-100; ``glb`` is binary
     glTF 2.0 and ``gltf`` JSON glTF with the buffer embedded (metres, Y up, weights 0-1).
+    The files are replaced together when all are written: on an error none is.
 
         export_rig(rig, clip, fbx="face.fbx", glb="face.glb")
     """
@@ -202,15 +206,16 @@ def export_rig(rig: B.Rig, clip: Optional[B.Clip] = None, fbx: Optional[str] = N
                              field="rig_fingerprint", fix="export the clip with its own rig")
     scene = rig_to_scene(rig, clip)
     written: List[str] = []
-    if fbx:
-        from microexpr.formats.fbx_export import write_fbx
+    with transaction():             # all files replaced together, or none
+        if fbx:
+            from microexpr.formats.fbx_export import write_fbx
 
-        write_fbx(scene, fbx, version=fbx_version)
-        written.append(fbx)
-    for out in (glb, gltf):
-        if out:
-            from microexpr.formats.gltf_export import write_gltf
+            write_fbx(scene, fbx, version=fbx_version)
+            written.append(fbx)
+        for out in (glb, gltf):
+            if out:
+                from microexpr.formats.gltf_export import write_gltf
 
-            write_gltf(scene, out)
-            written.append(out)
+                write_gltf(scene, out)
+                written.append(out)
     return written
