@@ -181,3 +181,25 @@ def test_a_bad_performer_file_is_refused_naming_the_field(arkit_rig, tmp_path, e
     with pytest.raises(MicroExprError) as err:
         load_performer(str(path))
     assert field in str(err.value) and str(path) in str(err.value)
+
+
+def test_the_review_sheet_shows_head_pose_beside_the_weights(arkit_rig, tmp_path):
+    from microexpr.review.report import Reviewer
+    from microexpr.review.sheet import head_pose_track, write_sheet
+
+    X = arkit_rig.neutral_landmarks()
+    W = sparse_micro(arkit_rig.target_names(), 12)
+    tracks, M, _ = performance(other_identity(X, 12), arkit_rig.landmark_delta_matrix(), W, X, 12)
+    clip = solve_tracks(arkit_rig, tracks, "performer")
+    pose = head_pose_track(clip)
+    assert pose is not None and pose.shape == (F, 4)
+    true_roll = np.degrees(np.arctan2(M[:, 1, 0], M[:, 0, 0]))
+    roll_error = np.abs((pose[:, 2] - true_roll)).mean()
+    print("roll error on the sheet: %.2f deg" % roll_error)
+    assert roll_error < 1.0
+    review = Reviewer(arkit_rig).review(clip)
+    write_sheet(tmp_path / "with.png", review, arkit_rig)
+    clip.source.pop("head_pose")
+    assert head_pose_track(clip) is None
+    write_sheet(tmp_path / "without.png", Reviewer(arkit_rig).review(clip), arkit_rig)
+    assert (tmp_path / "with.png").read_bytes() != (tmp_path / "without.png").read_bytes()

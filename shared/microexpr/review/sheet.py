@@ -41,7 +41,9 @@ def render_sheet(review: Review, rig, title: Optional[str] = None, dpi: int = 11
                   right=0.95, top=0.95, bottom=0.06)
     _verdict(fig.add_subplot(gs[0, 0:2]), review, title)
     t0, t1 = _window(review)
-    _curves(fig.add_subplot(gs[1, 0]), review, t0, t1)
+    curves = fig.add_subplot(gs[1, 0])
+    _curves(curves, review, t0, t1)
+    _head_pose(curves, review, t0, t1)
     _regions_over_time(fig.add_subplot(gs[2, 0]), review, t0, t1)
     _bars(fig.add_subplot(gs[3, 0]), review)
     _face(fig, fig.add_subplot(gs[:, 2]), review, rig)
@@ -110,6 +112,35 @@ def _curves(ax, review: Review, t0: float, t1: float) -> None:
     if len(m.target_timing) > len(tt):
         ax.text(0.01, 0.92, "%d more targets not drawn" % (len(m.target_timing) - len(tt)),
                 fontsize=8, transform=ax.transAxes)
+
+
+def head_pose_track(clip) -> Optional[np.ndarray]:
+    """(F, 4) yaw, pitch, roll (degrees), scale of a clip solved in performer mode (NaN where
+    the frame had no face), from ``clip.source["head_pose"]``; None for other clips."""
+    pose = (clip.source or {}).get("head_pose") if isinstance(clip.source, dict) else None
+    if not isinstance(pose, dict) or not pose.get("frames"):
+        return None
+    rows = [r if isinstance(r, (list, tuple)) and len(r) == 4 else [np.nan] * 4
+            for r in pose["frames"]]
+    out = np.asarray(rows, dtype=np.float64)
+    return out if len(out) == len(clip.weight_array()) else None
+
+
+def _head_pose(ax, review: Review, t0: float, t1: float) -> None:
+    """Head yaw, pitch and roll on a second axis of the weight curves, so a cue that comes
+    with a head turn shows as one."""
+    pose = head_pose_track(review.clip)
+    if pose is None:
+        return
+    t = review.clip.start_time + np.arange(len(pose)) / review.clip.fps
+    twin = ax.twinx()
+    for k, (name, style) in enumerate((("yaw", "-"), ("pitch", "--"), ("roll", ":"))):
+        twin.plot(t, pose[:, k] - np.nanmedian(pose[:, k]), style, color="0.45", lw=1.0,
+                  label="head %s" % name)
+    twin.set_xlim(t0, t1)
+    twin.set_ylabel("head pose, deg (from the take's median)", fontsize=8, color="0.35")
+    twin.tick_params(labelsize=7.5, colors="0.35")
+    twin.legend(fontsize=7, loc="lower left", frameon=False, ncol=3)
 
 
 def _regions_over_time(ax, review: Review, t0: float, t1: float) -> None:
