@@ -138,9 +138,12 @@ def _head_pose(ax, review: Review, t0: float, t1: float) -> None:
         twin.plot(t, pose[:, k] - np.nanmedian(pose[:, k]), style, color="0.45", lw=1.0,
                   label="head %s" % name)
     twin.set_xlim(t0, t1)
-    twin.set_ylabel("head pose, deg (from the take's median)", fontsize=8, color="0.35")
-    twin.tick_params(labelsize=7.5, colors="0.35")
+    twin.set_ylabel("head, deg", fontsize=8, color="0.35", labelpad=1)
+    twin.tick_params(labelsize=7, colors="0.35", pad=1)
     twin.legend(fontsize=7, loc="lower left", frameon=False, ncol=3)
+    legend = ax.get_legend()
+    if legend is not None:                      # the targets' legend moves right of the new axis
+        legend.set_bbox_to_anchor((1.075, 1.02))
 
 
 def _regions_over_time(ax, review: Review, t0: float, t1: float) -> None:
