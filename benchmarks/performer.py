@@ -27,7 +27,6 @@ ROOT = os.path.dirname(HERE)
 sys.path[:0] = [HERE, os.path.join(ROOT, "shared"), os.path.join(ROOT, "tools")]
 
 import performer_cases as cases  # noqa: E402
-
 from microexpr.rig.build import build_rig  # noqa: E402
 from microexpr.rig.face import default_face  # noqa: E402
 from microexpr.solve.performer import calibrate, region_gains  # noqa: E402

@@ -17,7 +17,13 @@ from microexpr.solve.performer import calibrate, load_performer, region_gains, s
 from microexpr.solve.performer_solve import DEFAULT_PRIOR, DEFAULT_SPEED, solve_performer
 from microexpr.solve.projected_solver import ProjectedSolver
 from microexpr.solve.solve_set import solve_model
-from microexpr.solve.tracks_to_clip import FRONTAL, MIN_VISIBILITY, solve_tracks, visibility
+from microexpr.solve.tracks_to_clip import (
+    FRONTAL,
+    MIN_VISIBILITY,
+    calibrate_for,
+    solve_tracks,
+    visibility,
+)
 from performer_cases import EYE_PX, FPS, NOISE_PX, F, oracle, other_identity, performance, sparse_micro
 
 
@@ -28,7 +34,7 @@ def run_case(rig, P0, W, seed, inplane=False):
     tracks, M, t = performance(P0, Bp, W, X, seed, inplane)
     model = solve_model(rig)
     pinned = ~rig.observable_mask() | (visibility(B, FRONTAL) < MIN_VISIBILITY)
-    perf = calibrate(X, tracks)
+    perf = calibrate_for(rig, tracks)                   # what solve and capture do
     Wn, valid, pose, rep = solve_performer(rig, tracks, perf, model, pinned, fps=FPS)
     assert rep["prior"] == DEFAULT_PRIOR and rep["speed"] == DEFAULT_SPEED
     Wo = oracle(P0, Bp, tracks, M, t, pinned, rep["lam"], rep["mu"])
@@ -84,6 +90,25 @@ def test_a_real_scan_is_as_good_as_the_rigs_own(arkit_rig, same_identity):
     check(fig)
     for key in ("mean", "err"):
         assert fig[key] <= 1.25 * max(same_identity[key], fig["oracle_" + key]), (key, fig, same_identity)
+
+
+def test_a_take_that_smiles_half_the_time_still_gives_the_neutral(arkit_rig):
+    """No head motion, the jaw open in half the frames: the calibration alternates with the
+    expression solve, so the open jaw is expression, not the performer's neutral."""
+    X = arkit_rig.neutral_landmarks()
+    names = arkit_rig.target_names()
+    W = np.zeros((F, len(names)))
+    W[100:400, names.index("jawOpen")] = 0.5
+    W[150:350, names.index("mouthSmile_L")] = 0.4
+    tracks, _, _ = performance(X, arkit_rig.landmark_delta_matrix(), W, X, 8)
+    alone = calibrate(X, tracks)
+    together = calibrate_for(arkit_rig, tracks)
+    eye = np.linalg.norm(X[36] - X[45])
+    err = [np.linalg.norm(p.neutral - X, axis=1).mean() / eye for p in (alone, together)]
+    print("neutral error: shape alone %.2f %%, with the expression solve %.2f %%" % (100 * err[0], 100 * err[1]))
+    assert err[1] < 0.5 * err[0] and err[1] < 0.01
+    got = solve_tracks(arkit_rig, tracks, "performer").weight_array()
+    assert abs(np.median(got[150:350, names.index("jawOpen")]) - 0.5) < 0.05
 
 
 def test_the_calibration_finds_the_performers_face_and_noise(arkit_rig):

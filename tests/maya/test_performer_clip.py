@@ -4,11 +4,11 @@ the stand-in and a real mayapy."""
 from __future__ import annotations
 
 import numpy as np
-from performer_cases import other_identity, performance, sparse_micro
 
 from microexpr.bridge import load_clip, load_rig, save_clip
 from microexpr.solve.performer import region_gains
 from microexpr.solve.tracks_to_clip import FRONTAL, MIN_VISIBILITY, solve_tracks, visibility
+from performer_cases import other_identity, performance, sparse_micro
 
 
 def test_a_performer_mode_clip_keys_the_blendshape(make_head, face, tmp_path):

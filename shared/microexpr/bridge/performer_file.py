@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from microexpr.errors import MicroExprError
 
-FORMAT = "microexpr.performer"
-VERSION = 1
+FORMAT: Literal["microexpr.performer"] = "microexpr.performer"
+VERSION: Literal[1] = 1
 Finite = Field(allow_inf_nan=False)
 
 

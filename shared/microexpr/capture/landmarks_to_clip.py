@@ -10,7 +10,7 @@ filled in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -187,7 +187,7 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
     from microexpr.solve.tracks_to_clip import solve_tracks
 
     tracks = finish_tracks(all_pts, conf, all_t, source)
-    extra = {}
+    extra: Dict[str, Any] = {}
     if s.compensation == "performer":
         frames = s.calibration_frames
         extra = {"performer": s.performer, "prior": s.prior, "speed": s.speed,

@@ -21,16 +21,16 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from microexpr import bridge
-    from microexpr.solve.performer import calibrate, save_performer
+    from microexpr.solve.performer import save_performer
     from microexpr.solve.tracks import load_tracks
+    from microexpr.solve.tracks_to_clip import calibrate_for
 
     frames = calibration_frames(args.calibration_frames)
     rig = bridge.load_rig(args.rig, lazy=True)
     tracks = load_tracks(args.landmarks)
     if args.mirrored:
         tracks = tracks.mirrored()
-    performer = calibrate(rig.neutral_landmarks(), tracks, frames, args.landmarks,
-                          rig.mesh().fingerprint)
+    performer = calibrate_for(rig, tracks, frames)
     save_performer(performer, args.out, rig.units.length)
     unit = rig.units.length
     rot = performer.report.get("pose_filter_rotation", {})

@@ -48,6 +48,14 @@ ITERATIONS = 60
 #: Alternating shape and cameras converges slowly when the head turns little (depth is weakly
 #: seen): each shape step is lengthened by this factor (successive over-relaxation).
 OVER_RELAX = 1.8
+#: With the rig's expressions given, the expression is solved and taken out of the landmarks
+#: from this iteration on, every few iterations.
+ALTERNATE_FROM = 2
+ALTERNATE_EVERY = 1
+#: The weight prior of that solve: strong, so the tracker's noise is not taken for expression
+#: (weights are >= 0, so noise solved as expression would bias the neutral) while a real
+#: expression is mostly taken out (what is left, the robust weights discount).
+CALIBRATION_PRIOR = 0.05
 #: The first iterations are plain least squares, the rest robust.
 PLAIN_ITERATIONS = 40
 #: The pull toward the rig's landmarks, in frames' worth of data.
@@ -147,9 +155,17 @@ def calibration_frames(tracks: Tracks, frames: Optional[Sequence[int]] = None) -
 
 
 def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence[int]] = None,
-              source: str = "", rig_fingerprint: str = "") -> Performer:
+              source: str = "", rig_fingerprint: str = "",
+              expressions: Optional[np.ndarray] = None,
+              pinned: Optional[np.ndarray] = None) -> Performer:
     """The performer's neutral shape, noise, retargeting gains and pose filter from ``tracks``
-    (see the module doc). ``frames``: (first, last + 1) of a calibration segment."""
+    (see the module doc). ``frames``: (first, last + 1) of a calibration segment.
+
+    With ``expressions`` (the rig's landmark delta matrix, 68 x 3 x T; ``pinned`` targets held
+    at 0) the shape alternates with a solve of the expression on the calibration frames: each
+    frame's solved expression is taken out of its landmarks before the shape is fitted, so a
+    take that smiles half the time still gives the neutral face (weights are >= 0: the
+    neutral is the face no expression is subtracted from)."""
     from microexpr.solve.camera_model import choose_camera, fit_camera
     from microexpr.solve.pose_filter import filter_gains
 
@@ -164,7 +180,12 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
     M, t = camera_fit(np.broadcast_to(S[rig], (F, len(rig), 3)), x[:, rig], conf[:, rig] + 1e-12)
     w = conf.copy()
     floor = MIN_NOISE_SHARE * float(np.linalg.norm(X[36] - X[45]))
+    _check_spread(x, conf, tracks)
+    x_data = x
+    noise = floor
     for it in range(ITERATIONS):
+        if expressions is not None and it >= ALTERNATE_FROM and (it - ALTERNATE_FROM) % ALTERNATE_EVERY == 0:
+            x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise)
         e = _residual_norms(x, M, t, S)
         noise = _noise(e, conf, k, floor)
         # plain least squares first: robust weights of a shape still far from the performer's
@@ -176,7 +197,11 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
         step = np.linalg.solve(A, b[..., None])[..., 0] - S
         S = _align(S + OVER_RELAX * step, X)
         M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
-    camera, view, camera_report = "similarity", None, {"camera": "similarity"}
+    x = x_data if expressions is None else \
+        x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise)
+    camera: str = "similarity"
+    view: Optional[np.ndarray] = None
+    camera_report: Dict[str, object] = {"camera": camera}
     if k == 2:
         camera, view, camera_report = choose_camera(S, M, t, x, w)
         M, t = fit_camera(camera, view, np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
@@ -192,6 +217,42 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
     return Performer(S, region_gains(S, X), noise, alpha, beta, k, tracks.fps(),
                      [int(idx[0]), int(idx[-1]) + 1], residual, source or tracks.source,
                      rig_fingerprint, report, camera, view)
+
+
+def _check_spread(x: np.ndarray, conf: np.ndarray, tracks: Tracks) -> None:
+    """Refuse landmarks that sit on one point (all-zero tracks, a broken export)."""
+    seen = conf > 0
+    spread = [float(np.ptp(x[f][seen[f]], axis=0).max()) for f in range(len(x)) if seen[f].sum() > 2]
+    if not spread or max(spread) <= 0.0:
+        raise MicroExprError("the landmarks of every frame sit on one point", file=tracks.source,
+                             field="landmarks", fix="check the tracker's export (all zeros?)")
+
+
+def _expression(x: np.ndarray, conf: np.ndarray, M: np.ndarray, t: np.ndarray, S: np.ndarray,
+                X: np.ndarray, B: np.ndarray, pinned: Optional[np.ndarray], noise: float) -> np.ndarray:
+    """Each calibration frame's expression, seen by its camera (F, 68, k): bounded weights of
+    the retargeted deltas solved on the frame's offsets from ``S`` (no temporal term)."""
+    from microexpr.solve.projected_solver import ProjectedSolver
+    from microexpr.solve.weight_solver import WeightSolver
+
+    B = np.asarray(B, dtype=np.float64)
+    F, k = x.shape[0], x.shape[2]
+    g = region_gains(S, X)
+    s = camera_scale(M)
+    r = (x - np.einsum("fij,nj->fni", M, S) - t[:, None, :]) / s[:, None, None] / g[None, :, None]
+    P = M / s[:, None, None]
+    r = np.where(conf[:, :, None] > 0, r, 0.0)
+    lam = (noise / CALIBRATION_PRIOR) ** 2
+    if k == 2:
+        ps = ProjectedSolver(B, np.eye(3)[:2], pinned=pinned)
+        ps.lam, ps.mu = np.full(B.shape[2], lam), 0.0
+        W = ps.solve(r.reshape(F, -1), np.ascontiguousarray(P), conf)
+    else:
+        ws = WeightSolver(B.reshape(COUNT * 3, -1), 3, pinned=pinned)
+        ws.set_penalties(lam, 0.0)
+        W = ws.solve(np.einsum("fji,fnj->fni", P, r).reshape(F, -1), conf)
+    W = np.clip(W, 0.0, 1.0)
+    return np.einsum("fij,ljt,ft->fli", M, B * g[:, None, None], W)
 
 
 def _consecutive(M: np.ndarray, t: np.ndarray, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -221,13 +282,14 @@ def performer_file(performer: Performer, length_unit: str = "cm"):
     from microexpr.bridge.performer_file import Calibration, PerformerFile, PerformerUnits, PoseFilter
 
     return PerformerFile(
-        generator="microexpr " + __version__, units=PerformerUnits(length=length_unit),
-        dims=int(performer.dims), fps=float(performer.fps),
+        generator="microexpr " + __version__,
+        units=PerformerUnits(length=length_unit),  # type: ignore[arg-type]  # checked by pydantic
+        dims=int(performer.dims), fps=float(performer.fps),  # type: ignore[arg-type]
         neutral=[[float(c) for c in p] for p in performer.neutral],
         gains=[float(g) for g in performer.gains], noise=float(performer.noise),
         pose_filter=PoseFilter(alpha=[float(a) for a in performer.filter_alpha],
                                beta=[float(b) for b in performer.filter_beta]),
-        camera=performer.camera,
+        camera=performer.camera,  # type: ignore[arg-type]
         view=None if performer.view is None else [[float(c) for c in r] for r in performer.view],
         calibration=Calibration(frames=[int(f) for f in performer.frames],
                                 residual=float(performer.residual), source=str(performer.source),

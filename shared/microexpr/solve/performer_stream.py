@@ -60,13 +60,15 @@ class PerformerStream:
         pin = pinned_targets(rig, kind)[model.solved]
         B = np.ascontiguousarray(model.matrix[:, :, :model.size])
         lam, mu = penalties(performer, prior, speed, fps)
+        self.projected: Optional[ProjectedSolver] = None
+        self.plain: Optional[WeightSolver] = None
         if self.k == 2:
-            self.solver = ProjectedSolver(B, FRONTAL, pinned=pin)
-            self.solver.lam = np.full(model.size, lam)
-            self.solver.mu = mu
+            self.projected = ProjectedSolver(B, FRONTAL, pinned=pin)
+            self.projected.lam = np.full(model.size, lam)
+            self.projected.mu = mu
         else:
-            self.solver = WeightSolver(B.reshape(COUNT * 3, -1), 3, pinned=pin)
-            self.solver.set_penalties(lam, mu)
+            self.plain = WeightSolver(B.reshape(COUNT * 3, -1), 3, pinned=pin)
+            self.plain.set_penalties(lam, mu)
         self.shape_basis = np.asarray(rig.landmark_delta_matrix(), np.float64) * \
             performer.gains[:, None, None]
         self.reset()
@@ -130,7 +132,8 @@ class PerformerStream:
         r = (x - p.neutral @ M.T - t) / s / p.gains[:, None]
         P = M / s
         r = np.where(conf[:, None] > 0, r, 0.0)
-        if self.k == 3:
+        if self.plain is not None:
             r = r @ P                                    # R^T r, landmark by landmark
-            return self.solver.solve_frame(r.reshape(-1), conf, w_prev)
-        return self.solver.solve_frame(r, P, conf, w_prev)
+            return self.plain.solve_frame(r.reshape(-1), conf, w_prev)
+        assert self.projected is not None
+        return self.projected.solve_frame(r, P, conf, w_prev)

@@ -137,21 +137,18 @@ def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: i
 def _solve_performer(rig: Rig, tracks: Tracks, model: SolveModel, performer, frames, prior,
                      speed, fps: float):
     """(weights, valid, report) of performer mode; the report says how the performer came."""
-    from microexpr.solve.performer import Performer, calibrate, load_performer
+    from microexpr.solve.performer import Performer, load_performer
     from microexpr.solve.performer_solve import DEFAULT_PRIOR, DEFAULT_SPEED, solve_performer
 
+    pinned = performer_pinned(rig, tracks.dims)
     if performer is None:
-        performer = calibrate(rig.neutral_landmarks(), tracks, frames, tracks.source,
-                              rig.mesh().fingerprint)
+        performer = calibrate_for(rig, tracks, frames)
         how = "calibrated on the fly on frames %d:%d of the take" % tuple(performer.frames)
     else:
         if not isinstance(performer, Performer):
             performer = load_performer(performer)
         how = "from %s" % performer.report.get("file", "the given performer")
         _check_performer(performer, tracks, rig)
-    kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)), np.zeros(1, bool),
-                      tracks.dims, "performer")
-    pinned = pinned_targets(rig, kind)
     W, valid, pose, report = solve_performer(rig, tracks, performer, model, pinned,
                                              DEFAULT_PRIOR if prior is None else prior,
                                              DEFAULT_SPEED if speed is None else speed, fps)
@@ -162,6 +159,23 @@ def _solve_performer(rig: Rig, tracks: Tracks, model: SolveModel, performer, fra
                                  "frames": [None if not np.isfinite(p[0]) else
                                             [round(float(v), 4) for v in p] for p in pose]}})
     return W, valid, report
+
+
+def performer_pinned(rig: Rig, dims: int) -> np.ndarray:
+    """The pinned targets of performer mode for ``dims``-D tracks (``pinned_targets``)."""
+    kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)), np.zeros(1, bool),
+                      dims, "performer")
+    return pinned_targets(rig, kind)
+
+
+def calibrate_for(rig: Rig, tracks: Tracks, frames: Optional[Tuple[int, int]] = None):
+    """The performer of ``tracks`` for ``rig``: ``solve.performer.calibrate`` alternating with
+    the rig's expressions, so frames with expression do not move the neutral."""
+    from microexpr.solve.performer import calibrate
+
+    return calibrate(rig.neutral_landmarks(), tracks, frames, tracks.source,
+                     rig.mesh().fingerprint, rig.landmark_delta_matrix(),
+                     performer_pinned(rig, tracks.dims))
 
 
 def _check_performer(performer, tracks: Tracks, rig: Rig) -> None:
