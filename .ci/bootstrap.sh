@@ -9,8 +9,9 @@ cd "$here"
 job="${1:-test}"; shift || true
 
 # libegl1, libegl-mesa0, libgl1-mesa-dri: headless OpenGL (Mesa's EGL, llvmpipe) for the
-# markerless-binding renderer (moderngl).
-APT_PACKAGES="mono-mcs mono-runtime libmonosgen-2.0-1 mono-devel nunit-console libnunit-cil-dev libassimp5 assimp-testmodels libegl1 libegl-mesa0 libgl1-mesa-dri"
+# markerless-binding renderer (moderngl). chromium: headless browser that opens the batch
+# index page in tests/test_batch.py.
+APT_PACKAGES="mono-mcs mono-runtime libmonosgen-2.0-1 mono-devel nunit-console libnunit-cil-dev libassimp5 assimp-testmodels libegl1 libegl-mesa0 libgl1-mesa-dri chromium"
 
 need_apt=0
 for p in $APT_PACKAGES; do
@@ -34,7 +35,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[bootstrap] installing Python packages (pip install -e .[all extras])"
   "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
   set +e
-  "$venv/bin/python" -m pip install -q -e ".[fast,export,review,capture,markerless,unity,dev]" 2>&1 \
+  "$venv/bin/python" -m pip install -q -e ".[fast,export,review,capture,markerless,unity,dask,dev]" 2>&1 \
     | grep -v "^WARNING: Location"
   rc=${PIPESTATUS[0]}
   set -e
