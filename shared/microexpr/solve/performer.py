@@ -58,6 +58,10 @@ ALTERNATE_EVERY = 1
 CALIBRATION_PRIOR = 0.05
 #: The first iterations are plain least squares, the rest robust.
 PLAIN_ITERATIONS = 40
+#: The shape is fitted on at most this many calibration frames, evenly spaced (a head moves
+#: smoothly: more frames add time, not information); cameras, noise and the pose filter then
+#: use every calibration frame.
+SHAPE_FRAMES = 300
 #: The pull toward the rig's landmarks, in frames' worth of data.
 PRIOR_FRAMES = 0.02
 #: Cauchy scale of the robust weights, in noise units.
@@ -171,34 +175,20 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
 
     X = np.asarray(rig_neutral, dtype=np.float64)
     idx = calibration_frames(tracks, frames)
-    x = np.where(np.isfinite(tracks.points[idx]), tracks.points[idx], 0.0)
+    x_data = np.where(np.isfinite(tracks.points[idx]), tracks.points[idx], 0.0)
     conf = tracks.confidence[idx]
     k = tracks.dims
     F = len(idx)
-    rig = list(RIGID)
-    S = X.copy()
-    M, t = camera_fit(np.broadcast_to(S[rig], (F, len(rig), 3)), x[:, rig], conf[:, rig] + 1e-12)
-    w = conf.copy()
     floor = MIN_NOISE_SHARE * float(np.linalg.norm(X[36] - X[45]))
-    _check_spread(x, conf, tracks)
-    x_data = x
-    noise = floor
-    for it in range(ITERATIONS):
-        if expressions is not None and it >= ALTERNATE_FROM and (it - ALTERNATE_FROM) % ALTERNATE_EVERY == 0:
-            x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise)
-        e = _residual_norms(x, M, t, S)
-        noise = _noise(e, conf, k, floor)
-        # plain least squares first: robust weights of a shape still far from the performer's
-        # would freeze the landmarks that are furthest off (a real jaw can be 20 % away)
-        w = conf * robust_weights(e, noise) if it >= PLAIN_ITERATIONS else conf.copy()
-        lam = PRIOR_FRAMES * float(np.mean(camera_scale(M) ** 2))
-        A = np.einsum("fl,fai,faj->lij", w, M, M) + lam * np.eye(3)
-        b = np.einsum("fl,fai,fla->li", w, M, x - t[:, None, :]) + lam * _align(X, S)
-        step = np.linalg.solve(A, b[..., None])[..., 0] - S
-        S = _align(S + OVER_RELAX * step, X)
-        M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
+    _check_spread(x_data, conf, tracks)
+    sub = np.unique(np.linspace(0, F - 1, min(F, SHAPE_FRAMES)).round().astype(np.int64))
+    S, noise = _fit_shape(X, x_data[sub], conf[sub], floor, expressions, pinned)
+    # every calibration frame: its camera, its expression taken out, robust weights
+    M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x_data, conf + 1e-12)
     x = x_data if expressions is None else \
         x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise)
+    w = conf * robust_weights(_residual_norms(x, M, t, S), noise)
+    M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
     camera: str = "similarity"
     view: Optional[np.ndarray] = None
     camera_report: Dict[str, object] = {"camera": camera}
@@ -217,6 +207,33 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
     return Performer(S, region_gains(S, X), noise, alpha, beta, k, tracks.fps(),
                      [int(idx[0]), int(idx[-1]) + 1], residual, source or tracks.source,
                      rig_fingerprint, report, camera, view)
+
+
+def _fit_shape(X: np.ndarray, x_data: np.ndarray, conf: np.ndarray, floor: float,
+               expressions: Optional[np.ndarray], pinned: Optional[np.ndarray]
+               ) -> Tuple[np.ndarray, float]:
+    """(shape, noise) from frames ``x_data``: the alternation of the module doc."""
+    F, k = x_data.shape[0], x_data.shape[2]
+    rig = list(RIGID)
+    S = X.copy()
+    M, t = camera_fit(np.broadcast_to(S[rig], (F, len(rig), 3)), x_data[:, rig], conf[:, rig] + 1e-12)
+    x = x_data
+    noise = floor
+    for it in range(ITERATIONS):
+        if expressions is not None and it >= ALTERNATE_FROM and (it - ALTERNATE_FROM) % ALTERNATE_EVERY == 0:
+            x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise)
+        e = _residual_norms(x, M, t, S)
+        noise = _noise(e, conf, k, floor)
+        # plain least squares first: robust weights of a shape still far from the performer's
+        # would freeze the landmarks that are furthest off (a real jaw can be 20 % away)
+        w = conf * robust_weights(e, noise) if it >= PLAIN_ITERATIONS else conf.copy()
+        lam = PRIOR_FRAMES * float(np.mean(camera_scale(M) ** 2))
+        A = np.einsum("fl,fai,faj->lij", w, M, M) + lam * np.eye(3)
+        b = np.einsum("fl,fai,fla->li", w, M, x - t[:, None, :]) + lam * _align(X, S)
+        step = np.linalg.solve(A, b[..., None])[..., 0] - S
+        S = _align(S + OVER_RELAX * step, X)
+        M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
+    return S, noise
 
 
 def _check_spread(x: np.ndarray, conf: np.ndarray, tracks: Tracks) -> None:
