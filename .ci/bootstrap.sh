@@ -10,7 +10,7 @@ job="${1:-test}"; shift || true
 
 # libegl1, libegl-mesa0, libgl1-mesa-dri: headless OpenGL (Mesa's EGL, llvmpipe) for the
 # markerless-binding renderer (moderngl). chromium: headless browser that opens the batch
-# index page in tests/test_batch.py.
+# index page in tests/test_batch_jobs.py.
 APT_PACKAGES="mono-mcs mono-runtime libmonosgen-2.0-1 mono-devel nunit-console libnunit-cil-dev libassimp5 assimp-testmodels libegl1 libegl-mesa0 libgl1-mesa-dri chromium"
 
 need_apt=0

@@ -1,14 +1,18 @@
 """Unity runtime benchmark: the C# core under Mono, per frame, for 68 2-D landmarks and 52 targets.
 
 A small C# harness (compiled here against the cached runtime DLL, run as its own Mono
-process) sets a ``FaceSolver`` up from the neutral frame and then solves frames in a loop,
-cycling through a few hundred synthetic frames with head motion. It reports microseconds per
+process) sets a ``FaceSolver`` up from the neutral frame (or, in performer mode, a
+``PerformerSolver`` from a performer file calibrated on the same frames by the Python core)
+and then solves frames in a loop, cycling through a few hundred synthetic frames with head
+motion. It reports microseconds per
 frame and, after a warm-up, the bytes allocated per frame measured three ways over the whole
 run: ``GC.GetAllocatedBytesForCurrentThread`` (exact on Mono >= 6), ``GC.CollectionCount(0)``
 and ``GC.GetTotalMemory``. Baseline measured in the same run: the Python core per frame
 (``key_weights`` + ``solve_key_weights`` over the same frames, batched, and the online
-``solve_frame``); the C# figure is also printed as a speed-up over the online one.
-Speed goal (reported, never enforced): <= 20 us/frame under Mono (rigid 2-D). Checks, every
+``solve_frame``; performer mode: ``solve_performer`` batched, which has no online form in
+Python); the C# figure is also printed as a speed-up over the online one.
+Speed goals (reported, never enforced): <= 20 us/frame under Mono (rigid 2-D, and performer
+2-D: two camera fits, the pose filter and two solves per frame). Checks, every
 case: 0 bytes allocated and no gen-0 collection over the timed frames, every weight in [0, 1].
 Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a
 check fails or the script crashes; 2 on bad arguments or when Mono is missing.
@@ -54,7 +58,8 @@ public static class Bench
         string mode = args[4];
         int dims = int.Parse(args[5]);
         bool lowConf = args[6] == "1";
-        RigData rig = RigData.FromJson(File.ReadAllText(rigPath), rigPath);
+        string performerPath = args.Length > 7 ? args[7] : "";
+        RigData rig = ReadRig(rigPath);
         byte[] raw = File.ReadAllBytes(ptsPath);
         int n = 68 * dims;
         int F = raw.Length / 8 / n;
@@ -65,16 +70,19 @@ public static class Bench
         for (int l = 0; l < 68; l++) conf[l] = 1.0;
         if (lowConf) { conf[5] = 0.0; conf[40] = 0.5; conf[60] = 0.7; }
         Compensation c = mode == "raw" ? Compensation.Raw : (mode == "reference" ? Compensation.Reference : Compensation.Rigid);
-        var solver = new FaceSolver(rig, dims, c);
+        FaceSolver solver = null;
+        PerformerSolver performer = null;
+        if (mode == "performer") performer = new PerformerSolver(rig, Performer.Load(performerPath), dims, 60.0);
+        else solver = new FaceSolver(rig, dims, c);
         Array.Copy(pts, 0, frame, 0, n);
-        solver.SetNeutral(frame, conf);
+        if (solver != null) solver.SetNeutral(frame, conf);
         var weights = new double[rig.TargetCount];
         double wMin = double.MaxValue, wMax = double.MinValue;
         long steps = 0;
         for (int f = 0; f < warm; f++)
         {
             Array.Copy(pts, (f % F) * n, frame, 0, n);
-            solver.Solve(frame, conf, weights);
+            if (solver != null) solver.Solve(frame, conf, weights); else performer.Step(frame, conf, weights);
         }
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -92,8 +100,8 @@ public static class Bench
             for (int k = 0; k < per; k++, fr++)
             {
                 Array.Copy(pts, (fr % F) * n, frame, 0, n);
-                solver.Solve(frame, conf, weights);
-                steps += solver.LastSteps;
+                if (solver != null) { solver.Solve(frame, conf, weights); steps += solver.LastSteps; }
+                else { performer.Step(frame, conf, weights); steps += performer.LastSteps; }
             }
             sw.Stop();
             times[ch] = sw.Elapsed.TotalMilliseconds * 1000.0 / per;
@@ -102,7 +110,7 @@ public static class Bench
         for (int f = 0; f < F; f++)     // the weight range over every distinct frame, untimed
         {
             Array.Copy(pts, f * n, frame, 0, n);
-            solver.Solve(frame, conf, weights);
+            if (solver != null) solver.Solve(frame, conf, weights); else performer.Step(frame, conf, weights);
             for (int t = 0; t < weights.Length; t++) { wMin = Math.Min(wMin, weights[t]); wMax = Math.Max(wMax, weights[t]); }
         }
         int gc1 = GC.CollectionCount(0);
@@ -121,22 +129,38 @@ public static class Bench
             ",\"weight_max\":" + wMax.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "}");
         return 0;
     }
+
+    /// <summary>The rig from its arrays (rig_files): the per-frame solve, not a file reader, is timed.</summary>
+    static RigData ReadRig(string prefix)
+    {
+        string[] meta = File.ReadAllLines(prefix + ".txt");
+        int T = int.Parse(meta[0]);
+        Func<string, int[]> ints = line => Array.ConvertAll(line.Split(' '), int.Parse);
+        byte[] raw = File.ReadAllBytes(prefix + ".f64");
+        var deltas = new double[T * 68 * 3];
+        var neutral = new double[68 * 3];
+        Buffer.BlockCopy(raw, 0, deltas, 0, deltas.Length * 8);
+        Buffer.BlockCopy(raw, deltas.Length * 8, neutral, 0, neutral.Length * 8);
+        var names = new string[T];
+        var observable = new bool[T];
+        for (int t = 0; t < T; t++) { names[t] = "t" + t; observable[t] = meta[4][t] == '1'; }
+        return new RigData("bench", meta[1], names, deltas, neutral, ints(meta[2]), ints(meta[3]), observable);
+    }
 }
 """
 
 
-def rig_json(rig) -> str:
-    """The minimal bridge rig the runtime reads (no meshes: the runtime never needs them)."""
-    T = rig.targets
-    return json.dumps({
-        "format": "microexpr.rig", "version": 2, "name": "bench", "units": {"length": rig.unit},
-        "targets": [{"name": n, "info": {"observable": bool(o)}, "shapes": []}
-                    for n, o in zip(rig.target_names(), rig.observable_mask())],
-        "landmarks": {"mesh": "skin", "neutral": rig.neutral.tolist(), "rigid": list(rig.rigid),
-                      "reference_points": list(rig.reference)},
-        "landmark_deltas": {"targets": rig.target_names(),
-                            "deltas": rig.basis3.transpose(2, 0, 1).tolist()},
-    }) if T else "{}"
+def rig_files(prefix: str, rig) -> None:
+    """The rig's arrays for the harness, which builds its RigData from them (the per-frame
+    solve is timed, not a file reader): ``prefix.f64`` the deltas [target][68][3] then the
+    neutral [68][3]; ``prefix.txt`` the target count, unit, rigid set, reference points and
+    observable flags."""
+    arrays = [rig.basis3.transpose(2, 0, 1).reshape(-1), np.asarray(rig.neutral).reshape(-1)]
+    np.ascontiguousarray(np.concatenate(arrays), dtype="<f8").tofile(prefix + ".f64")
+    with open(prefix + ".txt", "w") as f:
+        f.write("%d\n%s\n%s\n%s\n%s\n" % (rig.targets, rig.unit, " ".join(map(str, rig.rigid)),
+                                          " ".join(map(str, rig.reference)),
+                                          "".join("1" if o else "0" for o in rig.observable_mask())))
 
 
 def python_baseline(rig, tracks, mode: str, reps: int = 3):
@@ -170,6 +194,27 @@ def python_baseline(rig, tracks, mode: str, reps: int = 3):
     return batched, online
 
 
+def performer_file(tmp: str, rig, tracks) -> str:
+    """A performer calibrated by the Python core on ``tracks``, written to ``tmp``; its path."""
+    from microexpr.solve.performer import calibrate, save_performer
+
+    path = os.path.join(str(tmp), "performer%d.json" % tracks.dims)
+    save_performer(calibrate(rig.neutral, tracks), path, rig.unit)
+    return path
+
+
+def python_performer_baseline(rig, tracks, path: str, reps: int = 3) -> float:
+    """The Python core's performer mode per frame, batched (``solve_performer``), in
+    microseconds; it has no online form."""
+    from microexpr.unity.parity import python_performer_solve
+
+    python_performer_solve(rig, tracks, path, fps=60.0)          # compile / warm up
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        python_performer_solve(rig, tracks, path, fps=60.0)
+    return (time.perf_counter() - t0) / (reps * tracks.frames) * 1e6
+
+
 def bench_rig():
     """52 targets: the ARKit preset's 42 on the default face (its sparsity and overlaps, 4
     unobservable ones pinned) and 10 more region-local ones."""
@@ -185,25 +230,26 @@ def bench_rig():
                      arkit.target_names() + ["extra%d" % t for t in range(extra.targets)], arkit.unit)
 
 
-def run_case(tmp: str, rig, mode: str, dims: int, low: bool, frames: int, warmup: int, tracks=None) -> dict:
-    """Run the C# harness (its own Mono process) on smooth synthetic tracks; returns its JSON."""
+def run_case(tmp: str, rig, mode: str, dims: int, low: bool, frames: int, warmup: int, tracks=None,
+             performer: str = "") -> dict:
+    """Run the C# harness (its own Mono process) on smooth synthetic tracks; returns its JSON.
+    Performer mode needs ``performer``, a performer file's path."""
     dll = build.runtime_dll()
     exe = build.compile_cs("MicroExprBench", [_harness_file()], refs=[dll], target="exe")
-    rig_path = os.path.join(str(tmp), "rig.microexpr")
-    with open(rig_path, "w") as f:
-        f.write(rig_json(rig))
+    rig_path = os.path.join(str(tmp), "rig")
+    rig_files(rig_path, rig)
     tracks = tracks if tracks is not None else synth.random_tracks(rig, 900, dims, seed=11, holes=False, smooth=True)
     pts_path = os.path.join(str(tmp), "pts%d.f64" % dims)
     np.ascontiguousarray(tracks.points, dtype="<f8").tofile(pts_path)
     res = subprocess.run(["mono", exe, rig_path, pts_path, str(frames), str(warmup), mode,
-                          str(dims), "1" if low else "0"], capture_output=True, text=True)
+                          str(dims), "1" if low else "0", performer], capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(res.stdout + res.stderr)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 CASES = [("rigid", 2, False), ("rigid", 2, True), ("raw", 2, False), ("reference", 2, False),
-         ("rigid", 3, False)]
+         ("rigid", 3, False), ("performer", 2, False), ("performer", 3, False)]
 
 
 def main(argv=None) -> int:
@@ -228,31 +274,44 @@ def main(argv=None) -> int:
     print("C# us/frame: median of 20 chunks (best chunk); bytes/frame from "
           "GC.GetAllocatedBytesForCurrentThread over all timed frames;")
     print("baseline: the Python core in the same run (py batched, py online, us/frame); "
-          "speed-up = py online / C#")
+          "speed-up = py online / C# (*: py batched / C#, performer mode has no online Python form)")
     print("%-26s %16s %9s %8s %11s %9s %11s %10s %9s" % (
         "case", "C# us/frame", "bytes/fr", "GC gen0", "heap delta", "QP steps", "py batched",
         "py online", "speed-up"))
-    headline, checks = None, []
+    figures, checks = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for mode, dims, low in cases:
-            tracks = synth.random_tracks(rig, 900, dims, seed=11, holes=False, smooth=True)
-            r = run_case(tmp, rig, mode, dims, low, args.frames, args.warmup, tracks)
-            batched, online = python_baseline(rig, tracks, mode, reps=1 if args.smoke else 3)
             name = "%s %d-D%s" % (mode, dims, " (3 landmarks c<1)" if low else "")
-            print("%-26s %8.2f (%5.2f) %9.3f %8d %11d %9.2f %11.1f %10.1f %9s" % (
-                name, r["us_per_frame"], r["us_best_chunk"], r["allocated_bytes"] / r["frames"],
-                r["gc0_collections"], r["total_memory_delta"], r["qp_steps_per_frame"], batched, online,
-                times(online, r["us_per_frame"])))
-            if headline is None:
-                headline = r["us_per_frame"]
+            r = run_row(tmp, rig, mode, dims, low, args, name)
+            figures[name] = r["us_per_frame"]
             checks += [("%s: 0 bytes allocated, no gen-0 collection over %d frames" % (name, r["frames"]),
                         r["allocated_bytes"] == 0 and r["gc0_collections"] == 0),
                        ("%s: every weight in [0, 1]" % name, 0.0 <= r["weight_min"] and r["weight_max"] <= 1.0)]
-    verdict.goal("<= %.0f us/frame under Mono (rigid 2-D, %d frames)" % (GOAL_US, args.frames),
-                 headline <= GOAL_US)
+    for name in ("rigid 2-D", "performer 2-D"):
+        if name in figures:
+            verdict.goal("<= %.0f us/frame under Mono (%s, %d frames)" % (GOAL_US, name, args.frames),
+                         figures[name] <= GOAL_US)
     for text, ok in checks:
         verdict.check(text, ok)
     return verdict.exit_code()
+
+
+def run_row(tmp: str, rig, mode: str, dims: int, low: bool, args, name: str) -> dict:
+    """One case: the C# harness and the Python baseline on the same tracks, printed as a row."""
+    reps = 1 if args.smoke else 3
+    tracks = synth.random_tracks(rig, 900, dims, seed=11, holes=False, smooth=True)
+    if mode == "performer":
+        path = performer_file(tmp, rig, tracks)
+        r = run_case(tmp, rig, mode, dims, low, args.frames, args.warmup, tracks, path)
+        batched, online = python_performer_baseline(rig, tracks, path, reps), float("nan")
+    else:
+        r = run_case(tmp, rig, mode, dims, low, args.frames, args.warmup, tracks)
+        batched, online = python_baseline(rig, tracks, mode, reps)
+    print("%-26s %8.2f (%5.2f) %9.3f %8d %11d %9.2f %11.1f %10.1f %9s" % (
+        name, r["us_per_frame"], r["us_best_chunk"], r["allocated_bytes"] / r["frames"],
+        r["gc0_collections"], r["total_memory_delta"], r["qp_steps_per_frame"], batched, online,
+        times(online, r["us_per_frame"]) if online == online else times(batched, r["us_per_frame"]) + "*"))
+    return r
 
 
 def _harness_file() -> str:

@@ -25,7 +25,7 @@ ROWS = {
     "capture.py": ["plain dlib up1 (baseline)", "plain dlib up0", "microexpr capture"],
     "markerless.py": ["one render + one dlib detection (baseline)", "microexpr landmarks find"],
     "unity_runtime.py": ["rigid 2-D ", "rigid 2-D (3 landmarks c<1)", "raw 2-D", "reference 2-D",
-                         "rigid 3-D"],
+                         "rigid 3-D", "performer 2-D", "performer 3-D"],
     "rig_import.py": ["line-by-line OBJ reader (baseline)", "numpy OBJ reader, 1 thread",
                       "numpy OBJ reader, threads (rig import)"],
     "solve_set.py": ["default ARKit rig, 52 targets (baseline)", "40 targets, every one solved",
@@ -35,8 +35,12 @@ ROWS = {
                      "review, in-betweens and correctives evaluated"],
     "performer.py": ["rigid mode, 2-D, temporal term (baseline)",
                      "performer mode, 2 passes, filter, temporal"],
+    "scaling.py": ["2000 x 6 (baseline)", "4000 x 10"],
     "startup.py": ["numba, cold cache (baseline)", "numba, warm cache",
                    "no numba (plain Python and numpy)"],
+    "batch_scale.py": ["one local worker (baseline)", "two local workers",
+                       "per-job overhead, ms (x the 50 ms goal)",
+                       "whole batch (x the 2-minute goal)"],
 }
 #: modules the scripts share, not benchmarks themselves
 HELPERS = {"verdict.py", "bigrig.py"}

@@ -83,12 +83,12 @@ def test_json_text_is_what_lists_gave():
 
 
 @pytest.mark.parametrize("path, value, field, words", [
-    (("meshes", 0, "points"), [[0.0, 1.0]] * 80, "meshes.0.points", "[n, 3]"),
-    (("meshes", 0, "points", 3, 1), float("nan"), "meshes.0.points", "finite"),
-    (("meshes", 0, "face_indices", 5), 80, "meshes.0", "face_indices must lie in 0..79"),
-    (("meshes", 0, "face_indices", 5), 1.5, "meshes.0.face_indices", "whole numbers"),
-    (("targets", 1, "shapes", 0, "frames", 0, "indices", 0), -1, "frames.0.indices", "0 or more"),
-    (("targets", 1, "shapes", 0, "frames", 0, "deltas", 2), [1.0, 2.0], "frames.0.deltas", "[n, 3]"),
+    (("meshes", 0, "points"), [[0.0, 1.0]] * 80, "meshes[0].points", "[n, 3]"),
+    (("meshes", 0, "points", 3, 1), float("nan"), "line 1, column ", "NaN is not a number"),
+    (("meshes", 0, "face_indices", 5), 80, "meshes[0].face_indices", "names vertex 80; the mesh has 80 points (0..79)"),
+    (("meshes", 0, "face_indices", 5), 1.5, "meshes[0].face_indices", "whole numbers"),
+    (("targets", 1, "shapes", 0, "frames", 0, "indices", 0), -1, "frames[0].indices", "0 or more"),
+    (("targets", 1, "shapes", 0, "frames", 0, "deltas", 2), [1.0, 2.0], "frames[0].deltas", "[n, 3]"),
     (("landmarks", "neutral"), [[0.0, 0.0, 0.0]] * 67, "landmarks.neutral", "[68, 3]"),
     (("landmark_deltas", "deltas", 0, 5, 0), "x", "landmark_deltas.deltas", "numbers"),
 ])
@@ -111,7 +111,7 @@ def test_a_frame_beyond_its_mesh_and_bad_clip_arrays_are_refused(tmp_path):
     (tmp_path / "r.json").write_text(json.dumps(doc))
     with pytest.raises(MicroExprError, match="moves vertex 500 beyond mesh 'skin'"):
         bridge.load_rig(tmp_path / "r.json")
-    for key, value, words in (("valid", [1, 2, 0, 1, 1, 1, 0], "0 or 1"),
+    for key, value, words in (("valid", [1, 2, 0, 1, 1, 1, 0], "true/false values, not numbers"),
                               ("weights", [[0.1, 0.2, 0.3]] * 6 + [[0.1, 0.2]], "rows of equal length"),
                               ("weights", [[0.1, 0.2, 1.5]] * 7, "within 0-1")):
         doc = json.loads(io.dumps(small_clip()))
@@ -178,10 +178,10 @@ def _set(index, value):
 
 
 @pytest.mark.parametrize("where, edit, field, words", [
-    (("meshes", 0, "points"), _set((4, 1), np.nan), "meshes.0.points", "finite"),
-    (("meshes", 0, "face_indices"), _set(7, 10 ** 6), "meshes.0", "face_indices must lie"),
+    (("meshes", 0, "points"), _set((4, 1), np.nan), "meshes[0].points", "finite"),
+    (("meshes", 0, "face_indices"), _set(7, 10 ** 6), "meshes[0].face_indices", "names vertex 1000000"),
     (("targets", 1, "shapes", 0, "frames", 0, "indices"), _set(0, 999),
-     "targets.1.shapes.0.frames.0.indices", "moves vertex 999 beyond mesh"),
+     "targets[1].shapes[0].frames[0].indices", "moves vertex 999 beyond mesh"),
 ])
 def test_lazy_reads_check_what_is_used(tmp_path, where, edit, field, words):
     path = tmp_path / "bad.microexpr"
@@ -205,7 +205,7 @@ def test_stored_shapes_are_checked_even_when_lazy(tmp_path):
     for lazy in (False, True):
         with pytest.raises(MicroExprError) as err:
             bridge.load_rig(path, lazy=lazy)
-        assert err.value.field == "targets.0.shapes.0.frames.0.deltas" and "[n, 3]" in str(err.value)
+        assert err.value.field == "targets[0].shapes[0].frames[0].deltas" and "[n, 3]" in str(err.value)
 
 
 def test_an_accessor_outside_the_known_places_is_not_an_array(tmp_path):

@@ -63,8 +63,13 @@ def test_head_roll_is_compensated(arkit_rig):
     F = 40
     roll = 10.0 * np.sin(np.linspace(0, 2 * np.pi, F))
     pts = synthetic(arkit_rig, {}, F, angle_deg=roll)
+    exact, _, _ = clip_from_landmarks(arkit_rig, pts, np.arange(F) / RATE,
+                                      settings=SolveSettings(smooth=None))
+    assert exact.weight_array().max() < 1e-6
+    # the One Euro filter lags each landmark by its own speed: a 10 degree roll in 0.67 s
+    # bends the face a little
     clip, _, _ = clip_from_landmarks(arkit_rig, pts, np.arange(F) / RATE)
-    assert clip.weight_array().max() < 0.02
+    assert clip.weight_array().max() < 0.03
     raw, _, _ = clip_from_landmarks(arkit_rig, pts, np.arange(F) / RATE,
                                     settings=SolveSettings(compensation="raw"))
     assert raw.weight_array().max() > 0.2

@@ -66,6 +66,8 @@ IMPORTS = {
     "microexpr.bridge.migrate": ("pydantic",),        # FORMAT_VERSION lives in models
     "microexpr.bridge.models": ("pydantic",),
     "microexpr.bridge.schema": ("pydantic",),
+    "microexpr.bridge.strict_json": (),               # JSON text read as C# reads it: stdlib
+    "microexpr.bridge.validate": (),                  # rules between fields: numpy only
     # formats: pygltflib, pyassimp and ufbx only inside the readers and writers
     "microexpr.formats": (),
     "microexpr.formats.assimp_import": (),
@@ -135,6 +137,8 @@ IMPORTS = {
     "microexpr.capture.detect": (),
     "microexpr.capture.frame_size": (),               # Pillow (if any) inside the function
     "microexpr.capture.landmarks_to_clip": ("pydantic",),   # builds Clip
+    "microexpr.capture.live": (),
+    "microexpr.capture.live_packet": (),              # numpy and struct only
     "microexpr.capture.markerless": (),
     "microexpr.capture.pipeline": ("pydantic",),
     "microexpr.capture.preview": (),
@@ -167,6 +171,7 @@ IMPORTS = {
     "microexpr.cli.export": (),
     "microexpr.cli.guard": (),                        # exit codes, transactions: standard library
     "microexpr.cli.landmarks": (),
+    "microexpr.cli.live": (),
     "microexpr.cli.main": (),
     "microexpr.cli.micro": (),
     "microexpr.cli.preflight": (),

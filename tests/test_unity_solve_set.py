@@ -113,4 +113,4 @@ def test_csharp_refuses_a_solve_set_naming_no_target(rt, rig):
     with pytest.raises(MicroExprError, match="neither a target nor a combination") as e:
         with net.csharp_errors():
             rt.RigData.FromJson(json.dumps(doc), "bad.json")
-    assert e.value.field == "landmark_deltas.frames.0.shape"
+    assert e.value.field == "landmark_deltas.frames[0].shape"

@@ -83,3 +83,24 @@ def vertex_normals(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     n[length == 0] = (0.0, 0.0, 1.0)
     length[length == 0] = 1.0
     return n / length[:, None]
+
+
+#: Largest coordinate a face mesh may hold; beyond it a file is corrupt (or far off in units).
+MAX_COORDINATE = 1e12
+
+
+def check_face_mesh(points: np.ndarray, face_counts: np.ndarray, source: str) -> None:
+    """Refuse what no face mesh is: a file without polygons, NaN, infinite or absurd
+    (beyond ``MAX_COORDINATE``) positions. ``source`` names the file in the error."""
+    from microexpr.errors import MicroExprError
+
+    if not len(face_counts):
+        raise MicroExprError("has no faces (no 'f' lines)", file=source, field="f",
+                             fix="export the mesh with its polygons, not as points")
+    pts = np.asarray(points, dtype=np.float64)
+    big = float(np.abs(pts).max()) if pts.size else 0.0
+    if not big <= MAX_COORDINATE:
+        problem = "holds %s vertex positions" % ("NaN or infinite" if not np.isfinite(big)
+                                                 else "absurd (%g)" % big)
+        raise MicroExprError(problem, file=source, field="v",
+                             fix="clean the mesh; positions must lie within +-%g" % MAX_COORDINATE)

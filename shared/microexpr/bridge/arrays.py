@@ -13,6 +13,7 @@ This module needs only numpy at import time; pydantic is imported where a model 
 from __future__ import annotations
 
 import contextvars
+import itertools
 import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any, Callable, Dict, List, Optional, Tuple, Union, get_args, get_origin
@@ -56,7 +57,7 @@ class Deferred:
         self.dtype = dtype
         self.shape = tuple(shape)
         self.source = source
-        self.where = where                      # the owning object's path, e.g. "meshes.0"
+        self.where = where                      # the owning object's path, e.g. "meshes[0]"
         self.bound: Optional[Tuple[int, str]] = None   # (exclusive index limit, message)
         self.owner: Optional[Callable[[], Any]] = None
         self.name = ""
@@ -117,19 +118,29 @@ def _floats(arr: np.ndarray, spec: Spec) -> np.ndarray:
 
 def _indices(arr: np.ndarray, spec: Spec) -> np.ndarray:
     kind = arr.dtype.kind
-    if kind == "f":
-        with np.errstate(invalid="ignore"):
-            whole = np.isfinite(arr).all() and (np.abs(arr) < _INDEX_LIMIT).all() and (arr == np.round(arr)).all()
-        if not whole:
-            raise ValueError("must be %s" % spec.describe())
-    elif kind not in "iu":
-        raise ValueError("must be %s" % spec.describe())
-    elif arr.size and kind == "u" and arr.max() >= _INDEX_LIMIT:
+    if kind not in "iu":
+        raise ValueError("must be %s, not %s" % (spec.describe(), _KIND_NAMES.get(kind, arr.dtype)))
+    if arr.size and arr.max() >= _INDEX_LIMIT:
         raise ValueError("holds an index too large to be one (%d)" % arr.max())
     out = np.array(arr, dtype=np.int64)
     if out.size and out.min() < spec.low:
         raise ValueError("must be %d or more, got %d" % (spec.low, out.min()))
     return out
+
+
+def _strict_list(value: Any, arr: np.ndarray, spec: Spec) -> None:
+    """JSON lists (not arrays) hold exactly their kind: no true/false among numbers, no numbers
+    among true/false (numpy would turn either into the other)."""
+    if spec.kind == "bool":
+        if arr.dtype.kind != "b":
+            raise ValueError("must be %s, not numbers" % spec.describe())
+        return
+    flat = value
+    for _ in range(arr.ndim - 1):
+        flat = itertools.chain.from_iterable(flat)
+    types = set(map(type, flat))
+    if bool in types or np.bool_ in types:
+        raise ValueError("must be %s, not true/false" % spec.describe())
 
 
 def _bools(arr: np.ndarray, spec: Spec) -> np.ndarray:
@@ -141,6 +152,7 @@ def _bools(arr: np.ndarray, spec: Spec) -> np.ndarray:
 
 
 _DTYPES = {"float": np.float64, "index": np.int64, "bool": np.bool_}
+_KIND_NAMES = {"f": "fractions", "b": "true/false values", "U": "text", "O": "mixed values"}
 _CONVERT = {"float": _floats, "index": _indices, "bool": _bools}
 _STORED_KINDS = {"float": "iuf", "index": "iu", "bool": "biu"}
 
@@ -159,6 +171,8 @@ def check(value: Any, spec: Spec) -> Any:
     problem = _shape_problem(arr.shape, spec)
     if problem:
         raise ValueError(problem)
+    if not isinstance(value, np.ndarray) and arr.size:
+        _strict_list(value, arr, spec)
     return _CONVERT[spec.kind](arr, spec)
 
 
@@ -175,7 +189,8 @@ def _serialize(value: Any, info: Any) -> Any:
 
 
 def json_schema(spec: Spec) -> Dict[str, Any]:
-    """The JSON form: nested arrays, fixed lengths where the shape fixes them."""
+    """The JSON form: nested arrays, fixed lengths where the shape fixes them; ``x-array``
+    tells a reader (the C# one) to check the array as one field, inline or in a container."""
     items: Dict[str, Dict[str, Any]] = {"float": {"type": "number"}, "bool": {"type": "boolean"},
                                         "index": {"type": "integer", "minimum": spec.low}}
     item = items[spec.kind]
@@ -184,6 +199,8 @@ def json_schema(spec: Spec) -> Dict[str, Any]:
         if dim is not None:
             outer.update(minItems=dim, maxItems=dim)
         item = outer
+    item["x-array"] = {"kind": spec.kind, "shape": list(spec.shape), "low": spec.low,
+                       "finite": spec.finite}
     return item
 
 
@@ -233,6 +250,7 @@ def materialise(model: Any) -> None:
     place: the model's own checks run again with the values (an error names file and field)."""
     from pydantic import ValidationError
 
+    from microexpr.bridge.validate import describe, join
     from microexpr.errors import MicroExprError
 
     raw: Dict[str, Any] = object.__getattribute__(model, "__dict__")
@@ -244,15 +262,14 @@ def materialise(model: Any) -> None:
     try:
         fresh = type(model).model_validate(fields)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join([first.where] + [str(p) for p in err.get("loc", ())])
-        raise MicroExprError(err.get("msg", "invalid"), file=first.source, field=field,
+        field, problem, _ = describe(exc.errors()[0], first.where)
+        raise MicroExprError(problem, file=first.source, field=field,
                              fix="re-export the file from MicroExpr") from None
     values: Dict[str, Any] = object.__getattribute__(fresh, "__dict__")
     for name, d in pending.items():
         if d.bound is not None and len(values[name]) and int(values[name].max()) >= d.bound[0]:
             raise MicroExprError(d.bound[1].replace("{vertex}", str(int(values[name].max()))),
-                                 file=d.source, field="%s.%s" % (d.where, name),
+                                 file=d.source, field=join(d.where, name),
                                  fix="re-export the file from MicroExpr")
     for name in pending:
         raw[name] = values[name]

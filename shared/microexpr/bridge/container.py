@@ -229,7 +229,7 @@ def parse(data: Any, path: str = "<bytes>") -> Container:
 
 def _json(path: str, raw: bytes) -> dict:
     try:
-        header = json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
+        header = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_int=_finite_int,
                             parse_float=_finite_float, object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _fail(path, "the JSON chunk is not valid JSON (%s)" % str(exc)[:120], "JSON") from None
@@ -242,6 +242,16 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise ValueError("%s is too large for a float" % text)
+    return value
+
+
+def _finite_int(text: str) -> int:
+    """A whole number a double can hold (as the C# reader parses numbers)."""
+    try:
+        value = int(text)
+        float(value)
+    except (ValueError, OverflowError):
+        raise ValueError("a %d-digit number is too large" % len(text)) from None
     return value
 
 

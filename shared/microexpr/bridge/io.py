@@ -14,10 +14,11 @@ from typing import List, Optional, Type, TypeVar, Union
 from pydantic import BaseModel, ValidationError
 
 from microexpr.atomicio import write_text
-from microexpr.bridge import container, payload
+from microexpr.bridge import container, payload, strict_json
 from microexpr.bridge.arrays import ARRAY_SINK
 from microexpr.bridge.migrate import migrate
 from microexpr.bridge.models import Clip, Rig
+from microexpr.bridge.validate import describe
 from microexpr.errors import MicroExprError
 
 M = TypeVar("M", bound=BaseModel)
@@ -40,10 +41,11 @@ def _read_json(path: PathLike, kind: str, lazy: bool = False) -> dict:
         raise MicroExprError("the file is empty", file=path,
                              fix="pass a %s JSON written by MicroExpr" % kind)
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MicroExprError("is not valid JSON (%s)" % exc, file=path,
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MicroExprError("is not UTF-8 text (%s)" % exc, file=path,
                              fix="pass a %s JSON written by MicroExpr" % kind) from None
+    data = strict_json.loads(text, path, "pass a %s JSON written by MicroExpr" % kind)
     if not isinstance(data, dict):
         raise MicroExprError("top level is %s, not an object" % type(data).__name__, file=path,
                              fix="pass a %s JSON written by MicroExpr" % kind)
@@ -52,22 +54,21 @@ def _read_json(path: PathLike, kind: str, lazy: bool = False) -> dict:
 
 def _check_format(data: dict, path: str, kind: str) -> dict:
     fmt = data.get("format")
-    if fmt is not None and fmt != "microexpr." + kind:
+    if "format" in data and fmt != "microexpr." + kind:
         raise MicroExprError("is a %r file, not a %s" % (fmt, kind), file=path, field="format",
                              fix="pass the %s file here" % kind)
     return migrate(data, kind, source=path)
 
 
 def validation_error(exc: ValidationError, path: str, kind: str) -> MicroExprError:
-    """The first pydantic error as a MicroExprError naming the file and the field."""
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
+    """The first pydantic error as a MicroExprError naming the file, the field (a JSON path
+    such as ``targets[3].name``) and the fix."""
+    field, problem, fix = describe(exc.errors()[0])
     more = len(exc.errors()) - 1
-    problem = err.get("msg", "invalid")
     if more:
         problem += " (and %d more problem%s)" % (more, "s" if more > 1 else "")
-    return MicroExprError(problem, file=path, field=field,
-                          fix="correct this field (%s)" % (_SCHEMA_HINT % kind))
+    return MicroExprError(problem, file=path, field=field or "(top level)",
+                          fix="%s (%s)" % (fix, _SCHEMA_HINT % kind))
 
 
 def _load(path: PathLike, model: Type[M], kind: str, lazy: bool = False) -> M:

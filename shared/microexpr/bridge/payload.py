@@ -19,6 +19,7 @@ import numpy as np
 
 from microexpr.bridge.arrays import Deferred
 from microexpr.bridge.container import Container, Stored
+from microexpr.bridge.validate import json_path
 
 #: field -> (stored dtype, carries the length unit)
 MESH = {"points": ("float32", True), "face_counts": ("int32", False),
@@ -126,8 +127,7 @@ def document(cont: Container, kind: str, lazy: bool = False) -> Dict[str, Any]:
 
 def _deferred(cont: Container, index: Any, path: Tuple[Any, ...]) -> Deferred:
     dtype, shape = cont.layout(index)
-    return Deferred(lambda: cont.array(index), dtype, shape, cont.path,
-                    ".".join(str(p) for p in path[:-1]))
+    return Deferred(lambda: cont.array(index), dtype, shape, cont.path, json_path(path[:-1]))
 
 
 def to_lists(node: Any) -> Any:

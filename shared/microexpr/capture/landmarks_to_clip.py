@@ -178,24 +178,28 @@ def clip_from_landmarks(rig: Rig, points: np.ndarray, times: np.ndarray,
         g0 = used[0]
     report["neutral"] = {"frames": used, "how": "given frame" if s.neutral_frame is not None
                          else "median of the first %d frames with a face" % len(used)}
-    # the neutral goes in front as an extra frame 0, solved against, then dropped
-    dt = 1.0 / rate
-    all_pts = np.concatenate([neutral[None], gpts])
-    conf = np.repeat(np.concatenate([[True], gok])[:, None], COUNT, axis=1).astype(np.float64)
-    all_t = np.concatenate([[grid[0] - dt], grid])
     from microexpr.solve.tracks import finish_tracks
     from microexpr.solve.tracks_to_clip import solve_tracks
 
-    tracks = finish_tracks(all_pts, conf, all_t, source)
     extra: Dict[str, Any] = {}
     if s.compensation == "performer":
-        frames = s.calibration_frames
+        # the performer's neutral comes from the calibration, not from a frame
+        tracks = finish_tracks(gpts, np.repeat(gok[:, None], COUNT, axis=1).astype(np.float64),
+                               grid, source)
         extra = {"performer": s.performer, "prior": s.prior, "speed": s.speed,
-                 "calibration_frames": None if frames is None else (frames[0] + 1, frames[1] + 1)}
+                 "calibration_frames": s.calibration_frames}
+        first = 0
+    else:
+        # the neutral goes in front as an extra frame 0, solved against, then dropped
+        dt = 1.0 / rate
+        all_pts = np.concatenate([neutral[None], gpts])
+        conf = np.repeat(np.concatenate([[True], gok])[:, None], COUNT, axis=1).astype(np.float64)
+        tracks = finish_tracks(all_pts, conf, np.concatenate([[grid[0] - dt], grid]), source)
+        first = 1
     solved = solve_tracks(rig, tracks, s.compensation, 0, rate, s.reg, s.temporal, s.mirrored,
                           **extra)
-    W = solved.weight_array()[1:].copy()
-    cvalid = solved.valid_array()[1:].copy()
+    W = solved.weight_array()[first:].copy()
+    cvalid = solved.valid_array()[first:].copy()
     bridged = bridge_gaps(W, cvalid, int(round(s.bridge * rate)) if s.bridge > 0 else 0)
     gaps = runs(~cvalid)
     report["gaps"] = [[a, b] for a, b in gaps]

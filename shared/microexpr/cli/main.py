@@ -11,7 +11,7 @@ from microexpr.cli import guard
 
 #: Subcommand modules under microexpr.cli, in the order --help lists them.
 COMMANDS = ["rig", "landmarks", "calibrate", "solve", "micro", "review", "export", "capture", "batch",
-            "verify_unity", "demo"]
+            "verify_unity", "live", "demo"]
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

@@ -22,10 +22,11 @@ from microexpr.errors import MicroExprError
 from microexpr.limits import MAX_FPS, MIN_FPS
 
 #: Options naming files a command writes.
-OUTPUTS = ("out", "json", "report", "preview", "landmarks_out", "fbx", "glb", "gltf")
+OUTPUTS = ("out", "json", "report", "preview", "landmarks_out", "fbx", "glb", "gltf", "record",
+           "performer_out")
 #: Options naming files (or folders of files) a command reads.
 INPUTS = ("rig", "clip", "base", "landmarks", "mapping", "mesh", "neutral", "targets", "source",
-          "input", "landmark_vertices", "model", "solve_set", "performer")
+          "input", "landmark_vertices", "model", "solve_set", "performer", "video")
 #: Commands whose ``--out`` is not a file.
 FOLDER_OUT = ("demo",)
 #: dest -> (lowest value, whether the lowest is allowed, example): range of number options.

@@ -3,7 +3,10 @@ tracks or a clip, and report the largest weight difference from the Python core.
 
 C# reads the rig and the clip with its own reader, from the files (a ``.microexpr`` container,
 its ``.bin`` beside it, or bridge JSON v2/v3; an older file as the Python core migrated it),
-and what it read is checked against the Python core's rig first. A clip is checked three
+and what it read is checked against the Python core's rig first. Performer mode (in ``all``, or
+with ``--performer``) compares the Python core's batch solve with C#'s ``PerformerSolver`` fed
+frame by frame, both reading the same performer file: the one given, or one calibrated on the
+fly by the Python core from the take and written to a temporary file. A clip is checked three
 ways (``unity.parity.compare_clip``): the C# player against the clip's held weights (events
 are already in them), the C# event layer against ``envelope.layer`` on zeros (or on
 ``--base``), and, for a clip made on a neutral, the events on zeros against the stored
@@ -14,6 +17,7 @@ import json
 from typing import Dict, List
 
 from microexpr.cli.main import command
+from microexpr.cli.performer_options import add_performer_options, performer_settings
 from microexpr.errors import MicroExprError
 
 TOLERANCE = 1e-9
@@ -31,7 +35,8 @@ def add_parser(sub) -> None:
     p.add_argument("--base", help="with --clip: the clip it was layered onto; the events are layered "
                                   "onto its held weights (default: onto zeros)")
     p.add_argument("--compensation", default="all",
-                   help="raw, reference, rigid, a comma list, or all (default)")
+                   help="raw, reference, rigid, performer, a comma list, or all (default)")
+    add_performer_options(p)
     p.add_argument("--neutral-frame", type=int, default=0, help="frame holding the neutral face")
     p.add_argument("--mirrored", action="store_true", help="the video is mirrored (selfie)")
     p.add_argument("--reg", type=float, default=1e-3, help="ridge weight, relative (default 1e-3)")
@@ -42,15 +47,17 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _modes(text: str) -> List[str]:
+def _modes(text: str, performer: bool = False) -> List[str]:
+    """The modes to compare; ``performer`` (a performer file was given) adds performer mode."""
     from microexpr.solve.key_weights import MODES
 
-    modes = list(MODES) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
-    bad = [m for m in modes if m not in MODES]
+    known = list(MODES) + ["performer"]
+    modes = known if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    bad = [m for m in modes if m not in known]
     if bad or not modes:
         raise MicroExprError("unknown compensation mode %r" % (bad[0] if bad else text),
-                             field="--compensation", fix="use raw, reference, rigid or all")
-    return modes
+                             field="--compensation", fix="use raw, reference, rigid, performer or all")
+    return modes + (["performer"] if performer and "performer" not in modes else [])
 
 
 def verdict(results: Dict[str, Dict], tolerance: float) -> bool:
@@ -69,6 +76,9 @@ def run(args) -> int:
     if args.base and not args.clip:
         raise MicroExprError("--base needs --clip", field="--base",
                              fix="give the layered clip with --clip, or drop --base")
+    if args.performer and not args.landmarks:
+        raise MicroExprError("--performer needs --landmarks", field="--performer",
+                             fix="give the tracks to solve with --landmarks, or drop --performer")
     rig = bridge.load_rig(args.rig, lazy=True)         # the landmark matrices, not the meshes
     results: Dict[str, Dict] = {}
     with net.csharp_errors():
@@ -78,13 +88,17 @@ def run(args) -> int:
         if args.landmarks:
             from microexpr.solve.tracks import load_tracks
 
-            modes = _modes(args.compensation)
+            modes = _modes(args.compensation, bool(args.performer))
+            settings = performer_settings(args) if "performer" in modes else {}
             tracks = load_tracks(args.landmarks)
             arrays = parity.RigArrays.from_rig(rig)
-            results = parity.compare_tracks(arrays, tracks, modes, args.neutral_frame, args.reg,
-                                            args.temporal, args.mirrored, rig_cs=rig_cs)
+            results = parity.compare_tracks(arrays, tracks, [m for m in modes if m != "performer"],
+                                            args.neutral_frame, args.reg, args.temporal, args.mirrored,
+                                            rig_cs=rig_cs)
             print("%s: %d frames of %d-D landmarks, %d targets; C# (Mono) online vs Python core"
                   % (args.landmarks, tracks.frames, tracks.dims, len(rig.targets)))
+            if settings:
+                results["performer"] = _compare_performer(args, rig, rig_cs, arrays, tracks, settings)
         else:
             clip = bridge.load_clip(args.clip)
             clip_cs = parity.csharp_clip_file(args.clip, clip)
@@ -106,6 +120,35 @@ def run(args) -> int:
     good = verdict(dict(results, rig_file=rig_read), args.tolerance)
     print("parity %s (tolerance %g)" % ("proven" if good else "FAILED", args.tolerance))
     return 0 if good else 1
+
+
+def _compare_performer(args, rig, rig_cs, arrays, tracks, settings: Dict) -> Dict:
+    """Performer mode on the given performer file, or on one the Python core calibrates on the
+    fly from the take and writes to a temporary file: both sides read the same file."""
+    import os
+    import tempfile
+
+    from microexpr.solve.performer import calibrate, performer_file
+    from microexpr.unity import parity
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.performer
+        if path:
+            how = "performer file %s" % path
+        else:
+            take = tracks.mirrored() if args.mirrored else tracks
+            performer = calibrate(rig.neutral_landmarks(), take, settings["calibration_frames"],
+                                  args.landmarks, rig.mesh().fingerprint)
+            path = os.path.join(tmp, "performer.json")
+            with open(path, "w", encoding="utf-8") as f:       # at once: not one of the outputs
+                f.write(performer_file(performer, rig.units.length).model_dump_json(indent=1) + "\n")
+            how = ("calibrated on the fly on frames %d:%d by the Python core, into a temporary "
+                   "file both sides read" % tuple(performer.frames))
+        r = parity.compare_performer(arrays, tracks, path, settings["prior"], settings["speed"],
+                                     None, args.mirrored, rig_cs)
+    print("  performer: %s" % how)
+    r["performer"] = how
+    return r
 
 
 def _rig_line(r: Dict, tolerance: float) -> str:

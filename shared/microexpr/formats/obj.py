@@ -26,7 +26,7 @@ import numpy as np
 
 from microexpr.atomicio import atomic_open
 from microexpr.errors import MicroExprError
-from microexpr.mesh import Mesh
+from microexpr.mesh import Mesh, check_face_mesh
 
 #: points (N, 3), face_counts, face_indices, uvs (N, 2) or None
 Parsed = Tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray]]
@@ -57,6 +57,7 @@ def read_obj(path: str, name: Optional[str] = None) -> Mesh:
     if parsed is None:
         parsed = _parse_lines(_text(data, path), path)
     pts, counts, idx, uvs = parsed
+    check_face_mesh(pts, counts, path)
     stem = os.path.splitext(os.path.basename(path))[0]
     return Mesh(name or stem, pts, counts, idx, uvs=uvs)
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from microexpr.atomicio import PathLike, write_text
 from microexpr.bridge import Clip, Rig
+from microexpr.bridge.validate import check_clip_for_rig
 from microexpr.micro import plausibility
 from microexpr.micro.mapping import au_map
 from microexpr.review.checks import Burst, Check, Limits, run_checks
@@ -98,7 +99,13 @@ class Reviewer:
         self.measurer = Measurer(rig)
         self.map = au_map(rig, mapping)
 
-    def review(self, clip: Clip, base: Optional[Clip] = None) -> Review:
+    def review(self, clip: Clip, base: Optional[Clip] = None, clip_file: Optional[str] = None,
+               base_file: Optional[str] = None) -> Review:
+        """Judge ``clip`` (made for this rig, with frames; ``base`` likewise); the files name
+        the clips in errors."""
+        check_clip_for_rig(clip, self.rig, clip_file)
+        if base is not None:
+            check_clip_for_rig(base, self.rig, base_file, what="base clip")
         m = self.measurer.measure(clip, base)
         full, _ = self.measurer.layer(clip, None)
         involve = np.abs(m.layer) > PLAUSIBLE_THRESHOLD if base is not None else None

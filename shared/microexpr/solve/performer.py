@@ -44,7 +44,7 @@ from microexpr.solve.tracks import Tracks
 
 #: On-the-fly calibration reads at most this many valid frames from the start of a take.
 MAX_FRAMES = 600
-ITERATIONS = 60
+ITERATIONS = 80
 #: Alternating shape and cameras converges slowly when the head turns little (depth is weakly
 #: seen): each shape step is lengthened by this factor (successive over-relaxation).
 OVER_RELAX = 1.8
@@ -52,12 +52,16 @@ OVER_RELAX = 1.8
 #: from this iteration on, every few iterations.
 ALTERNATE_FROM = 2
 ALTERNATE_EVERY = 1
-#: The weight prior of that solve: strong, so the tracker's noise is not taken for expression
-#: (weights are >= 0, so noise solved as expression would bias the neutral) while a real
-#: expression is mostly taken out (what is left, the robust weights discount).
-CALIBRATION_PRIOR = 0.05
+#: Once the robust iterations start (the noise estimate is then the noise, not the misfit of
+#: a shape still far off), that solve's weights are soft-thresholded by this many of their own
+#: noise (the landmark noise over the target's landmark motion seen from the front): weights
+#: are >= 0, so noise solved as expression would otherwise push the neutral from every target.
+CALIBRATION_THRESHOLD = 2.0
+#: ... and solved with a stronger weight prior than the solve's: combinations of targets that
+#: undo part of the neutral (a jaw half open in the neutral, closed by other targets) cost more.
+CALIBRATION_PRIOR = 0.1
 #: The first iterations are plain least squares, the rest robust.
-PLAIN_ITERATIONS = 40
+PLAIN_ITERATIONS = 50
 #: The shape is fitted on at most this many calibration frames, evenly spaced (a head moves
 #: smoothly: more frames add time, not information); cameras, noise and the pose filter then
 #: use every calibration frame.
@@ -150,11 +154,11 @@ def calibration_frames(tracks: Tracks, frames: Optional[Sequence[int]] = None) -
         idx = np.arange(a, b)[seen[a:b]]
     else:
         idx = np.nonzero(seen)[0][:MAX_FRAMES]
-    if len(idx) < 2:
-        raise MicroExprError("only %d frame(s) to calibrate the performer on" % len(idx),
+    if len(idx) < 1:
+        raise MicroExprError("no frame to calibrate the performer on",
                              file=tracks.source, field="--calibration-frames",
                              fix="give a take (or a calibration segment) where the face is "
-                                 "found in at least 2 frames, ideally with a head turn")
+                                 "found, ideally with a head turn")
     return idx
 
 
@@ -221,7 +225,9 @@ def _fit_shape(X: np.ndarray, x_data: np.ndarray, conf: np.ndarray, floor: float
     noise = floor
     for it in range(ITERATIONS):
         if expressions is not None and it >= ALTERNATE_FROM and (it - ALTERNATE_FROM) % ALTERNATE_EVERY == 0:
-            x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise)
+            settled = it >= PLAIN_ITERATIONS        # the noise estimate is the noise by now
+            x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise,
+                                     CALIBRATION_THRESHOLD if settled else 0.0)
         e = _residual_norms(x, M, t, S)
         noise = _noise(e, conf, k, floor)
         # plain least squares first: robust weights of a shape still far from the performer's
@@ -246,7 +252,8 @@ def _check_spread(x: np.ndarray, conf: np.ndarray, tracks: Tracks) -> None:
 
 
 def _expression(x: np.ndarray, conf: np.ndarray, M: np.ndarray, t: np.ndarray, S: np.ndarray,
-                X: np.ndarray, B: np.ndarray, pinned: Optional[np.ndarray], noise: float) -> np.ndarray:
+                X: np.ndarray, B: np.ndarray, pinned: Optional[np.ndarray], noise: float,
+                threshold_noise: float = CALIBRATION_THRESHOLD) -> np.ndarray:
     """Each calibration frame's expression, seen by its camera (F, 68, k): bounded weights of
     the retargeted deltas solved on the frame's offsets from ``S`` (no temporal term)."""
     from microexpr.solve.projected_solver import ProjectedSolver
@@ -268,7 +275,10 @@ def _expression(x: np.ndarray, conf: np.ndarray, M: np.ndarray, t: np.ndarray, S
         ws = WeightSolver(B.reshape(COUNT * 3, -1), 3, pinned=pinned)
         ws.set_penalties(lam, 0.0)
         W = ws.solve(np.einsum("fji,fnj->fni", P, r).reshape(F, -1), conf)
-    W = np.clip(W, 0.0, 1.0)
+    seen = np.sqrt(np.sum(B[:, :k] ** 2, axis=(0, 1)))
+    with np.errstate(divide="ignore"):
+        threshold = np.where(seen > 0, threshold_noise * noise / seen, np.inf)
+    W = np.clip(W - threshold, 0.0, 1.0)
     return np.einsum("fij,ljt,ft->fli", M, B * g[:, None, None], W)
 
 

@@ -4,16 +4,19 @@ Formats (68 iBUG points per frame, 2-D image pixels with y down, or 3-D):
 
 - ``.npy``: an array shaped (frames, 68, 2 or 3).
 - CSV with a header ``frame, x0, y0[, z0], ..., x67, y67[, z67]``; an optional ``time`` column
-  (seconds); extra columns after the landmark columns are allowed: ``c0 ... c67`` are taken as
+  (seconds, increasing from row to row); extra columns after the landmark columns are allowed: ``c0 ... c67`` are taken as
   per-landmark confidences (0-1), ``confidence`` as a per-frame one.
 - OpenFace 2.0 CSV: ``x_0 ... x_67, y_0 ... y_67`` (``timestamp``, ``confidence`` and
   ``success`` used when present; OpenFace pads names with spaces).
 
 NaN or infinite coordinates mark a landmark as missing (confidence 0); the loader reports them.
+A CSV cell holding a line break, and times that are missing or do not increase, are refused
+with the row named.
 """
 from __future__ import annotations
 
 import csv
+import io
 import os
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -119,11 +122,7 @@ def _load_csv(path: str):
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, "cannot read the file as text (%s)" % exc) from None
-    try:
-        rows = list(csv.reader(text.splitlines()))
-    except csv.Error as exc:
-        raise _fail(path, "is not a readable CSV (%s)" % exc) from None
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    rows, lines = _csv_rows(path, text)
     if not rows:
         raise _fail(path, "the tracks file is empty")
     header = [c.strip() for c in rows[0]]
@@ -143,7 +142,7 @@ def _load_csv(path: str):
     for r, row in enumerate(body):
         if len(row) > len(header):
             raise _fail(path, "row %d has %d values for %d header columns"
-                        % (r + 2, len(row), len(header)), "row %d" % (r + 2))
+                        % (lines[r + 1], len(row), len(header)), "row %d" % lines[r + 1])
         for c, v in enumerate(row):
             v = v.strip()
             if v == "":
@@ -152,7 +151,7 @@ def _load_csv(path: str):
                 data[r, c] = float(v)
             except ValueError:
                 raise _fail(path, "row %d, column %r holds %r, not a number"
-                            % (r + 2, header[c], v), header[c]) from None
+                            % (lines[r + 1], header[c], v), header[c]) from None
     cols = [xs, ys] + ([zs] if zs is not None else [])
     pts = np.stack([data[:, c] for c in cols], axis=2)
     conf = np.ones(pts.shape[:2])
@@ -167,8 +166,41 @@ def _load_csv(path: str):
     for name in ("time", "timestamp"):
         if name in col:
             times = data[:, col[name]]
+            _check_times(path, times, name, lines[1:])
             break
     return pts, conf, times
+
+
+def _csv_rows(path: str, text: str):
+    """The non-blank rows of a CSV and the line each starts on; a line break inside a quoted
+    cell is refused (joined up, ``"1\n2"`` would read as 12)."""
+    reader = csv.reader(io.StringIO(text))
+    rows, lines = [], []
+    start = 1
+    try:
+        for row in reader:
+            if any("\n" in c or "\r" in c for c in row):
+                raise _fail(path, "row %d: a quoted cell holds a line break" % start, "row %d" % start,
+                            "write one value per cell, without line breaks")
+            if any(c.strip() for c in row):
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _fail(path, "is not a readable CSV (line %d: %s)" % (reader.line_num, exc),
+                    "line %d" % reader.line_num) from None
+    return rows, lines
+
+
+def _check_times(path: str, times: np.ndarray, name: str, lines: List[int]) -> None:
+    """Every frame has a time, later than the frame before."""
+    for k in np.nonzero(~np.isfinite(times))[0][:1]:
+        raise _fail(path, "row %d has no %s" % (lines[k], name), "row %d" % lines[k],
+                    "give every frame its time in seconds, or leave out the %s column" % name)
+    for k in np.nonzero(np.diff(times) <= 0)[0][:1]:
+        raise _fail(path, "row %d: %s %g is not after the previous row's %g (times must increase)"
+                    % (lines[k + 1], name, times[k + 1], times[k]), "row %d" % lines[k + 1],
+                    "sort the rows by time and remove repeated frames")
 
 
 def _cols(path: str, col: dict, pattern: str) -> List[int]:

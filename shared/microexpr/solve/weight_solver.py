@@ -414,6 +414,13 @@ class WeightSolver:
         self.lam = np.full(T, reg * self.scale)
         self.mu = temporal * self.scale
         self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """Scratch buffers of ``solve_frame``; the cached factor of H0 is forgotten."""
+        T = self.B.shape[1]
+        self._work, self._rhs = np.empty((T, T)), np.empty(T)
+        self._free, self._cache = np.empty(T, np.int64), np.full(T + 1, -1, np.int64)
 
     def set_penalties(self, lam, mu: float) -> None:
         """Absolute penalties (not scaled by the basis): ``lam`` per weight (one number, or
@@ -421,6 +428,7 @@ class WeightSolver:
         self.lam = np.broadcast_to(np.asarray(lam, np.float64), (self.B.shape[1],)).copy()
         self.mu = mu
         self.H0 = self.B.T @ self.B + np.diag(self.lam + self.mu)
+        self._fresh()
 
     @property
     def targets(self) -> int:
@@ -437,17 +445,23 @@ class WeightSolver:
 
     def solve_frame(self, d: np.ndarray, conf: Optional[np.ndarray] = None,
                     w_prev: Optional[np.ndarray] = None) -> np.ndarray:
-        """One frame, online: warm-started from (and pulled toward) ``w_prev``."""
+        """One frame, online: warm-started from (and pulled toward) ``w_prev``. With every
+        confidence 1 (or none given) it uses H0 and keeps its Cholesky factor between calls,
+        as ``solve`` does; other confidences rebuild the normal matrix."""
         T = self.targets
         w = np.zeros(T) if w_prev is None else np.array(w_prev, dtype=np.float64)
         d = np.ascontiguousarray(d, dtype=np.float64).reshape(-1)
-        wp = w.copy()
+        c = None if conf is None else np.asarray(conf, np.float64)
+        if c is None or np.all(c == 1.0):
+            g = d @ self.B + self.mu * w
+            run(box_qp, self.H0, g, w, self.allowed, self._work, self._rhs, self._free, self._cache)
+            return w
         H = np.empty((T, T))
         g = np.empty(T)
-        c = np.ones(self.B.shape[0] // self.k) if conf is None else np.asarray(conf, np.float64)
-        run(_normal, self.B, d, c, self.k, self.lam, self.mu, wp, H, g)
-        run(box_qp, H, g, w, self.allowed, np.empty((T, T)), np.empty(T), np.empty(T, np.int64),
-            np.full(T + 1, -1, np.int64))
+        run(_normal, self.B, d, c, self.k, self.lam, self.mu, w.copy(), H, g)
+        self._cache[0] = -1                        # the factor no longer belongs to H0
+        run(box_qp, H, g, w, self.allowed, self._work, self._rhs, self._free, self._cache)
+        self._cache[0] = -1
         return w
 
     def solve(self, D: np.ndarray, conf: Optional[np.ndarray] = None,

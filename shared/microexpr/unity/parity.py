@@ -2,7 +2,9 @@
 
 The Python side is the batched core (``key_weights`` + ``WeightSolver.solve``, as
 ``solve.solve_tracks`` runs them); the C# side is the online runtime, set up from the neutral
-frame and then fed frame by frame (``FaceSolver.SolveSequence``).
+frame and then fed frame by frame (``FaceSolver.SolveSequence``). Performer mode: the Python
+core's batch ``solve_performer`` against C#'s ``PerformerSolver`` fed frame by frame, both on the
+same performer file, each read by its own reader.
 
 Clips: a clip's ``weights`` already include its micro-expression events. A player plays the
 weights (invalid frames holding the last valid ones when the clip says ``hold_invalid``):
@@ -256,6 +258,63 @@ def compare_tracks(rig: RigArrays, tracks: Tracks, modes: Sequence[str] = MODES,
     return out
 
 
+# -- performer mode: both sides read the same performer file ------------------------------
+def python_performer_solve(rig: RigArrays, tracks: Tracks, performer_path: str,
+                           prior: Optional[float] = None, speed: Optional[float] = None,
+                           fps: Optional[float] = None, mirrored: bool = False):
+    """The Python core's performer mode, batched, as ``solve.solve_tracks`` runs it:
+    (SolveResult, head pose (F, 4): yaw, pitch, roll in degrees, scale)."""
+    from microexpr.solve.performer import load_performer
+    from microexpr.solve.performer_solve import DEFAULT_PRIOR, DEFAULT_SPEED, solve_performer
+    from microexpr.solve.solve_set import solve_model
+    from microexpr.solve.tracks_to_clip import pinned_targets
+
+    if mirrored:
+        tracks = tracks.mirrored()
+    model = solve_model(rig)
+    kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)), np.zeros(1, bool),
+                      tracks.dims, "performer")
+    W, valid, pose, _ = solve_performer(
+        rig, tracks, load_performer(performer_path), model, pinned_targets(rig, kind),
+        DEFAULT_PRIOR if prior is None else prior, DEFAULT_SPEED if speed is None else speed,
+        float(fps) if fps else tracks.fps())
+    return SolveResult(np.clip(W, 0.0, 1.0), valid.copy()), pose
+
+
+def csharp_performer_solve(rig: RigArrays, tracks: Tracks, performer_path: str,
+                           prior: Optional[float] = None, speed: Optional[float] = None,
+                           fps: Optional[float] = None, mirrored: bool = False, rig_cs=None):
+    """The C# runtime's ``PerformerSolver``, frame by frame, on the performer file read by C#'s
+    own reader: (SolveResult, head pose (F, 4))."""
+    rt = net.runtime()
+    rig_cs = rig_cs if rig_cs is not None else csharp_rig(rig)
+    F, T = tracks.frames, rig.targets
+    ps = rt.PerformerSolver(rig_cs, rt.Performer.Load(str(performer_path)), tracks.dims,
+                            float(fps) if fps else tracks.fps(),
+                            rt.PerformerSolver.DefaultPrior if prior is None else float(prior),
+                            rt.PerformerSolver.DefaultSpeed if speed is None else float(speed),
+                            bool(mirrored))
+    W, V, P = net.new_doubles(F * T), net.new_bools(F), net.new_doubles(F * 4)
+    ps.SolveSequence(net.to_net(tracks.points), net.to_net(tracks.confidence), F, W, V, P)
+    return SolveResult(net.from_net(W, (F, T)), net.from_net(V)), net.from_net(P, (F, 4))
+
+
+def compare_performer(rig: RigArrays, tracks: Tracks, performer_path: str,
+                      prior: Optional[float] = None, speed: Optional[float] = None,
+                      fps: Optional[float] = None, mirrored: bool = False, rig_cs=None) -> Dict[str, object]:
+    """Performer mode: the weight difference (``difference``) between the Python core's batch
+    solve and C#'s per-frame solve, plus ``pose_diff``, the largest head-pose difference
+    (degrees and scale; both NaN on frames without data). C# runs first: its reader and its
+    checks of the performer against the tracks and the rig name the field at fault."""
+    cs, pose_cs = csharp_performer_solve(rig, tracks, performer_path, prior, speed, fps, mirrored, rig_cs)
+    py, pose_py = python_performer_solve(rig, tracks, performer_path, prior, speed, fps, mirrored)
+    out = difference(py, cs)
+    same_nan = np.array_equal(np.isnan(pose_py), np.isnan(pose_cs))
+    seen = py.valid & cs.valid
+    out["pose_diff"] = _max_diff(pose_py[seen], pose_cs[seen]) if same_nan else float("inf")
+    return out
+
+
 def held_weights(clip) -> np.ndarray:
     """A clip's weights as a player shows them: with ``hold_invalid``, an invalid frame repeats
     the last valid frame's weights (frames before the first valid one keep their own)."""
@@ -356,7 +415,8 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b))) if a.size else 0.0
 
 
-def compare_clip(clip, clip_cs=None, base=None, on_neutral: Optional[bool] = None) -> Dict[str, object]:
+def compare_clip(clip, clip_cs=None, base=None, on_neutral: Optional[bool] = None, rig=None,
+                 clip_file: Optional[str] = None) -> Dict[str, object]:
     """Three checks of a clip, each a largest absolute weight difference. C# plays ``clip_cs``:
     the ClipData its reader read from the clip's file (``csharp_clip_file``), or bridge JSON
     text; default: ``clip`` written as JSON.
@@ -368,10 +428,20 @@ def compare_clip(clip, clip_cs=None, base=None, on_neutral: Optional[bool] = Non
                      on a neutral (``made_on_neutral``, or ``on_neutral=True`` from a caller
                      that knows); None when not checked.
 
-    ``max_abs_diff`` is the worst of them.
+    ``max_abs_diff`` is the worst of them. A clip without frames proves nothing and is refused;
+    with ``rig``, so is a clip (or base) made for another rig (``validate.check_clip_for_rig``).
     """
     from microexpr.bridge.io import dumps
+    from microexpr.bridge.validate import check_clip_for_rig
+    from microexpr.errors import MicroExprError
 
+    if rig is not None:
+        check_clip_for_rig(clip, rig, clip_file)
+        if base is not None:
+            check_clip_for_rig(base, rig, what="base clip")
+    if len(clip.weights) == 0:
+        raise MicroExprError("the clip has no frames: there is nothing to compare", file=clip_file,
+                             field="weights", fix="pass a clip with at least one frame")
     data = _clip_data(clip_cs if clip_cs is not None else dumps(clip), "<clip>")
     B = None if base is None else base_weights(clip, base)
     player = _max_diff(python_clip(clip), csharp_clip(data))

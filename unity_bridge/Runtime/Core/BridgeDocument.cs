@@ -18,6 +18,7 @@ namespace MicroExpr.Runtime
         public readonly string Source;
 
         static readonly string[] NoUris = new string[0];
+        readonly Dictionary<int, double[]> read = new Dictionary<int, double[]>();
 
         BridgeDocument(JsonValue root, BridgeContainer container, string source)
         {
@@ -34,7 +35,17 @@ namespace MicroExpr.Runtime
 
         public void Dispose()
         {
+            read.Clear();
             if (Container != null) Container.Dispose();
+        }
+
+        /// <summary>Accessor <paramref name="accessor"/>'s values as doubles, read once (the checks
+        /// and the readers share them).</summary>
+        public double[] Values(int accessor, string field)
+        {
+            double[] values;
+            if (!read.TryGetValue(accessor, out values)) read[accessor] = values = Container.Doubles(accessor, field);
+            return values;
         }
 
         public static BridgeDocument FromText(string text, string source = null)
@@ -163,7 +174,7 @@ namespace MicroExpr.Runtime
             int k = Accessor(node, field);
             if (k < 0) return BridgeFile.Numbers(node, shape, Source, field, false);
             CheckShape(k, shape, field);
-            return Container.Doubles(k, field);
+            return Values(k, field);
         }
 
         /// <summary>One true/false per entry: JSON booleans, or an accessor of shape [length]

@@ -69,6 +69,7 @@ namespace MicroExpr.Runtime
             JsonValue root = doc.Root;
             string source = doc.Source;
             BridgeFile.Check(root, "clip", source);
+            BridgeRules.Check(doc, "clip");
             var c = new ClipData();
             c.Fps = BridgeFile.Need(root, "fps", JsonKind.Number, source, "fps").AsDouble;
             if (!(c.Fps > 0) || double.IsInfinity(c.Fps))
@@ -91,7 +92,7 @@ namespace MicroExpr.Runtime
             if (ev != null && ev.Kind == JsonKind.Array)
             {
                 c.Events = new MicroEvent[ev.Count];
-                for (int e = 0; e < ev.Count; e++) c.Events[e] = ReadEvent(ev[e], source, "events." + e);
+                for (int e = 0; e < ev.Count; e++) c.Events[e] = ReadEvent(ev[e], source, "events[" + e + "]");
             }
             return c;
         }

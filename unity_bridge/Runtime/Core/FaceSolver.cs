@@ -68,7 +68,7 @@ namespace MicroExpr.Runtime
         public void SetNeutral(double[] points, double[] confidence)
         {
             Keys.SetNeutral(points, confidence);
-            bool[] pinnedAll = PinnedTargets(Rig, Dims == 2 ? Keys.View0 : null);
+            bool[] pinnedAll = PinnedTargets(Rig, Dims == 2 ? FrontalView() : null);
             int S = Model.Size, C = Model.Columns, rows = Landmarks.Count * Dims;
             var pinned = new bool[S];
             var allowed = new bool[S];
@@ -104,14 +104,18 @@ namespace MicroExpr.Runtime
             Array.Clear(previous, 0, previous.Length);
         }
 
-        /// <summary>A target whose landmark motion the neutral camera sees at less than this
-        /// share of its 3-D size (motion in depth: a lip roll, a funnel) is pinned for 2-D
-        /// tracks (Python's solve.tracks_to_clip.MIN_VISIBILITY).</summary>
+        /// <summary>A target whose landmark motion the rig seen from the front shows at less
+        /// than this share of its 3-D size (motion in depth: a lip roll, a funnel) is pinned for
+        /// 2-D tracks (Python's solve.tracks_to_clip.MIN_VISIBILITY).</summary>
         public const double MinVisibility = 0.3;
 
-        /// <summary>Per target: |landmark motion seen by the neutral camera| / (camera scale *
-        /// |3-D motion|); 1 for 3-D tracks (<paramref name="view0"/> null), 0 for a target that
-        /// moves no landmark (Python's solve.tracks_to_clip.visibility).</summary>
+        /// <summary>The camera model's view for the pinned targets of 2-D tracks: the rig from
+        /// the front, [[1, 0, 0], [0, 1, 0]] (Python's solve.tracks_to_clip.FRONTAL). A new array.</summary>
+        public static double[] FrontalView() { return new double[] { 1.0, 0.0, 0.0, 0.0, 1.0, 0.0 }; }
+
+        /// <summary>Per target: |landmark motion seen by the camera <paramref name="view0"/>| /
+        /// (camera scale * |3-D motion|); 1 for 3-D tracks (<paramref name="view0"/> null), 0 for
+        /// a target that moves no landmark (Python's solve.tracks_to_clip.visibility).</summary>
         public static double[] Visibility(RigData rig, double[] view0)
         {
             int T = rig.TargetCount, L = Landmarks.Count;
@@ -137,7 +141,9 @@ namespace MicroExpr.Runtime
         }
 
         /// <summary>Targets held at 0: flagged unobservable in the rig, moving no landmark, or
-        /// (2-D tracks) seen by the neutral camera at less than MinVisibility of their size.</summary>
+        /// (2-D tracks, <paramref name="view0"/> = FrontalView()) seen at less than MinVisibility
+        /// of their size. SetNeutral and PerformerSolver pin by the rig and the camera model only
+        /// (FrontalView for 2-D, none for 3-D), never by the take (Python's pinned_targets).</summary>
         public static bool[] PinnedTargets(RigData rig, double[] view0)
         {
             double[] vis = Visibility(rig, view0);

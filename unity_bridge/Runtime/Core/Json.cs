@@ -86,6 +86,7 @@ namespace MicroExpr.Runtime
         {
             if (text == null) throw new MicroExprException("no text to read", source, null, "pass the file's contents");
             var p = new Parser(text, source);
+            p.SkipBom();
             p.SkipSpace();
             if (p.AtEnd) throw p.Error("the file is empty", "pass a MicroExpr bridge file");
             JsonValue v = p.Value(0);
@@ -117,12 +118,18 @@ namespace MicroExpr.Runtime
                     "line " + line + ", column " + col, fix);
             }
 
+            /// <summary>A byte order mark is allowed at the very start only (as Python's utf-8-sig).</summary>
+            public void SkipBom()
+            {
+                if (i == 0 && s.Length > 0 && s[0] == '\uFEFF') i++;
+            }
+
             public void SkipSpace()
             {
                 while (i < s.Length)
                 {
                     char c = s[i];
-                    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\uFEFF') i++;
+                    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') i++;
                     else break;
                 }
             }
@@ -172,12 +179,18 @@ namespace MicroExpr.Runtime
                 {
                     SkipSpace();
                     if (AtEnd || s[i] != '"') throw Error("expected a quoted key", "quote every key");
+                    int keyStart = i;
                     string key = Str();
+                    if (o.Has(key))
+                    {
+                        i = keyStart;                  // named where it stands, as the Python reader
+                        throw Error("the key \"" + key + "\" appears twice in one object", "write finite numbers and each key once");
+                    }
                     SkipSpace();
                     if (AtEnd || s[i] != ':') throw Error("expected ':' after a key", "write key: value");
                     i++;
                     JsonValue v = Value(depth + 1);
-                    if (!o.Put(key, v)) throw Error("key \"" + key + "\" appears twice", "keep one");
+                    o.Put(key, v);
                     SkipSpace();
                     if (AtEnd) throw Error("the text ends inside an object", "complete the file");
                     if (s[i] == ',') { i++; continue; }
@@ -250,6 +263,11 @@ namespace MicroExpr.Runtime
                 int start = i;
                 bool neg = false;
                 if (s[i] == '-') { neg = true; i++; }
+                if (!AtEnd && s[i] == 'I')
+                {
+                    i = start;                         // -Infinity: named at its start
+                    throw Error("-Infinity is not a number JSON allows", "write finite numbers and each key once");
+                }
                 if (AtEnd || s[i] < '0' || s[i] > '9') throw Error("a number needs digits", "write e.g. 0.5");
                 long mant = 0;
                 int digits = 0, exp10 = 0;
@@ -299,10 +317,13 @@ namespace MicroExpr.Runtime
                 }
                 if (mant == 0 && exact) return neg ? -0.0 : 0.0;
                 double parsed;
-                if (!double.TryParse(s.Substring(start, i - start), NumberStyles.Float,
-                                     CultureInfo.InvariantCulture, out parsed))
-                    throw Error("bad number", "write e.g. 0.5");
-                if (double.IsInfinity(parsed)) throw Error("number out of range", "write a finite number");
+                bool ok = double.TryParse(s.Substring(start, i - start), NumberStyles.Float,
+                                          CultureInfo.InvariantCulture, out parsed);
+                if (!ok || double.IsInfinity(parsed))
+                {
+                    i = start;                         // named at its start, as the Python reader
+                    throw Error("the number is too large", "write finite numbers and each key once");
+                }
                 return parsed;
             }
         }

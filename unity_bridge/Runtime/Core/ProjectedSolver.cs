@@ -4,7 +4,8 @@
 // G_ab = sum_l B_l[a]' B_l[b] precomputed:
 //   H = sum_ab A_ab G_ab - sum_{l: c_l < 1} (1 - c_l) B_l' A B_l + diag(lam + mu)
 //   g = sum_l c_l B_l' P' r_l + mu w_prev
-// then the same box QP. lam and mu scale with the neutral view's basis P_0 B.
+// then the same box QP. lam and mu scale with the neutral view's basis P_0 B, or are given as
+// they are (performer mode).
 // Rigs move each landmark with few targets: the sums skip exact zeros (which change nothing),
 // so the work follows the rig's sparsity. H's entries are summed in another order than
 // Python's (six terms instead of nine, A being symmetric): equal to rounding.
@@ -36,9 +37,11 @@ namespace MicroExpr.Runtime
         public int LastSteps { get; private set; }
 
         /// <summary><paramref name="deltas"/> in rig file order [target][landmark][xyz];
-        /// <paramref name="view0"/> the neutral camera (2x3 row-major).</summary>
+        /// <paramref name="view0"/> the neutral camera (2x3 row-major). With
+        /// <paramref name="absolute"/>, <paramref name="reg"/> and <paramref name="temporal"/>
+        /// are the penalties lam and mu themselves (performer mode).</summary>
         public ProjectedSolver(double[] deltas, int targets, double[] view0, double reg = 1e-3,
-                               double temporal = 0.0, bool[] pinned = null)
+                               double temporal = 0.0, bool[] pinned = null, bool absolute = false)
         {
             Targets = targets;
             L = Landmarks.Count;
@@ -58,8 +61,8 @@ namespace MicroExpr.Runtime
                     }
             double scale = sum / Math.Max(T, 1);
             Scale = scale > 0 ? scale : 1.0;
-            Lambda = reg * Scale;
-            Mu = temporal * Scale;
+            Lambda = absolute ? reg : reg * Scale;
+            Mu = absolute ? temporal : temporal * Scale;
             allowed = new bool[T];
             for (int t = 0; t < T; t++) allowed[t] = pinned == null || !pinned[t];
             // which targets move each landmark

@@ -139,12 +139,12 @@ namespace MicroExpr.Runtime
             {
                 int[] d = CombinationDrivers[c];
                 if (d == null || d.Length < 2)
-                    throw new MicroExprException("needs at least two drivers", source, "combinations." + c + ".drivers",
+                    throw new MicroExprException("needs at least two drivers", source, "combinations[" + c + "].drivers",
                         "name the targets that drive the corrective");
                 foreach (int t in d)
                     if (t < 0 || t >= T)
                         throw new MicroExprException("names target " + t + " of " + T, source,
-                            "combinations." + c + ".drivers", "name targets of the rig");
+                            "combinations[" + c + "].drivers", "name targets of the rig");
             }
         }
 
@@ -153,7 +153,7 @@ namespace MicroExpr.Runtime
             for (int k = 0; k < Frames.Length; k++)
             {
                 LandmarkFrame f = Frames[k];
-                string field = "landmark_deltas.frames." + k;
+                string field = "landmark_deltas.frames[" + k + "]";
                 if (f == null || f.Deltas == null || f.Deltas.Length != Landmarks.Count * 3)
                     throw new MicroExprException("needs 68 landmark offsets of 3 coordinates", source, field,
                         "re-export the rig with microexpr");
@@ -231,6 +231,7 @@ namespace MicroExpr.Runtime
             JsonValue root = doc.Root;
             string source = doc.Source;
             BridgeFile.Check(root, "rig", source);
+            BridgeRules.Check(doc, "rig");
             JsonValue targets = BridgeFile.Need(root, "targets", JsonKind.Array, source, "targets");
             int T = targets.Count;
             if (T == 0) throw new MicroExprException("the rig has no targets", source, "targets", "export a rig with targets");
@@ -239,7 +240,7 @@ namespace MicroExpr.Runtime
             for (int t = 0; t < T; t++)
             {
                 JsonValue tv = targets[t];
-                names[t] = BridgeFile.Need(tv, "name", JsonKind.String, source, "targets." + t + ".name").AsString;
+                names[t] = BridgeFile.Need(tv, "name", JsonKind.String, source, "targets[" + t + "].name").AsString;
                 JsonValue info = tv["info"];
                 JsonValue obs = info == null ? null : info["observable"];
                 observable[t] = obs == null || obs.Kind != JsonKind.Bool || obs.AsBool;
@@ -297,8 +298,8 @@ namespace MicroExpr.Runtime
             var drivers = new int[combos.Count][];
             for (int c = 0; c < combos.Count; c++)
             {
-                names[c] = BridgeFile.Need(combos[c], "name", JsonKind.String, source, "combinations." + c + ".name").AsString;
-                string field = "combinations." + c + ".drivers";
+                names[c] = BridgeFile.Need(combos[c], "name", JsonKind.String, source, "combinations[" + c + "].name").AsString;
+                string field = "combinations[" + c + "].drivers";
                 string[] dn = BridgeFile.Strings(BridgeFile.Need(combos[c], "drivers", JsonKind.Array, source, field), source, field);
                 drivers[c] = new int[dn.Length];
                 for (int k = 0; k < dn.Length; k++)
@@ -336,7 +337,7 @@ namespace MicroExpr.Runtime
             var outp = new LandmarkFrame[frames.Count];
             for (int k = 0; k < frames.Count; k++)
             {
-                string field = "landmark_deltas.frames." + k;
+                string field = "landmark_deltas.frames[" + k + "]";
                 JsonValue f = frames[k];
                 string shape = BridgeFile.Need(f, "shape", JsonKind.String, doc.Source, field + ".shape").AsString;
                 double weight = BridgeFile.Need(f, "weight", JsonKind.Number, doc.Source, field + ".weight").AsDouble;
@@ -397,7 +398,7 @@ namespace MicroExpr.Runtime
                 throw new MicroExprException("is a '" + (f.Kind == JsonKind.String ? f.AsString : "?") +
                     "' file, not a " + kind, source, "format", "pass the " + kind + " file here");
             JsonValue v = root["version"];
-            int version = v != null && v.Kind == JsonKind.Number ? (int)v.AsDouble : 1;
+            int version = v != null && v.IsInteger && Math.Abs(v.AsDouble) < 1e9 ? (int)v.AsDouble : 1;
             if (version > RigData.FormatVersion)
                 throw new MicroExprException("format version " + version + " is newer than this package reads (" +
                     RigData.FormatVersion + ")", source, "version", "update the com.microexpr.bridge package");

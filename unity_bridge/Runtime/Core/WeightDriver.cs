@@ -1,7 +1,9 @@
 // The MicroExpressionDriver's rules, frame by frame, in plain C# (the MonoBehaviour only passes
 // Unity's time and renderers in):
 //   source     Live Landmarks: the weights solved from a landmark source (no face: the last
-//              weights are held; the first face, or the first after Recalibrate, is the neutral);
+//              weights are held; the first face, or the first after Recalibrate, is the neutral;
+//              in performer mode, a PerformerSolver with its performer file, no neutral frame is
+//              needed and Recalibrate restarts its pose filter);
 //              Play Clip: the clip's stored weights at the clip time (they already include the
 //              clip's own events); Micro Only: zeros;
 //   micro      the events of the Micro Expressions clip, layered on top (clamped to 0-1), unless
@@ -45,6 +47,7 @@ namespace MicroExpr.Runtime
 
         readonly double[] baseWeights, outWeights, points, confidence;
         FaceSolver solver;
+        PerformerSolver performer;
         ILandmarkSource live;
         ClipPlayer player;
         double[] clipRow;
@@ -78,7 +81,7 @@ namespace MicroExpr.Runtime
         /// their drivers' weights (0-1, before intensity).</summary>
         public double[] CombinationWeights { get { return comboWeights; } }
         public string[] CombinationNames { get { return comboNames; } }
-        public bool Calibrated { get { return solver != null && solver.Ready; } }
+        public bool Calibrated { get { return performer != null || (solver != null && solver.Ready); } }
         /// <summary>Seconds into the played clip (from its start time).</summary>
         public double ClipTime { get { return clipTime; } }
         /// <summary>When the micro-expression events were started (NaN: not started).</summary>
@@ -91,6 +94,18 @@ namespace MicroExpr.Runtime
         public void SetLive(FaceSolver faceSolver, ILandmarkSource source)
         {
             solver = faceSolver;
+            performer = null;
+            live = source;
+            recalibrate = true;
+        }
+
+        /// <summary>Live landmarks from <paramref name="source"/> through a performer-mode solver
+        /// (the performer's own neutral: no neutral frame; the solver's rig must have these
+        /// targets, in this order).</summary>
+        public void SetLive(PerformerSolver performerSolver, ILandmarkSource source)
+        {
+            performer = performerSolver;
+            solver = null;
             live = source;
             recalibrate = true;
         }
@@ -236,6 +251,15 @@ namespace MicroExpr.Runtime
 
         void StepLive()
         {
+            if (performer != null && live != null)
+            {
+                if (!live.TryGetLandmarks(points, confidence)) return;    // no face: hold
+                UnitySpace.SourceToBridge(points, performer.Dims, live.Space, performer.Rig.LengthUnit);
+                if (recalibrate) performer.Reset();
+                recalibrate = false;
+                performer.Step(points, confidence, baseWeights);          // an invalid frame holds
+                return;
+            }
             if (solver == null || live == null) return;
             if (!live.TryGetLandmarks(points, confidence)) return;        // no face: hold
             UnitySpace.SourceToBridge(points, solver.Dims, live.Space, solver.Rig.LengthUnit);

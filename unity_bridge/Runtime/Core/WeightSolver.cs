@@ -1,10 +1,11 @@
 // The bounded weight solver of microexpr/solve/weight_solver.py, online form. Per frame it minimises
 //   sum_i c_i |B_i w - d_i|^2 + sum_t lam_t w_t^2 + mu |w - w_prev|^2,   0 <= w <= 1
-// with lam = reg * s, mu = temporal * s, s = the mean squared column norm of B, by the same
-// box QP (BoxQp). H = B'CB + diag(lam + mu) and g = B'Cd + mu w_prev are summed as Python's
-// _normal does; terms that are exact zeros (a rig moves each landmark with few targets) are
-// skipped, which changes nothing. With every confidence 1, H is the constant H0 and its
-// Cholesky factor is kept between frames. All buffers are made in the constructor.
+// with lam = reg * s, mu = temporal * s, s = the mean squared column norm of B (or lam and mu
+// given as they are: performer mode), by the same box QP (BoxQp). H = B'CB + diag(lam + mu)
+// and g = B'Cd + mu w_prev are summed as Python's _normal does; terms that are exact zeros (a
+// rig moves each landmark with few targets) are skipped, which changes nothing. With every
+// confidence 1, H is the constant H0 and its Cholesky factor is kept between frames. All
+// buffers are made in the constructor.
 using System;
 using System.Collections.Generic;
 
@@ -31,8 +32,11 @@ namespace MicroExpr.Runtime
         /// <summary>Steps the last box QP took (for tests and benchmarks).</summary>
         public int LastSteps { get; private set; }
 
+        /// <summary>With <paramref name="absolute"/>, <paramref name="reg"/> and
+        /// <paramref name="temporal"/> are the penalties lam and mu themselves, not scaled by
+        /// the basis (Python's WeightSolver.set_penalties; performer mode).</summary>
         public WeightSolver(double[] basis, int rows, int targets, int k, double reg = 1e-3,
-                            double temporal = 0.0, bool[] pinned = null)
+                            double temporal = 0.0, bool[] pinned = null, bool absolute = false)
         {
             if (k < 1 || rows % k != 0)
                 throw new MicroExprException("basis rows (" + rows + ") are not a multiple of " + k);
@@ -44,8 +48,8 @@ namespace MicroExpr.Runtime
             for (int i = 0; i < B.Length; i++) sum += B[i] * B[i];
             double scale = sum / Math.Max(targets, 1);
             Scale = scale > 0 ? scale : 1.0;
-            Lambda = reg * Scale;
-            Mu = temporal * Scale;
+            Lambda = absolute ? reg : reg * Scale;
+            Mu = absolute ? temporal : temporal * Scale;
             allowed = new bool[targets];
             for (int t = 0; t < targets; t++) allowed[t] = pinned == null || !pinned[t];
             nzStart = new int[rows + 1];

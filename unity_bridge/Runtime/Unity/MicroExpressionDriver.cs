@@ -1,6 +1,8 @@
 // Drives a face's blend shapes from one source, with micro-expression events layered on top:
 //   Live Landmarks  the weights solved from a landmark source (the same math as the Python
-//                   tools) + the events of the Micro Expressions clip;
+//                   tools: with a Performer file, performer mode, pose and expression on the
+//                   performer's own neutral; without, the first face is the neutral) + the
+//                   events of the Micro Expressions clip;
 //   Play Clip       the clip's weights, as stored (they already include the clip's own
 //                   events) + the events of the Micro Expressions clip, when that is another
 //                   clip (the played clip's own events are never added a second time);
@@ -39,6 +41,18 @@ namespace MicroExpr.Unity
         [Tooltip("A component implementing ILandmarkSource (a face tracker).")]
         public MonoBehaviour landmarkSource;
         public Compensation compensation = Compensation.Rigid;
+        [Tooltip("The performer file (performer.json from 'microexpr calibrate'): live landmarks are then " +
+                 "solved in performer mode, head pose and expression on the performer's own neutral, with " +
+                 "no neutral frame (Compensation, Regularisation and Temporal are unused). Empty: the first " +
+                 "face is the neutral.")]
+        public TextAsset performer;
+        [Tooltip("Performer mode: the tracker's frame rate (0: the performer file's).")]
+        public float performerFps;
+        [Tooltip("Performer mode: a weight is expected within this of 0 (Python's --prior).")]
+        public float performerPrior = 0.2f;
+        [Tooltip("Performer mode: a weight is expected to change by this much per second (Python's --speed; " +
+                 "0: no temporal prior).")]
+        public float performerSpeed = 3f;
         [Tooltip("The camera image is mirrored (selfie view).")]
         public bool mirrored;
         [Tooltip("Ridge weight, relative to the basis (Python's --reg).")]
@@ -115,6 +129,7 @@ namespace MicroExpr.Unity
             {
                 if (rigData == null) core.Warnings.Add("MicroExpr: live landmarks need a rig asset.");
                 else if (tracker == null) core.Warnings.Add("MicroExpr: the landmark source must implement ILandmarkSource.");
+                else if (performer != null) SetPerformer(rigData, tracker);
                 else core.SetLive(new FaceSolver(rigData, tracker.Dimensions, compensation, regularisation, temporal, mirrored), tracker);
             }
             core.SetCombinations(rigData);       // correctives follow their drivers
@@ -137,6 +152,29 @@ namespace MicroExpr.Unity
             }
             core.SetRenderers(names);
             FlushWarnings();
+        }
+
+        /// <summary>Performer mode: a PerformerSolver on the performer file; a bad file, or one for
+        /// another rig or tracker, is reported on the Console (naming the field) and nothing is driven.</summary>
+        void SetPerformer(RigData rigData, ILandmarkSource tracker)
+        {
+            try
+            {
+                Performer p = Performer.FromJson(performer.text, performer.name);
+                core.SetLive(new PerformerSolver(rigData, p, tracker.Dimensions, Typed(performerFps),
+                                                 Typed(performerPrior), Typed(performerSpeed), mirrored), tracker);
+            }
+            catch (MicroExprException e)
+            {
+                core.Warnings.Add("MicroExpr: " + e.Message);
+            }
+        }
+
+        /// <summary>The number typed in the Inspector: 0.2f is 0.2 (Python's default), through
+        /// decimal; a value decimal cannot hold is passed as it is (and refused if not finite).</summary>
+        static double Typed(float v)
+        {
+            return float.IsNaN(v) || float.IsInfinity(v) || System.Math.Abs(v) > 1e15f ? v : (double)(decimal)v;
         }
 
         void LateUpdate()
@@ -181,6 +219,9 @@ namespace MicroExpr.Unity
         {
             if (regularisation < 0) regularisation = 0;
             if (temporal < 0) temporal = 0;
+            if (performerFps < 0) performerFps = 0;
+            if (!(performerPrior > 0)) performerPrior = 0.2f;
+            if (performerSpeed < 0) performerSpeed = 0;
         }
     }
 }

@@ -241,6 +241,16 @@ namespace UnityEngine
         }
     }
 
+    /// <summary>A text file asset (a .json, .txt ... in the project): its text.</summary>
+    public class TextAsset : Object
+    {
+        readonly string contents;
+
+        public TextAsset(string text) { contents = text ?? ""; }
+
+        public string text { get { ThrowIfDestroyed(); return contents; } }
+    }
+
     public class Renderer : Component
     {
         internal Renderer() { }

@@ -58,19 +58,61 @@ namespace MicroExpr.Tests
             return "[\"" + string.Join("\",\"", names) + "\"]";
         }
 
+        /// <summary>The skin's 68 points (all at the origin), inline.</summary>
+        public static readonly string InlinePoints = "[" + string.Join(",", Repeat("[0,0,0]", 68)) + "]";
+        /// <summary>A shape of a target or combination on the skin: one empty frame at weight 1.</summary>
+        public const string Shape = "{\"mesh\":\"skin\",\"frames\":[{\"indices\":[],\"deltas\":[]}]}";
+
+        static string[] Repeat(string s, int n)
+        {
+            var outp = new string[n];
+            for (int i = 0; i < n; i++) outp[i] = s.Replace("#", i.ToString(CultureInfo.InvariantCulture));
+            return outp;
+        }
+
+        /// <summary>A valid rig document (as the Python core writes it) with the neutral landmarks
+        /// and the landmark delta matrix as given (JSON values or accessors), the extra members
+        /// <paramref name="tail"/> ("name":value,... with a trailing comma, or "").</summary>
+        public static string RigDocument(RigData rig, string neutral, string deltas, string tail = "")
+        {
+            var targets = new List<string>();
+            foreach (string n in rig.TargetNames) targets.Add("{\"name\":\"" + n + "\",\"shapes\":[" + Shape + "]}");
+            return "{\"format\":\"microexpr.rig\",\"version\":3,\"name\":\"face\",\"units\":{\"length\":\"cm\"}," +
+                   "\"meshes\":[{\"name\":\"skin\",\"fingerprint\":\"fp1\",\"face_counts\":[3],\"face_indices\":[0,1,2]," +
+                   "\"points\":" + InlinePoints + "}],\"targets\":[" + string.Join(",", targets.ToArray()) + "]," +
+                   "\"landmarks\":{\"mesh\":\"skin\",\"points\":[" + string.Join(",", Repeat("{\"vertex\":#}", 68)) + "]," +
+                   "\"neutral\":" + neutral + ",\"rigid\":[" +
+                   string.Join(",", Array.ConvertAll(rig.Rigid, x => x.ToString(CultureInfo.InvariantCulture))) +
+                   "],\"reference_points\":[27]},\"landmark_deltas\":{\"targets\":" + Names(rig.TargetNames) +
+                   ",\"deltas\":" + deltas + "}," + tail;
+        }
+
+        /// <summary>The rig as plain bridge JSON, arrays inline.</summary>
+        public static string RigJson(RigData rig)
+        {
+            string doc = RigDocument(rig, Rows(rig.Neutral, 68), Rows(rig.Deltas, rig.TargetCount * 68));
+            return doc.Substring(0, doc.Length - 1) + "}";
+        }
+
+        /// <summary>Rows of three numbers, grouped by 68 when there is more than one landmark block.</summary>
+        static string Rows(double[] v, int rows)
+        {
+            var outp = new List<string>();
+            for (int r = 0; r < rows; r++)
+                outp.Add("[" + string.Join(",", Array.ConvertAll(new[] { v[3 * r], v[3 * r + 1], v[3 * r + 2] },
+                    x => x.ToString("R", CultureInfo.InvariantCulture))) + "]");
+            if (rows == 68) return "[" + string.Join(",", outp.ToArray()) + "]";
+            var blocks = new List<string>();
+            for (int t = 0; t < rows / 68; t++) blocks.Add("[" + string.Join(",", outp.GetRange(t * 68, 68).ToArray()) + "]");
+            return "[" + string.Join(",", blocks.ToArray()) + "]";
+        }
+
         /// <summary>A rig's header: neutral (accessor 0) and landmark deltas (accessor 1), float64,
         /// in buffer 0 (the BIN chunk, or <paramref name="uri"/>).</summary>
         public static string RigHeader(RigData rig, string uri = null)
         {
-            var targets = new List<string>();
-            foreach (string n in rig.TargetNames) targets.Add("{\"name\":\"" + n + "\"}");
             int T = rig.TargetCount, deltasAt = 68 * 3 * 8, total = deltasAt + T * 68 * 3 * 8;
-            return "{\"format\":\"microexpr.rig\",\"version\":3,\"name\":\"face\",\"units\":{\"length\":\"cm\"}," +
-                   "\"meshes\":[{\"name\":\"skin\",\"fingerprint\":\"fp1\"}],\"targets\":[" + string.Join(",", targets.ToArray()) + "]," +
-                   "\"landmarks\":{\"mesh\":\"skin\",\"neutral\":{\"$accessor\":0},\"rigid\":[" +
-                   string.Join(",", Array.ConvertAll(rig.Rigid, x => x.ToString(CultureInfo.InvariantCulture))) +
-                   "],\"reference_points\":[27]},\"landmark_deltas\":{\"targets\":" + Names(rig.TargetNames) +
-                   ",\"deltas\":{\"$accessor\":1}}," +
+            return RigDocument(rig, "{\"$accessor\":0}", "{\"$accessor\":1}") +
                    "\"accessors\":[{\"buffer\":0,\"byteOffset\":0,\"dtype\":\"float64\",\"shape\":[68,3],\"units\":\"cm\"}," +
                    "{\"buffer\":0,\"byteOffset\":" + deltasAt + ",\"dtype\":\"float64\",\"shape\":[" + T + ",68,3],\"units\":\"cm\"}]," +
                    "\"buffers\":[{\"byteLength\":" + total + (uri == null ? "" : ",\"uri\":\"" + uri + "\"") + "}]}";
@@ -147,7 +189,7 @@ namespace MicroExpr.Tests
             const int meshBytes = 20000 * 3 * 4;                    // float32 points the runtime never needs
             string header = ContainerWriter.RigHeader(Sample);
             int total = 68 * 3 * 8 * (1 + Sample.TargetCount);
-            header = header.Replace("\"fingerprint\":\"fp1\"}", "\"fingerprint\":\"fp1\",\"points\":{\"$accessor\":2}}")
+            header = header.Replace("\"points\":" + ContainerWriter.InlinePoints, "\"points\":{\"$accessor\":2}")
                            .Replace("\"units\":\"cm\"}],\"buffers\":[{\"byteLength\":" + total + "}]",
                                     "\"units\":\"cm\"},{\"buffer\":0,\"byteOffset\":" + total +
                                     ",\"dtype\":\"float32\",\"shape\":[20000,3],\"units\":\"cm\"}],\"buffers\":[{\"byteLength\":" +
@@ -334,7 +376,7 @@ namespace MicroExpr.Tests
             }
             catch (MicroExprException err)
             {
-                Assert.AreEqual("landmark_deltas.deltas", err.Field);
+                Assert.AreEqual("landmarks.neutral", err.Field, "the first array, as the Python reader names it");
                 StringAssert.Contains("plain JSON", err.Message);
             }
         }

@@ -54,6 +54,8 @@ namespace MicroExpr.Tests
         {
             string h = ContainerWriter.RigHeader(rig);
             h = "{" + extra + h.Substring(1);
+            h = h.Replace("{\"name\":\"target1\",\"shapes\":[{\"mesh\":\"skin\",\"frames\":[",
+                          "{\"name\":\"target1\",\"shapes\":[{\"mesh\":\"skin\",\"frames\":[{\"weight\":0.5,\"indices\":[],\"deltas\":[]},");
             return h.Replace("\"landmark_deltas\":{", "\"landmark_deltas\":{\"frames\":" + frames + ",");
         }
 
@@ -65,7 +67,7 @@ namespace MicroExpr.Tests
             string frames = "[{\"shape\":\"target1\",\"weight\":0.5,\"deltas\":" + Rows(ib) + "}," +
                             "{\"shape\":\"fix\",\"weight\":1.0,\"deltas\":" + Rows(fix) + "}]";
             string extra = "\"solve_set\":[\"target3\",\"target1\"],\"combinations\":[{\"name\":\"fix\"," +
-                           "\"drivers\":[\"target1\",\"target3\"],\"shapes\":[]}],";
+                           "\"drivers\":[\"target1\",\"target3\"],\"shapes\":[" + ContainerWriter.Shape + "]}],";
             RigData read = RigData.FromBytes(ContainerWriter.Pack(Header(rig, extra, frames), ContainerWriter.RigPayload(rig)),
                                              "face.microexpr");
             Assert.IsTrue(read.HasSolveSet);
@@ -83,7 +85,7 @@ namespace MicroExpr.Tests
             Assert.IsFalse(RigData.FromBytes(ContainerWriter.Rig(rig), "plain.microexpr").HasSolveSet);
             Assert.AreEqual(4, RigData.FromBytes(ContainerWriter.Rig(rig), "plain.microexpr").SolveSet.Length);
             string[] bad = { "\"solve_set\":[\"target1\",\"grin\"],", "\"solve_set\":[],",
-                             "\"solve_set\":[\"fix\"],\"combinations\":[{\"name\":\"fix\",\"drivers\":[\"target1\",\"target3\"]}]," };
+                             "\"solve_set\":[\"fix\"],\"combinations\":[{\"name\":\"fix\",\"drivers\":[\"target1\",\"target3\"],\"shapes\":[]}]," };
             foreach (string b in bad)
             {
                 try

@@ -87,6 +87,79 @@ namespace MicroExpr.StandInTests
             Object.DestroyImmediate(face);
         }
 
+        static string Repeat(string value, int n)
+        {
+            var items = new string[n];
+            for (int i = 0; i < n; i++) items[i] = value;
+            return string.Join(",", items);
+        }
+
+        /// <summary>A performer file for the rig's own face (3-D tracks, no smoothing).</summary>
+        static string PerformerJson(RigData rig, bool withDims)
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var pts = new string[68];
+            for (int l = 0; l < 68; l++)
+                pts[l] = "[" + rig.Neutral[l * 3].ToString("R", inv) + "," + rig.Neutral[l * 3 + 1].ToString("R", inv) + "," +
+                         rig.Neutral[l * 3 + 2].ToString("R", inv) + "]";
+            string ones = Repeat("1.0", 68);
+            return "{\"format\": \"microexpr.performer\", \"version\": 1," + (withDims ? " \"dims\": 3," : "") +
+                   " \"fps\": 30.0, \"neutral\": [" + string.Join(",", pts) + "], \"gains\": [" + ones + "]," +
+                   " \"noise\": 0.01, \"pose_filter\": {\"alpha\": [" + Repeat("1.0", 12) +
+                   "], \"beta\": [" + Repeat("0.0", 12) + "]}, \"camera\": \"similarity\"," +
+                   " \"calibration\": {\"frames\": [0, 1], \"residual\": 0.0}}";
+        }
+
+        [Test]
+        public void APerformerFileDrivesTheBlendShapesWithoutANeutralFrame()
+        {
+            using (new StandInProject())
+            {
+                RigData rig = SampleRig();
+                var face = new GameObject("face");
+                var skin = new GameObject("Skin");
+                skin.transform.SetParent(face.transform);
+                var smr = skin.AddComponent<SkinnedMeshRenderer>();
+                var mesh = new Mesh();
+                mesh.vertices = new Vector3[1];
+                foreach (string t in rig.TargetNames) mesh.AddBlendShapeFrame("blendShape1." + t, 100f, new Vector3[1], null, null);
+                smr.sharedMesh = mesh;
+                var tracker = face.AddComponent<TestTracker>();
+                var driver = face.AddComponent<MicroExpressionDriver>();
+                driver.rig = MicroExprRigAsset.Create(rig);
+                driver.renderers = new[] { smr };
+                driver.landmarkSource = tracker;
+                driver.performer = new TextAsset(PerformerJson(rig, true)) { name = "performer" };
+                driver.blend = MicroExpressionDriver.Blend.Override;
+                var truth = new double[rig.TargetCount];
+                truth[2] = 0.6;
+                double[] smile = Landmarks(rig, truth);
+                UnitySpace.PointsToUnity(smile, 68, rig.LengthUnit, tracker.Frame);
+                driver.Setup();
+                driver.UpdateFrame(0.03f, 0.0);                      // the first face: no neutral needed
+                Assert.IsTrue(driver.Calibrated);
+                // the Inspector's 0.2 and 3 are the defaults of the Python tools, exactly
+                var solver = new PerformerSolver(rig, Performer.FromJson(PerformerJson(rig, true)), 3, 0.0,
+                                                 PerformerSolver.DefaultPrior, PerformerSolver.DefaultSpeed);
+                var want = new double[rig.TargetCount];
+                solver.Step(smile, null, want);
+                Assert.That(want[2], Is.GreaterThan(0.4), "the solve sees the smile");
+                for (int t = 0; t < rig.TargetCount; t++)
+                {
+                    Assert.That(driver.Weights[t], Is.EqualTo(want[t]).Within(1e-9), rig.TargetNames[t]);
+                    Assert.AreEqual((float)want[t] * 100f, smr.GetBlendShapeWeight(t), 1e-3);
+                }
+                // a bad performer file is reported on the Console, naming the field
+                driver.performer = new TextAsset(PerformerJson(rig, false)) { name = "performer" };
+                driver.Setup();
+                driver.UpdateFrame(0.03f, 0.03);
+                Assert.IsTrue(StandInProject.Logged(LogType.Warning).Exists(m => m.Contains("performer: dims: missing")),
+                              string.Join("\n", StandInProject.Logged(LogType.Warning).ToArray()));
+                Assert.IsFalse(driver.Calibrated);
+                Object.DestroyImmediate(face);
+            }
+        }
+
         [Test]
         public void TheDriversWarningsReachTheConsole()
         {

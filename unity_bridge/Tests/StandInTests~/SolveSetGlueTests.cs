@@ -57,15 +57,20 @@ namespace MicroExpr.StandInTests
         /// "fix" of t02 x t04 and its landmark frame at weight 1.</summary>
         static string RigJson(RigData rig, double[] fixDeltas)
         {
+            const string shape = "{\"mesh\":\"skin\",\"frames\":[{\"indices\":[],\"deltas\":[]}]}";
             var targets = new List<string>();
-            foreach (string n in rig.TargetNames) targets.Add("{\"name\":\"" + n + "\"}");
+            foreach (string n in rig.TargetNames) targets.Add("{\"name\":\"" + n + "\",\"shapes\":[" + shape + "]}");
             var rigid = new List<string>();
             foreach (int r in rig.Rigid) rigid.Add(r.ToString(CultureInfo.InvariantCulture));
+            var points = new List<string>();
+            for (int i = 0; i < 68; i++) points.Add("{\"vertex\":" + i + "}");
             return "{\"format\":\"microexpr.rig\",\"version\":3,\"name\":\"face\",\"units\":{\"length\":\"" + rig.LengthUnit +
-                   "\"},\"targets\":[" + string.Join(",", targets.ToArray()) + "]," +
+                   "\"},\"meshes\":[{\"name\":\"skin\",\"fingerprint\":\"fp\",\"points\":" + Rows(rig.Neutral, 1) +
+                   ",\"face_counts\":[3],\"face_indices\":[0,1,2]}],\"targets\":[" + string.Join(",", targets.ToArray()) + "]," +
                    "\"solve_set\":" + Quoted(SolveSet) + "," +
-                   "\"combinations\":[{\"name\":\"" + Fix + "\",\"drivers\":" + Quoted(SolveSet) + ",\"shapes\":[]}]," +
-                   "\"landmarks\":{\"neutral\":" + Rows(rig.Neutral, 1) + ",\"rigid\":[" + string.Join(",", rigid.ToArray()) +
+                   "\"combinations\":[{\"name\":\"" + Fix + "\",\"drivers\":" + Quoted(SolveSet) + ",\"shapes\":[" + shape + "]}]," +
+                   "\"landmarks\":{\"mesh\":\"skin\",\"points\":[" + string.Join(",", points.ToArray()) + "]," +
+                   "\"neutral\":" + Rows(rig.Neutral, 1) + ",\"rigid\":[" + string.Join(",", rigid.ToArray()) +
                    "],\"reference_points\":[27]},\"landmark_deltas\":{\"targets\":" + Quoted(rig.TargetNames) +
                    ",\"deltas\":[" + Rows(rig.Deltas, rig.TargetCount) + "]," +
                    "\"frames\":[{\"shape\":\"" + Fix + "\",\"weight\":1.0,\"deltas\":" + Rows(fixDeltas, 1) + "}]}}";
