@@ -12,7 +12,7 @@ namespace MicroExpr.Unity
     public sealed class UdpLandmarkSourceBehaviour : MonoBehaviour, ILandmarkSource
     {
         [Tooltip("The UDP port microexpr live sends to (--send HOST:PORT).")]
-        public int port = 11600;
+        public int port = 9870;        // microexpr live's default --send port
         [Tooltip("Listen to other machines too (0.0.0.0); off: this machine only (127.0.0.1).")]
         public bool anyInterface;
         [Tooltip("3-D landmarks (microexpr live with 3-D tracks); off: 2-D image points.")]
