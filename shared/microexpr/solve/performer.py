@@ -276,7 +276,7 @@ def _expression(x: np.ndarray, conf: np.ndarray, M: np.ndarray, t: np.ndarray, S
         ws.set_penalties(lam, 0.0)
         W = ws.solve(np.einsum("fji,fnj->fni", P, r).reshape(F, -1), conf)
     seen = np.sqrt(np.sum(B[:, :k] ** 2, axis=(0, 1)))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         threshold = np.where(seen > 0, threshold_noise * noise / seen, np.inf)
     W = np.clip(W - threshold, 0.0, 1.0)
     return np.einsum("fij,ljt,ft->fli", M, B * g[:, None, None], W)
