@@ -52,7 +52,7 @@ def reference_deltas(E: np.ndarray, E0: np.ndarray, E_ori: np.ndarray,
 
 def _wmean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted mean over axis -2. x (..., n, k), w (..., n)."""
-    return np.einsum("...n,...nk->...k", w, x) / w.sum(axis=-1)[..., None]
+    return (w[..., None, :] @ x)[..., 0, :] / w.sum(axis=-1)[..., None]
 
 
 def similarity_fit(src: np.ndarray, dst: np.ndarray, w: Optional[np.ndarray] = None
@@ -67,8 +67,9 @@ def similarity_fit(src: np.ndarray, dst: np.ndarray, w: Optional[np.ndarray] = N
     ms, md = _wmean(src, w), _wmean(dst, w)
     a, b = src - ms[..., None, :], dst - md[..., None, :]
     wsum = w.sum(axis=-1)
-    cov = np.einsum("...n,...ni,...nj->...ij", w, b, a) / wsum[..., None, None]
-    var = np.einsum("...n,...ni,...ni->...", w, a, a) / wsum
+    wa = w[..., None] * a
+    cov = (b.swapaxes(-1, -2) @ wa) / wsum[..., None, None]
+    var = np.sum(wa * a, axis=(-2, -1)) / wsum
     U, S, Vt = np.linalg.svd(cov)
     d = np.sign(np.linalg.det(U @ Vt))
     d = np.where(d == 0, 1.0, d)
@@ -93,10 +94,11 @@ def weak_perspective_fit(X: np.ndarray, x: np.ndarray, w: Optional[np.ndarray] =
     w = np.ones(x.shape[:-1]) if w is None else np.asarray(w, dtype=np.float64)
     mX, mx = _wmean(X, w), _wmean(x, w)
     A, b = X - mX[..., None, :], x - mx[..., None, :]
-    XX = np.einsum("...n,...ni,...nj->...ij", w, A, A)
+    wA = w[..., None] * A
+    XX = A.swapaxes(-1, -2) @ wA
     # a tiny ridge keeps a flat (planar) rigid set solvable: its depth column then stays ~0
     XX = XX + np.eye(3) * (1e-10 * np.trace(XX, axis1=-2, axis2=-1))[..., None, None]
-    xX = np.einsum("...n,...ni,...nj->...ij", w, b, A)
+    xX = b.swapaxes(-1, -2) @ wA
     aff = np.linalg.solve(XX.swapaxes(-1, -2), xX.swapaxes(-1, -2)).swapaxes(-1, -2)
     U, S, Vt = np.linalg.svd(aff, full_matrices=False)
     M = S.mean(axis=-1)[..., None, None] * (U @ Vt)

@@ -57,7 +57,7 @@ def frame_offsets(x: np.ndarray, M: np.ndarray, t: np.ndarray, performer: Perfor
                   ) -> Tuple[np.ndarray, np.ndarray]:
     """(offsets (F, 68, k) in rig units divided by the gains, cameras ``M / s`` (F, k, 3))."""
     s = camera_scale(M)
-    r = x - np.einsum("fij,nj->fni", M, performer.neutral) - t[:, None, :]
+    r = x - performer.neutral @ M.swapaxes(1, 2) - t[:, None, :]
     return r / s[:, None, None] / performer.gains[None, :, None], M / s[:, None, None]
 
 
@@ -103,8 +103,8 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
     W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
     # pass 2: pose with the expression, robust weights, the pose filter
     B = np.asarray(rig.landmark_delta_matrix(), dtype=np.float64) * performer.gains[:, None, None]
-    shape = S[None] + np.einsum("ljt,ft->flj", B, W1)
-    e = np.linalg.norm(x - np.einsum("fij,flj->fli", M, shape) - t[:, None, :], axis=2)
+    shape = S[None] + (W1 @ B.reshape(COUNT * 3, -1).T).reshape(F, COUNT, 3)
+    e = np.linalg.norm(x - shape @ M.swapaxes(1, 2) - t[:, None, :], axis=2)
     omega = safe * robust_weights(e / camera_scale(M)[:, None], performer.noise)
     M2, t2 = _held(*fit_camera(cam, view, shape, x, omega + 1e-12), valid)
     M2, t2 = _held(*smooth_cameras(M2, t2, valid, performer.filter_alpha, performer.filter_beta),
