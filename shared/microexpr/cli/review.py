@@ -36,7 +36,8 @@ def run(args) -> int:
     base = bridge.load_clip(args.base) if args.base else None
     limits = Limits(ceiling_mm=args.ceiling_mm, floor_mm=args.floor_mm, rigid_mm=args.rigid_mm,
                     min_span=args.min_span_ms / 1e3, max_span=args.max_span_ms / 1e3)
-    result = Reviewer(rig, limits, args.mapping).review(clip, base)
+    result = Reviewer(rig, limits, args.mapping).review(clip, base, clip_file=args.clip,
+                                                        base_file=args.base)
     png = None
     if args.out:
         try:

@@ -103,13 +103,10 @@ def run(args) -> int:
             clip = bridge.load_clip(args.clip)
             clip_cs = parity.csharp_clip_file(args.clip, clip)
             base = bridge.load_clip(args.base) if args.base else None
-            results = {"clip": parity.compare_clip(clip, clip_cs, base)}
-            unknown = sorted(set(clip.targets) - set(rig.target_names()))
+            results = {"clip": parity.compare_clip(clip, clip_cs, base, rig=rig, clip_file=args.clip)}
             print("%s: C# read %s; %d frames, %d targets, %d events"
                   % (args.clip, parity.describe_file(args.clip), len(clip.weights), len(clip.targets),
                      len(clip.events)))
-            if unknown:
-                print("  note: clip targets not in the rig: %s" % ", ".join(unknown))
             _print_clip(results["clip"], args.tolerance, args.base)
     if args.landmarks:
         _print_modes(results, args.tolerance)

@@ -172,11 +172,9 @@ class Synthesizer:
                           emotion, letter, base_info=None)
 
     def _layered(self, reqs, timings, mm, at, base: Clip, strict, seed, emotion, letter) -> Clip:
-        fp = self.rig.mesh().fingerprint
-        if base.rig_fingerprint and base.rig_fingerprint != fp:
-            raise MicroExprError("the base clip was made for another mesh (fingerprint %s, the "
-                                 "rig's is %s)" % (base.rig_fingerprint[:12], fp[:12]),
-                                 field="--base", fix="layer onto a clip of this rig")
+        from microexpr.bridge.validate import check_clip_for_rig
+
+        check_clip_for_rig(base, self.rig, need_frames=False, what="base clip")
         times = base.times()
         if len(times) < 2:
             raise MicroExprError("the base clip has %d frame(s)" % len(times), field="--base",
