@@ -33,6 +33,8 @@ ROWS = {
                      "40 targets, solve set of 12, in-betweens and correctives",
                      "review, targets taken as linear (baseline)",
                      "review, in-betweens and correctives evaluated"],
+    "live_latency.py": ["Python PerformerStream.step (baseline)", "live, landmarks only, C# solves",
+                        "live --weights, C# solves"],
     "performer.py": ["rigid mode, 2-D, temporal term (baseline)",
                      "performer mode, 2 passes, filter, temporal"],
     "scaling.py": ["2000 x 6 (baseline)", "4000 x 10"],
@@ -66,6 +68,14 @@ def _needs(script: str) -> None:
     if script == "markerless.py":
         for module in ("cv2", "dlib", "moderngl"):
             pytest.importorskip(module)
+    if script == "live_latency.py":
+        for module in ("cv2", "dlib"):
+            pytest.importorskip(module)
+        from microexpr.unity import build, net
+
+        gate = build.test_gate(build.missing_mono() or net.missing_pythonnet())
+        if gate:
+            getattr(pytest, gate[0])(gate[1])
     if script == "unity_runtime.py":
         from microexpr.unity import build
 

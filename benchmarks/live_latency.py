@@ -1,0 +1,266 @@
+"""Live benchmark: ``microexpr live`` on a 640 x 480 test video streaming over loopback to the
+Unity runtime (C# under Mono, loaded here through pythonnet).
+
+The video: scikit-image's astronaut portrait with head motion (``capture.testvideo``). A first
+``live --performer-out`` run calibrates the performer file both solvers read. Then ``live`` runs
+in its own process as fast as it can (``--as-fast-as-possible``), twice: landmarks only (the
+Unity path: C# solves), and with ``--weights`` (Python also solves and sends the weights). Each
+time a C# ``UdpLandmarkSource`` listens in this process; the loop polls it (every 0.1 ms) and
+steps a C# ``PerformerSolver`` with each new face.
+
+Figures: the sender's frames/s (its own summary line: packets sent / seconds from the first
+capture), and the latency from the capture timestamp in the packet to the weights ready in C#
+(receive + ``PerformerSolver.Step``), median and 95th percentile; both clocks are the system's
+monotonic clock (``time.perf_counter`` on each side). Baseline measured in the same run: the
+Python ``PerformerStream.step`` per frame on the same recorded frames, against which the C#
+``Step`` (called from Python through pythonnet, same frames) is given as a speed-up.
+Goal (reported, never enforced): median latency <= 10 ms on loopback (issue #16 sets it for
+the MediaPipe tracker; this is the default dlib tracker). Checks: every packet received, none
+malformed or dropped; the landmarks C# received equal the recorded float32 arrays; the C#
+weights equal ``PerformerStream`` on those landmarks in delivery order within 1e-9.
+Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a
+check fails or the script crashes; 2 on bad arguments, or without Mono / pythonnet.
+Run: ``python benchmarks/live_latency.py [--frames 300] [--smoke]``.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(os.path.dirname(HERE), "shared")
+sys.path[:0] = [HERE, SHARED]
+
+from microexpr import bridge  # noqa: E402
+from microexpr.capture import testvideo as tv  # noqa: E402
+from microexpr.cli.main import main as cli  # noqa: E402
+from microexpr.rig.build import build_rig  # noqa: E402
+from microexpr.rig.face import default_face  # noqa: E402
+from microexpr.unity import build, net  # noqa: E402
+from verdict import Verdict, add_smoke_flag, times  # noqa: E402
+
+GOAL_MS = 10.0
+TOL = 1e-9
+FPS = 30.0
+LIVE = "import sys; from microexpr.cli.main import main; sys.exit(main())"
+
+
+def make_take(d: str, frames: int, rig) -> None:
+    """rig.json, take.avi (head motion, the face gone for 3 frames) and performer.json
+    (a first ``live --performer-out`` run, its packets sent to a socket nobody reads)."""
+    bridge.save_rig(rig, os.path.join(d, "rig.json"))
+    base = tv.astronaut_frame()
+    video = [tv.head_motion(base, shift=(3.0 * np.sin(i / 9.0), 8.0 * np.sin(i / 23.0)),
+                            angle=2.0 * np.sin(i / 13.0)) for i in range(frames)]
+    gone = frames * 3 // 5
+    video[gone:gone + 3] = [np.full_like(base, 120)] * 3
+    tv.write_video(os.path.join(d, "take.avi"), video, FPS)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):         # its summary line: not a figure
+            code = cli(["live", "--video", os.path.join(d, "take.avi"), "--rig", os.path.join(d, "rig.json"),
+                        "--send", "127.0.0.1:%d" % sink.getsockname()[1], "--quiet",
+                        "--as-fast-as-possible", "--calibration-seconds", "0.4",
+                        "--performer-out", os.path.join(d, "performer.json")])
+    finally:
+        sink.close()
+    if code != 0:
+        raise RuntimeError("the calibration run of live failed")
+
+
+def start_live(d: str, port: int, record: str, weights: bool) -> subprocess.Popen:
+    """``microexpr live`` in its own process, as fast as it can, to ``port``."""
+    cmd = [sys.executable, "-c", LIVE, "live", "--video", os.path.join(d, "take.avi"),
+           "--rig", os.path.join(d, "rig.json"), "--send", "127.0.0.1:%d" % port,
+           "--record", record, "--performer", os.path.join(d, "performer.json"),
+           "--as-fast-as-possible", "--quiet"] + (["--weights"] if weights else [])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [SHARED] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def receive(rt, src, solver, proc, targets: int) -> list:
+    """Poll ``src`` until the sender exits and its last datagrams are taken, stepping
+    ``solver`` with each new face: (seq, points as received, confidence, C# weights,
+    latency s, Step s, C# valid) per face, in delivery order."""
+    pts, conf, w = net.new_doubles(136), net.new_doubles(68), net.new_doubles(targets)
+    got = []
+    deadline = time.monotonic() + 600.0
+    while True:
+        done = proc.poll() is not None
+        if done:
+            time.sleep(0.2)                      # the last datagrams reach the receive thread
+        while src.TryGetLandmarks(pts, conf):
+            raw = net.from_net(pts)
+            t0 = time.perf_counter()
+            rt.UnitySpace.SourceToBridge(pts, 2, src.Space, "cm")
+            valid = bool(solver.Step(pts, conf, w))
+            ready = time.perf_counter()
+            got.append((int(src.LastSequence), raw, net.from_net(conf), net.from_net(w),
+                        ready - float(src.LastTimestamp), ready - t0, valid))
+        if done:
+            return got
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("live did not finish")
+        time.sleep(0.0001)
+
+
+def live_run(rt, d: str, rig, weights: bool) -> dict:
+    """One ``live`` run received and solved in C#; its figures and what was checked."""
+    import MicroExpr.Unity as unity
+
+    from microexpr.unity import parity
+
+    perf = os.path.join(d, "performer.json")
+    record = os.path.join(d, "rec%d.npz" % weights)
+    src = unity.UdpLandmarkSource(0, 2)
+    src.Start()
+    try:
+        solver = rt.PerformerSolver(parity.csharp_rig(parity.RigArrays.from_rig(rig)),
+                                    rt.Performer.Load(perf), 2, FPS)
+        proc = start_live(d, int(src.Port), record, weights)
+        try:
+            got = receive(rt, src, solver, proc, len(rig.target_names()))
+        finally:
+            out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError("live exited %d:\n%s" % (proc.returncode, err[-2000:]))
+        counters = dict(received=src.Received, accepted=src.Accepted, dropped=src.Dropped,
+                        malformed=src.Malformed)
+    finally:
+        src.Dispose()
+    rec = dict(np.load(record))
+    fps = re.search(r"([\d.]+) frames/s", out)
+    sent_ms = re.search(r"capture -> sent median ([\d.]+) ms", out)
+    return dict(rec=rec, got=got, counters=counters, fps=float(fps.group(1)) if fps else float("nan"),
+                sent_ms=float(sent_ms.group(1)) if sent_ms else float("nan"))
+
+
+def parity_gap(rig, perf: str, run: dict) -> tuple:
+    """(received landmarks equal the recording, max |C# - PerformerStream| over the faces
+    received, in delivery order)."""
+    from microexpr.solve.performer import load_performer
+    from microexpr.solve.performer_stream import PerformerStream
+
+    rec = run["rec"]
+    stream = PerformerStream(rig, load_performer(perf), fps=float(rec["fps"]))
+    same, gap = True, 0.0
+    for seq, raw, conf, w, _, _, valid in run["got"]:
+        pts32, conf32 = rec["points"][seq].astype(np.float64), rec["confidence"][seq].astype(np.float64)
+        same &= bool(np.array_equal(raw.reshape(68, 2), pts32) and np.array_equal(conf, conf32))
+        py, pose = stream.step(pts32 * [1.0, -1.0], conf32)
+        gap = max(gap, float(np.abs(w - py).max()) if valid == (pose is not None) else np.inf)
+    return same, gap
+
+
+def step_times(rt, rig, perf: str, rec, reps: int) -> tuple:
+    """Median seconds per step on the recorded faces: Python ``PerformerStream.step`` (the
+    baseline) and the C# ``PerformerSolver.Step`` called through pythonnet."""
+    from microexpr.solve.performer import load_performer
+    from microexpr.solve.performer_stream import PerformerStream
+    from microexpr.unity import parity
+
+    faces = np.flatnonzero(rec["valid"])
+    y_up = rec["points"][faces].astype(np.float64) * [1.0, -1.0]
+    conf = rec["confidence"][faces].astype(np.float64)
+    py, cs = [], []
+    cs_rig = parity.csharp_rig(parity.RigArrays.from_rig(rig))
+    performer = load_performer(perf)
+    w = net.new_doubles(len(rig.target_names()))
+    for _ in range(reps):
+        stream = PerformerStream(rig, performer, fps=FPS)
+        solver = rt.PerformerSolver(cs_rig, rt.Performer.Load(perf), 2, FPS)
+        frames = [(net.to_net(p), net.to_net(c)) for p, c in zip(y_up, conf)]
+        for f in range(len(faces)):
+            t0 = time.perf_counter()
+            stream.step(y_up[f], conf[f])
+            t1 = time.perf_counter()
+            solver.Step(frames[f][0], frames[f][1], w)
+            t2 = time.perf_counter()
+            py.append(t1 - t0)
+            cs.append(t2 - t1)
+    return float(np.median(py)), float(np.median(cs))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=300, help="frames of the test video (default 300)")
+    add_smoke_flag(ap)
+    args = ap.parse_args(argv)
+    reason = build.missing_mono() or net.missing_pythonnet()
+    if reason:
+        print("cannot run: " + reason)
+        return 2
+    if args.smoke:
+        args.frames = 40
+    verdict = Verdict(args.smoke)
+    rt = net.runtime()
+    face = default_face()
+    rig = build_rig(face.skin, face.landmark_vertices, "arkit")
+    with tempfile.TemporaryDirectory() as d:
+        make_take(d, args.frames, rig)
+        perf = os.path.join(d, "performer.json")
+        runs = {w: live_run(rt, d, rig, w) for w in (False, True)}
+        py_s, cs_s = step_times(rt, rig, perf, runs[False]["rec"], 3 if args.smoke else 20)
+        report(runs, py_s, cs_s, args, verdict)
+        for w, run in runs.items():
+            check_run(verdict, rig, perf, run, "live%s" % (" --weights" if w else ""))
+    return verdict.exit_code()
+
+
+def report(runs: dict, py_s: float, cs_s: float, args, verdict: Verdict) -> None:
+    """The figure table and the latency goal."""
+    print("microexpr live -> UDP loopback -> C# UdpLandmarkSource + PerformerSolver (Mono, pythonnet): "
+          "%d frames of 640 x 480, %d targets, %s" % (args.frames, len(runs[False]["got"][0][3]),
+                                                       "--smoke" if args.smoke else "full size"))
+    print("frames/s: the sender's own summary (as fast as it can); latency: capture timestamp in the "
+          "packet -> weights ready in C#, ms;")
+    print("baseline: Python PerformerStream.step on the same frames, in the same run; "
+          "ratio = its step time / the C# Step's (through pythonnet)")
+    print("%-40s %9s %12s %9s %13s %8s %9s" % ("case", "frames/s", "lat. median", "lat. p95",
+                                               "sender ms", "step us", "ratio"))
+    print("%-40s %9.1f %12s %9s %13s %8.1f %9s" % ("Python PerformerStream.step (baseline)", 1.0 / py_s,
+                                                   "-", "-", "-", py_s * 1e6, times(py_s, py_s)))
+    for w, run in runs.items():
+        lat = np.array([g[4] for g in run["got"]]) * 1e3
+        label = "live --weights, C# solves" if w else "live, landmarks only, C# solves"
+        print("%-40s %9.1f %12.2f %9.2f %13.2f %8.1f %9s" % (
+            label, run["fps"], np.median(lat), np.percentile(lat, 95), run["sent_ms"],
+            float(np.median([g[5] for g in run["got"]])) * 1e6, times(py_s, cs_s)))
+    print("(sender ms: capture -> sent, median, in live; step us on the live rows: SourceToBridge + "
+          "Step as polled; the ratio uses the C# Step timed on the same frames as the baseline: "
+          "%.1f us)" % (cs_s * 1e6))
+    lat = np.array([g[4] for g in runs[False]["got"]]) * 1e3
+    verdict.goal("median latency capture -> weights in C# <= %.0f ms on loopback (landmarks only, "
+                 "dlib tracker; %d frames)" % (GOAL_MS, args.frames), float(np.median(lat)) <= GOAL_MS)
+
+
+def check_run(verdict: Verdict, rig, perf: str, run: dict, name: str) -> None:
+    """The correctness checks of one run."""
+    c, n = run["counters"], len(run["rec"]["seq"])
+    verdict.check("%s: %d packets sent, all received and accepted, none malformed or dropped "
+                  "(%s)" % (name, n, c), c["received"] == c["accepted"] == n
+                  and c["malformed"] == 0 and c["dropped"] == 0)
+    seqs = [g[0] for g in run["got"]]
+    verdict.check("%s: %d faces polled, new ones in order" % (name, len(seqs)),
+                  len(seqs) > 0 and seqs == sorted(set(seqs)))
+    same, gap = parity_gap(rig, perf, run)
+    verdict.check("%s: the landmarks C# received equal the recorded float32 arrays" % name, same)
+    verdict.check("%s: C# weights = PerformerStream on the same landmarks in delivery order, "
+                  "max gap %.2g <= %g" % (name, gap, TOL), gap <= TOL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
