@@ -138,20 +138,9 @@ def _load_csv(path: str):
     else:
         raise _fail(path, "no landmark columns (expected x0, y0, ... or OpenFace x_0, y_0, ...)",
                     "header", "write a header row 'frame,x0,y0,...,x67,y67'")
-    data = np.full((len(body), len(header)), np.nan)
-    for r, row in enumerate(body):
-        if len(row) > len(header):
-            raise _fail(path, "row %d has %d values for %d header columns"
-                        % (lines[r + 1], len(row), len(header)), "row %d" % lines[r + 1])
-        for c, v in enumerate(row):
-            v = v.strip()
-            if v == "":
-                continue
-            try:
-                data[r, c] = float(v)
-            except ValueError:
-                raise _fail(path, "row %d, column %r holds %r, not a number"
-                            % (lines[r + 1], header[c], v), header[c]) from None
+    data = _fast_numbers(body, len(header))
+    if data is None:
+        data = _numbers(path, body, header, lines)
     cols = [xs, ys] + ([zs] if zs is not None else [])
     pts = np.stack([data[:, c] for c in cols], axis=2)
     conf = np.ones(pts.shape[:2])
@@ -169,6 +158,42 @@ def _load_csv(path: str):
             _check_times(path, times, name, lines[1:])
             break
     return pts, conf, times
+
+
+def _fast_numbers(body, columns: int):
+    """All cells as numbers in one pass (empty = NaN) when every row has every column and
+    every cell is a number; None otherwise (``_numbers`` then finds the culprit)."""
+    if any(len(row) != columns for row in body):
+        return None
+    flat = [c for row in body for c in row]
+    try:
+        try:
+            values = list(map(float, flat))
+        except ValueError:                      # empty cells: missing landmarks
+            nan = float("nan")
+            values = [float(c) if c.strip() else nan for c in flat]
+    except ValueError:
+        return None
+    return np.array(values, dtype=np.float64).reshape(len(body), columns)
+
+
+def _numbers(path: str, body, header, lines) -> np.ndarray:
+    """Cell by cell, naming the row and column of a cell that is not a number."""
+    data = np.full((len(body), len(header)), np.nan)
+    for r, row in enumerate(body):
+        if len(row) > len(header):
+            raise _fail(path, "row %d has %d values for %d header columns"
+                        % (lines[r + 1], len(row), len(header)), "row %d" % lines[r + 1])
+        for c, v in enumerate(row):
+            v = v.strip()
+            if v == "":
+                continue
+            try:
+                data[r, c] = float(v)
+            except ValueError:
+                raise _fail(path, "row %d, column %r holds %r, not a number"
+                            % (lines[r + 1], header[c], v), header[c]) from None
+    return data
 
 
 def _csv_rows(path: str, text: str):
