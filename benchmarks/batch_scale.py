@@ -24,7 +24,7 @@ skips every job; a batch clip equals ``solve_tracks`` on the same file.
 Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a
 check fails or the script crashes; 2 on bad arguments.
 Run: ``python benchmarks/batch_scale.py [--takes 1000] [--frames 600] [--speedup-takes 60]
-[--compensation rigid] [--format csv|npy] [--smoke]``.
+[--compensation rigid] [--performer-once] [--format csv|npy] [--smoke]``.
 """
 from __future__ import annotations
 
@@ -92,9 +92,13 @@ def link_takes(sources: List[str], folder: str, count: int) -> str:
     return os.path.join(folder, "take*" + ext)
 
 
+#: performer mode with ``--performer-once``: the performer file every job shares
+PERFORMER = {}
+
+
 def timed_batch(pattern: str, rig: str, out: str, engine, mode: str):
     """(seconds, report) of one batch (the engine's processes already warm)."""
-    jobs = load_jobs(pattern, {"rig": rig, "outputs": "clip", "compensation": mode})
+    jobs = load_jobs(pattern, dict({"rig": rig, "outputs": "clip", "compensation": mode}, **PERFORMER))
     t0 = time.perf_counter()
     report = run_batch(jobs, out, engine, progress=False)
     return time.perf_counter() - t0, report
@@ -142,6 +146,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--speedup-takes", type=int, default=60, help="takes of the 1 vs 2 rows (60)")
     ap.add_argument("--overhead-takes", type=int, default=200, help="takes of the overhead row")
     ap.add_argument("--compensation", default="rigid", help="solve mode of every job (rigid)")
+    ap.add_argument("--performer-once", action="store_true",
+                    help="performer mode: calibrate the performer once (on the first take) and "
+                         "give every job that performer file, as a studio does for one actor")
     ap.add_argument("--format", choices=("csv", "npy"), default="csv",
                     help="track file format (csv: parsing 600 frames is most of a job's work)")
     add_smoke_flag(ap)
@@ -156,6 +163,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         rig = os.path.join(work, "rig.microexpr")
         bridge.save_rig(rig_obj, rig)
         sources = make_takes(os.path.join(work, "src"), rig_obj, args.frames, args.format)
+        if args.performer_once:
+            from microexpr.solve.performer import save_performer
+            from microexpr.solve.tracks_to_clip import calibrate_for
+
+            args.compensation = "performer"
+            PERFORMER["performer"] = os.path.join(work, "performer.json")
+            save_performer(calibrate_for(rig_obj, load_tracks(sources[0])), PERFORMER["performer"])
         print("batch benchmark: default ARKit rig (%d targets), %d-frame %s takes, mode %s, "
               "%d core(s)" % (len(rig_obj.targets), args.frames, args.format.upper(),
                               args.compensation, os.cpu_count() or 1))
@@ -195,7 +209,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         take = report.takes[0]
         clip = bridge.load_clip(os.path.join(work, "all_out", take.job.name,
                                              take.job.name + ".microexpr"))
-        ref = solve_tracks(bridge.load_rig(rig), load_tracks(take.job.input), args.compensation)
+        ref = solve_tracks(bridge.load_rig(rig), load_tracks(take.job.input), args.compensation,
+                           **PERFORMER)
         verdict.check("a batch clip equals solve_tracks on the same file",
                       np.array_equal(clip.weights, ref.weights))
     finally:

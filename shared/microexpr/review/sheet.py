@@ -191,27 +191,24 @@ def _bars(ax, review: Review) -> None:
 
 
 def _face(fig, ax, review: Review, rig) -> None:
-    m = review.measurement
-    mesh = rig.mesh()
-    pts = np.asarray(mesh.points, dtype=np.float64)
-    frame, size = face_frame(rig.neutral_landmarks())
-    xy = (pts - pts.mean(axis=0)) @ frame[:2].T / size
-    tris = _triangles(mesh)
-    val = m.apex_mm.get(mesh.name, np.zeros(len(pts)))
-    vmax = max(float(val.max()), review.limits.floor_mm)
-    pc = ax.tripcolor(xy[:, 0], xy[:, 1], tris, val, shading="gouraud", cmap="YlOrRd",
-                      vmin=0.0, vmax=vmax)
-    ax.triplot(xy[:, 0], xy[:, 1], tris, color="0.55", lw=0.08, alpha=0.5)
-    lm = (rig.neutral_landmarks() - pts.mean(axis=0)) @ frame[:2].T / size
-    ax.plot(lm[:, 0], lm[:, 1], ".", color="#1f4e79", ms=3)
-    v = int(np.argmax(val))
-    ax.annotate("%.2f mm" % val[v], xy[v], xytext=(12, 12), textcoords="offset points",
-                fontsize=9, arrowprops={"arrowstyle": "->", "lw": 0.8})
-    ax.set_aspect("equal")
-    ax.axis("off")
-    t = float(m.times[m.apex_frame]) if len(m.times) else 0.0
-    ax.set_title("displacement at the apex (%.3f s), front view\n(subject's right on the left)"
-                 % t, fontsize=10)
+    """The face at the apex, shaded, front and three-quarter, coloured by displacement; the
+    flat front picture with a note when no renderer is there."""
+    from microexpr.errors import MicroExprError
+
+    val = review.measurement.apex_mm.get(rig.mesh().name, np.zeros(len(rig.mesh().points)))
+    vmax = max(float(val.max()) if val.size else 0.0, review.limits.floor_mm)
+    try:
+        image, keys, peak = _shaded_face(review, rig, vmax)
+    except (MicroExprError, ImportError) as exc:
+        pc = _flat_face(ax, review, rig, val, vmax)
+        ax.text(0.5, -0.01, _fallback_note(exc), fontsize=7.5, color="0.35", ha="center",
+                va="top", transform=ax.transAxes)
+    else:
+        pc = _shaded_panel(ax, image, keys, peak, val)
+    t = float(review.measurement.times[review.measurement.apex_frame]) if len(
+        review.measurement.times) else 0.0
+    ax.set_title("displacement at the apex (%.3f s)\nfront and three-quarter (subject's right "
+                 "on the left)" % t, fontsize=10)
     cb = fig.colorbar(pc, ax=ax, fraction=0.04, pad=0.02)
     cb.set_label("mm")
 
