@@ -93,6 +93,7 @@ IMPORTS = {
     "microexpr.rig.landmark_picking": (),
     "microexpr.rig.presets": (),
     "microexpr.rig.render": (),                       # moderngl only inside the render call
+    "microexpr.rig.shaded": (),                       # sheet pictures: render, moderngl on use
     "microexpr.rig.softmod": (),
     # solve: numba compiles the solver loops at definition (optional)
     "microexpr.solve": (),

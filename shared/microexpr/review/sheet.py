@@ -3,8 +3,10 @@
 Left, top to bottom: the verdict with each check and its reason; the weight curves of the
 active targets with onset (triangle up), apex (dot) and offset (triangle down) marks and the
 judged burst shaded; the largest displacement over time per region against the floor and
-ceiling; the peak of each region as bars against its limit. Right: the face seen from the
-front, coloured by displacement at the apex. matplotlib (Agg) is imported only here.
+ceiling; the peak of each region as bars against its limit. Right: the face at the apex,
+shaded, from the front and three-quarter, coloured by displacement, with the 68 landmarks
+(``rig.shaded``; the flat front picture and a note when no OpenGL renderer is there).
+matplotlib (Agg) is imported only here.
 """
 from __future__ import annotations
 
@@ -198,19 +200,116 @@ def _face(fig, ax, review: Review, rig) -> None:
     val = review.measurement.apex_mm.get(rig.mesh().name, np.zeros(len(rig.mesh().points)))
     vmax = max(float(val.max()) if val.size else 0.0, review.limits.floor_mm)
     try:
-        image, keys, peak = _shaded_face(review, rig, vmax)
+        pc = _shaded_face(ax, review, rig, val, vmax)
+        views = "front | three-quarter"
     except (MicroExprError, ImportError) as exc:
-        pc = _flat_face(ax, review, rig, val, vmax)
-        ax.text(0.5, -0.01, _fallback_note(exc), fontsize=7.5, color="0.35", ha="center",
+        pc = _flat_face(ax, rig, val, vmax)
+        views = "front"
+        ax.text(0.0, -0.01, _fallback_note(exc), fontsize=7.5, color="0.35", ha="left",
                 va="top", transform=ax.transAxes)
-    else:
-        pc = _shaded_panel(ax, image, keys, peak, val)
-    t = float(review.measurement.times[review.measurement.apex_frame]) if len(
-        review.measurement.times) else 0.0
-    ax.set_title("displacement at the apex (%.3f s)\nfront and three-quarter (subject's right "
-                 "on the left)" % t, fontsize=10)
+    m = review.measurement
+    t = float(m.times[m.apex_frame]) if len(m.times) else 0.0
+    ax.set_title("displacement at the apex (%.3f s)\n%s, subject's right on the left"
+                 % (t, views), fontsize=10)
     cb = fig.colorbar(pc, ax=ax, fraction=0.04, pad=0.02)
     cb.set_label("mm")
+
+
+def _shaded_face(ax, review: Review, rig, val: np.ndarray, vmax: float):
+    """Draw the rig's meshes deformed at the apex, lit and coloured by ``val`` (mm, the
+    landmark mesh), front and three-quarter side by side, with the 68 landmarks and the
+    largest displacement marked; returns the colour mapping for the colorbar. Raises the
+    renderer's MicroExprError when there is no OpenGL."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    from microexpr.rig.curves import landmark_corners
+    from microexpr.rig.shaded import THREE_QUARTER, face_views, shade
+
+    skin = rig.mesh()
+    norm = Normalize(0.0, vmax)
+    cmap = _plt().get_cmap("YlOrRd")
+    pts, tris, cols = _apex_meshes(review, rig, lambda mm: cmap(norm(mm))[:, :3])
+    skin_pts = pts[:len(skin.points)]
+    verts, bary = landmark_corners(rig)
+    keys = np.einsum("lc,lcj->lj", bary, skin_pts[verts])
+    v = int(np.argmax(val)) if val.size else 0
+    frame, _ = face_frame(rig.neutral_landmarks())
+    pics = [shade(pts, tris, cols, view, keys=np.vstack([keys, skin_pts[v:v + 1]]))
+            for view in face_views(skin_pts, frame, (0.0, THREE_QUARTER), pixels=_FACE_PIXELS)]
+    gap = max(4, pics[0].image.shape[1] // 40)
+    ax.imshow(np.concatenate([pics[0].image, np.full((pics[0].image.shape[0], gap, 3), 255,
+                                                     np.uint8), pics[1].image], axis=1),
+              interpolation="antialiased")
+    shift = pics[0].image.shape[1] + gap
+    for dx, pic in ((0, pics[0]), (shift, pics[1])):
+        lm, seen = pic.keys[:68], pic.seen[:68]
+        ax.plot(lm[seen, 0] + dx, lm[seen, 1], ".", color="#1f4e79", ms=2.5)
+    if val.size:                                # the label below the chin, off the face
+        h = pics[0].image.shape[0]
+        ax.annotate("%.2f mm" % val[v], pics[0].keys[68], xytext=(pics[0].keys[68, 0], 1.07 * h),
+                    textcoords="data", fontsize=9, ha="center", va="top",
+                    arrowprops={"arrowstyle": "->", "lw": 0.8})
+        ax.set_ylim(1.09 * h, 0)
+    ax.axis("off")
+    return ScalarMappable(norm=norm, cmap=cmap)
+
+
+#: Rendered size (pixels, the larger side of each view): about twice what the sheet shows.
+_FACE_PIXELS = 480
+
+
+def _apex_meshes(review: Review, rig, colour):
+    """Every mesh of the rig at the clip's apex frame, landmark mesh first, as one points
+    (N, 3), triangles (T, 3) and colours (N, 3) from ``colour(mm)``."""
+    from microexpr.rig.build import evaluate
+
+    clip = review.clip
+    weights = np.zeros(len(rig.targets))
+    names = rig.target_names()
+    cw = clip.weight_array()
+    f = min(review.measurement.apex_frame, len(cw) - 1)
+    for j, t in enumerate(clip.targets):
+        if t in names and f >= 0:
+            weights[names.index(t)] = cw[f, j]
+    first = rig.mesh().name
+    pts, tris, cols, n = [], [], [], 0
+    for mesh in sorted(rig.meshes, key=lambda m: m.name != first):
+        p = evaluate(rig, weights.tolist(), mesh.name)
+        mm = review.measurement.apex_mm.get(mesh.name, np.zeros(len(p)))
+        pts.append(p)
+        tris.append(_triangles(mesh) + n)
+        cols.append(colour(np.asarray(mm, dtype=np.float64)))
+        n += len(p)
+    return np.vstack(pts), np.vstack(tris), np.vstack(cols)
+
+
+def _fallback_note(exc: BaseException) -> str:
+    """One line saying why the face is flat."""
+    why = " ".join(str(exc).split())
+    why = why if len(why) < 66 else why[:63] + "..."
+    return "flat picture, no shaded render: %s" % why
+
+
+def _flat_face(ax, rig, val: np.ndarray, vmax: float):
+    """The neutral mesh seen from the front, Gouraud-coloured by ``val`` (mm): the picture
+    when no renderer is there; returns the colour mapping."""
+    mesh = rig.mesh()
+    pts = np.asarray(mesh.points, dtype=np.float64)
+    frame, size = face_frame(rig.neutral_landmarks())
+    xy = (pts - pts.mean(axis=0)) @ frame[:2].T / size
+    tris = _triangles(mesh)
+    pc = ax.tripcolor(xy[:, 0], xy[:, 1], tris, val, shading="gouraud", cmap="YlOrRd",
+                      vmin=0.0, vmax=vmax)
+    ax.triplot(xy[:, 0], xy[:, 1], tris, color="0.55", lw=0.08, alpha=0.5)
+    lm = (rig.neutral_landmarks() - pts.mean(axis=0)) @ frame[:2].T / size
+    ax.plot(lm[:, 0], lm[:, 1], ".", color="#1f4e79", ms=3)
+    v = int(np.argmax(val))
+    ax.annotate("%.2f mm" % val[v], xy[v], xytext=(12, 12), textcoords="offset points",
+                fontsize=9, arrowprops={"arrowstyle": "->", "lw": 0.8})
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return pc
 
 
 def _triangles(mesh) -> np.ndarray:
