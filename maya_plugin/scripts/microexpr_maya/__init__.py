@@ -4,7 +4,8 @@ The public API (each command is one undo step and leaves the scene unchanged on 
 or cancel):
 
 * :func:`bind_key_points` -- landmark vertices + one soft-mod manipulator and key-point
-  locator per preset key point;
+  locator per preset key point (:func:`preview_path`: the picture of landmarks found on
+  renders; :func:`move_key_point`: move one to another vertex);
 * :func:`generate_blendshapes` -- the preset's expressions as targets of one blendShape;
 * :func:`add_pose_target` -- the face as the moved key points shape it, as a named target
   on that blendShape;
@@ -26,6 +27,7 @@ from microexpr._lazy import lazy_exports
 #: alone: pydantic and scipy are needed only by what exports and reads rig and clip files.
 API = {
     "bind_key_points": "microexpr_maya.bind", "ensure_plugin": "microexpr_maya.bind",
+    "preview_path": "microexpr_maya.bind", "move_key_point": "microexpr_maya.key_points",
     "generate_blendshapes": "microexpr_maya.generate",
     "add_pose_target": "microexpr_maya.pose",
     "export_rig": "microexpr_maya.export",
@@ -33,15 +35,16 @@ API = {
     "micro_expression": "microexpr_maya.micro_review", "review": "microexpr_maya.micro_review",
     "Cancelled": "microexpr_maya.progress",
 }
-__all__ = ["bind_key_points", "generate_blendshapes", "add_pose_target", "export_rig",
-           "apply_clip", "micro_expression", "review", "ensure_plugin", "Cancelled"]
+__all__ = ["bind_key_points", "preview_path", "move_key_point", "generate_blendshapes",
+           "add_pose_target", "export_rig", "apply_clip", "micro_expression", "review", "ensure_plugin", "Cancelled"]
 __getattr__, __dir__ = lazy_exports(__name__, API)
 
 if TYPE_CHECKING:  # what type checkers see; at run time the names load lazily
     from .apply_clip import apply_clip
-    from .bind import bind_key_points, ensure_plugin
+    from .bind import bind_key_points, ensure_plugin, preview_path
     from .export import export_rig
     from .generate import generate_blendshapes
+    from .key_points import move_key_point
     from .micro_review import micro_expression, review
     from .pose import add_pose_target
     from .progress import Cancelled

@@ -1,9 +1,11 @@
 """bind_key_points: landmark vertices on a mesh, and one manipulator + locator per key point.
 
 The 68 landmark vertices come from a landmark-vertex file, from 68 given (or selected, in
-selection order) vertex indices, or from 68 landmarks in a front camera's image projected
+selection order) vertex indices, from 68 landmarks in a front camera's image projected
 onto the mesh (the vertex nearest to each camera ray: the core's
-``microexpr.rig.landmark_picking`` picks it, this module only reads the camera and the mesh).
+``microexpr.rig.landmark_picking`` picks it, this module only reads the camera and the mesh),
+or, with none of these, from dlib on renders of the mesh (:mod:`.markerless`: the core's
+markerless binding, as ``microexpr landmarks find``).
 They are stored on the mesh's transform as the string attribute ``microexprLandmarks`` (68
 whitespace-separated indices).
 """
@@ -26,7 +28,7 @@ from microexpr.rig.landmark_picking import (
 from microexpr.rig.presets import preset_key_points, preset_targets
 from microexpr.rig.softmod import SoftMod
 
-from . import scene_io
+from . import markerless, scene_io
 from ._maya import cmds, names, set_attr
 from .nodes import FALLOFF_CURVES, FALLOFF_MODES, LOCATOR_TYPE, MANIPULATOR_TYPE
 from .progress import Progress
@@ -48,26 +50,42 @@ def bind_key_points(mesh: str, landmark_file: Optional[PathLike] = None,
                     image_landmarks: Optional[Sequence[Sequence[float]]] = None,
                     camera: Optional[str] = None, preset: str = "table1",
                     image_size: Optional[Tuple[int, int]] = None,
-                    progress: bool = True) -> List[str]:
+                    progress: bool = True, up: Optional[str] = None,
+                    front: Optional[str] = None,
+                    preview: Optional[PathLike] = None) -> List[str]:
     """Bind the preset's key points to ``mesh``; returns the key-point handles (transforms).
 
     Give at most one of ``landmark_file``, ``vertices`` or ``image_landmarks`` (with
     ``camera``; pixel coordinates, origin top-left, in an image of ``image_size`` =
     (width, height), default the render resolution).  With none, the 68 selected vertices
-    are used in selection order.  Binding again replaces the previous key points.
+    are used in selection order; with no vertex of the mesh selected, the landmarks are
+    found on renders of the mesh (``up``/``front``: the head's axes, default +Y and +Z),
+    and the picture of what was found is written to ``preview`` (default: the temp folder;
+    see :func:`preview_path`).  Binding again replaces the previous key points.
     """
     ensure_plugin()
     transform, shape = scene_io.mesh_nodes(mesh)
     base = scene_io.base_mesh(transform, shape)
     lv = resolve_landmarks(transform, shape, landmark_file, vertices, image_landmarks, camera,
                            image_size)
+    if lv is not None and (up or front):
+        raise MicroExprError("up and front are only used when the landmarks are found on "
+                             "renders", field="up/front",
+                             fix="leave up and front out, or give no landmark source")
     keys = preset_key_points(preset)
-    mods = _softmods_by_key(preset, base.points, base.triangles(), lv)
     with command_chunk("MicroExpr: bind key points"), \
-            Progress("MicroExpr: binding key points", len(keys), progress) as bar:
+            Progress("MicroExpr: binding key points", len(keys) + 1, progress) as bar:
+        bar.step("finding the landmarks" if lv is None else "landmarks")
+        if lv is None:
+            lv = markerless.find_landmark_vertices(transform, shape, up, front, preview)
+            scene_io.set_string_attr(transform, markerless.PREVIEW_ATTR,
+                                     markerless.preview_file(transform) if preview is None
+                                     else os.fspath(preview))
+        mods = _softmods_by_key(preset, base.points, base.triangles(), lv)
         _remove_previous(transform)
         scene_io.set_string_attr(transform, scene_io.LANDMARK_ATTR,
                                  " ".join(str(int(v)) for v in lv))
+        scene_io.set_string_attr(transform, scene_io.PRESET_ATTR, preset)
         label = scene_io.short_name(transform)
         group = cmds.createNode("transform", name=label + "_microexprKeyPoints",
                                 skipSelect=True)
@@ -84,6 +102,14 @@ def bind_key_points(mesh: str, landmark_file: Optional[PathLike] = None,
             handles.append(handle)
         scene_io.set_string_attr(transform, NODES_ATTR, " ".join(created))
         return handles
+
+
+def preview_path(mesh: str) -> Optional[str]:
+    """The preview picture written by the last bind of ``mesh`` that found its landmarks on
+    renders, or None (bound from a file, vertices or an image, or the file is gone)."""
+    transform, _shape = scene_io.mesh_nodes(mesh)
+    path = scene_io.get_string_attr(transform, markerless.PREVIEW_ATTR)
+    return path if path and os.path.isfile(path) else None
 
 
 def _softmods_by_key(preset: str, points: np.ndarray, triangles: np.ndarray,
@@ -141,7 +167,9 @@ def resolve_landmarks(transform: str, shape: str, landmark_file: Optional[PathLi
                       vertices: Optional[Sequence[int]],
                       image_landmarks: Optional[Sequence[Sequence[float]]],
                       camera: Optional[str],
-                      image_size: Optional[Tuple[int, int]] = None) -> np.ndarray:
+                      image_size: Optional[Tuple[int, int]] = None) -> Optional[np.ndarray]:
+    """The 68 landmark vertices from the source given (or the selection); None when there
+    is none (the caller finds them on renders)."""
     count = scene_io.vertex_count(shape)
     given = [x is not None for x in (landmark_file, vertices, image_landmarks)]
     if sum(given) > 1:
@@ -156,6 +184,8 @@ def resolve_landmarks(transform: str, shape: str, landmark_file: Optional[PathLi
             raise MicroExprError("image landmarks need the camera they were seen from",
                                  field="camera", fix="pass camera='front' (or your camera)")
         return project_image_landmarks(transform, shape, image_landmarks, camera, image_size)
+    if not _picked(transform, shape):
+        return None
     return selected_vertices(transform, shape, count)
 
 
@@ -165,12 +195,7 @@ _VTX = re.compile(r"^(?P<node>.+)\.vtx\[(?P<i>\d+)\]$")
 def selected_vertices(transform: str, shape: str, count: int) -> np.ndarray:
     """The 68 selected vertices of this mesh, in the order they were selected."""
     ordered = bool(cmds.selectPref(query=True, trackSelectionOrder=True))
-    picked: List[int] = []
-    mine = set(cmds.ls(transform, shape, long=True) or [])
-    for item in cmds.ls(orderedSelection=True, flatten=True) or []:
-        m = _VTX.match(item)
-        if m and (cmds.ls(m.group("node"), long=True) or [""])[0] in mine:
-            picked.append(int(m.group("i")))
+    picked = _picked(transform, shape)
     if not picked:
         raise MicroExprError("no landmark source: no file, no vertices and no vertices of %s "
                              "selected" % scene_io.short_name(transform), field="landmarks",
@@ -181,6 +206,17 @@ def selected_vertices(transform: str, shape: str, count: int) -> np.ndarray:
                              fix="turn on Preferences > Selection > Track selection order "
                                  "and select the vertices again")
     return parse_landmark_vertices(picked, count, source="selection")
+
+
+def _picked(transform: str, shape: str) -> List[int]:
+    """The selected vertices of this mesh, in selection order (when Maya tracks it)."""
+    picked: List[int] = []
+    mine = set(cmds.ls(transform, shape, long=True) or [])
+    for item in cmds.ls(orderedSelection=True, flatten=True) or []:
+        m = _VTX.match(item)
+        if m and (cmds.ls(m.group("node"), long=True) or [""])[0] in mine:
+            picked.append(int(m.group("i")))
+    return picked
 
 
 def project_image_landmarks(transform: str, shape: str,

@@ -4,6 +4,9 @@
     panel.show()            # for the selected mesh; or panel.show("head")
 
 Columns: key name, landmark index, radius slider, falloff curve, offset sliders x/y/z.
+Below the table: the picture of the landmarks a Bind found on renders, and "Move to
+selected vertex" (the key point chosen beside it goes to the vertex selected in the
+viewport).
 All logic (reading nodes, validation, undo grouping, API calls) is in
 :class:`~microexpr_maya.panel_model.PanelModel`; this module only builds widgets and wires
 their signals to it. Inside Maya the window is parented to Maya's main window; outside
@@ -16,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional
 from microexpr.errors import MicroExprError
 
 from . import _maya
-from ._qt import QtCore, QtWidgets, application, maya_main_window
+from ._qt import QtCore, QtGui, QtWidgets, application, maya_main_window
 from .nodes import FALLOFF_CURVES
 from .panel_model import AXES, SLIDER_STEPS, PanelModel, from_slider, to_slider
 
@@ -86,9 +89,11 @@ class KeyPointPanel(QtWidgets.QWidget):
         for col in (2, 4, 5, 6):  # the slider columns share the spare width
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Stretch)
         root.addWidget(self.table, 1)
+        root.addLayout(self._build_adjust())
         buttons = QtWidgets.QHBoxLayout()
         self.buttons: Dict[str, QtWidgets.QPushButton] = {}
-        for key, text, slot in (("bind", "Bind...", self._bind),
+        for key, text, slot in (("bind", "Bind", self._bind),
+                                ("bind_file", "Bind from file...", self._bind_file),
                                 ("generate", "Generate", self._generate),
                                 ("pose", "Add pose as target", self._add_pose),
                                 ("export", "Export...", self._export),
@@ -104,6 +109,34 @@ class KeyPointPanel(QtWidgets.QWidget):
         self.status.setWordWrap(True)
         root.addWidget(self.status)
         self.resize(760, 420)
+
+    def _build_adjust(self) -> QtWidgets.QHBoxLayout:
+        """The preview picture, and moving a key point to the selected vertex."""
+        row = QtWidgets.QHBoxLayout()
+        self.preview = QtWidgets.QLabel()
+        self.preview.setToolTip("The landmarks the last Bind found on renders of the mesh")
+        row.addWidget(self.preview, 1)
+        self.key_choice = QtWidgets.QComboBox()
+        row.addWidget(self.key_choice)
+        self.move_button = QtWidgets.QPushButton("Move to selected vertex")
+        self.move_button.setToolTip("Bind the chosen key point to the vertex selected in "
+                                    "the viewport")
+        self.move_button.clicked.connect(self._move_key_point)
+        row.addWidget(self.move_button)
+        return row
+
+    def _show_preview(self) -> None:
+        try:
+            path = self.model.preview
+        except MicroExprError:
+            path = None
+        image = QtGui.QPixmap(path) if path else None
+        if image is None or image.isNull():
+            self.preview.clear()
+            self.preview.setText("")
+            return
+        self.preview.setPixmap(image.scaledToHeight(
+            min(image.height(), 320), QtCore.Qt.TransformationMode.SmoothTransformation))
 
     def _slider(self, row: int, value: float, lo: float, hi: float,
                 on_change: Callable[[int, float], Any]) -> QtWidgets.QSlider:
@@ -148,6 +181,13 @@ class KeyPointPanel(QtWidgets.QWidget):
                     self.table.setCellWidget(row, 4 + i, s)
                 self.sliders.append(sliders)
             self.table.resizeColumnsToContents()
+            chosen = self.key_choice.currentIndex()
+            self.key_choice.clear()
+            self.key_choice.addItems(["%s (landmark %d)" % (kp.key, kp.landmark)
+                                      for kp in m.key_points])
+            self.key_choice.setCurrentIndex(min(max(chosen, 0), len(m.key_points) - 1))
+            self.move_button.setEnabled(bool(m.key_points))
+            self._show_preview()
         finally:
             self._loading = False
 
@@ -190,6 +230,14 @@ class KeyPointPanel(QtWidgets.QWidget):
         self._guard(self.model.refresh)
 
     def _bind(self) -> None:
+        self._guard(self.model.bind, "Bound the key points: check the picture, move any "
+                                     "key point that is off, then Generate.")
+
+    def _move_key_point(self) -> None:
+        row = self.key_choice.currentIndex()
+        self._guard(lambda: self.model.move_key_point(row), "Moved the key point.")
+
+    def _bind_file(self) -> None:
         path = self.ask_path("Landmark file for the mesh", _filters("landmark"), False)
         if path:
             self._guard(lambda: self.model.bind(path), "Bound the key points.")

@@ -218,8 +218,27 @@ class PanelModel:
 
         return resolve_blendshape(self._need_mesh())[0]
 
-    def bind(self, landmark_file: str) -> Any:
-        result = self.api.bind_key_points(self._need_mesh(), landmark_file=landmark_file)
+    def bind(self, landmark_file: Optional[str] = None) -> Any:
+        """Bind from ``landmark_file``; without one, from the selected vertices or, with
+        none selected, from landmarks found on renders (see :attr:`preview`)."""
+        if landmark_file is None:
+            result = self.api.bind_key_points(self._need_mesh())
+        else:
+            result = self.api.bind_key_points(self._need_mesh(), landmark_file=landmark_file)
+        self.refresh()
+        return result
+
+    @property
+    def preview(self) -> Optional[str]:
+        """The picture of the landmarks found by the last bind on renders, or None."""
+        if self.mesh is None or not cmds.objExists(self.mesh):
+            return None
+        return cast(Optional[str], self.api.preview_path(self.mesh))
+
+    def move_key_point(self, row: int, vertex: Any = None) -> Any:
+        """Move the key point of ``row`` to ``vertex`` (default: the selected vertex)."""
+        kp = self._row(row)
+        result = self.api.move_key_point(kp.handle or kp.manipulator, vertex)
         self.refresh()
         return result
 
