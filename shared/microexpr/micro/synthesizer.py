@@ -174,7 +174,10 @@ class Synthesizer:
     def _layered(self, reqs, timings, mm, at, base: Clip, strict, seed, emotion, letter) -> Clip:
         from microexpr.bridge.validate import check_clip_for_rig
 
-        check_clip_for_rig(base, self.rig, need_frames=False, what="base clip")
+        try:
+            check_clip_for_rig(base, self.rig, need_frames=False, what="base clip")
+        except MicroExprError as exc:           # named as the option (the file is added above)
+            raise MicroExprError(exc.problem, field="--base", fix=exc.fix) from None
         times = base.times()
         if len(times) < 2:
             raise MicroExprError("the base clip has %d frame(s)" % len(times), field="--base",
