@@ -93,17 +93,9 @@ DEFAULT_COMPENSATION = "performer"
 
 def calibration_frames(text: Any) -> Optional[Tuple[int, int]]:
     """``"A:B"`` as (A, B), as ``--calibration-frames``."""
-    if text is None:
-        return None
-    try:
-        a, b = (int(v) for v in str(text).split(":"))
-    except ValueError:
-        raise MicroExprError("expected A:B (two frame numbers), got %r" % text,
-                             field="calibration_frames", fix="e.g. 0:120") from None
-    if not 0 <= a < b:
-        raise MicroExprError("the segment %d:%d is empty or negative" % (a, b),
-                             field="calibration_frames", fix="e.g. 0:120")
-    return a, b
+    from microexpr.solve.performer import frame_segment
+
+    return frame_segment(text, "calibration_frames")
 
 
 def performer_kw(job: Job) -> Dict[str, Any]:

@@ -30,18 +30,10 @@ def add_performer_options(p) -> None:
 
 
 def calibration_frames(text: Optional[str]) -> Optional[Tuple[int, int]]:
-    """``A:B`` as (A, B); None stays None."""
-    if text is None:
-        return None
-    try:
-        a, b = (int(v) for v in str(text).split(":"))
-    except ValueError:
-        raise MicroExprError("expected A:B (two frame numbers), got %r" % text,
-                             field="--calibration-frames", fix="e.g. --calibration-frames 0:120") from None
-    if not 0 <= a < b:
-        raise MicroExprError("the segment %d:%d is empty or negative" % (a, b),
-                             field="--calibration-frames", fix="e.g. --calibration-frames 0:120")
-    return a, b
+    """``--calibration-frames A:B`` as (A, B); None stays None."""
+    from microexpr.solve.performer import frame_segment
+
+    return frame_segment(text, "--calibration-frames")
 
 
 def performer_settings(args) -> dict:

@@ -140,6 +140,22 @@ def _align(shape: np.ndarray, onto: np.ndarray) -> np.ndarray:
     return s * shape @ R.T + t
 
 
+def frame_segment(text: object, field: str = "--calibration-frames") -> Optional[Tuple[int, int]]:
+    """``"A:B"`` (frames A to B - 1) as (A, B); None stays None; ``field`` names the option
+    or manifest column in the error."""
+    if text is None:
+        return None
+    try:
+        a, b = (int(v) for v in str(text).split(":"))
+    except ValueError:
+        raise MicroExprError("expected A:B (two frame numbers), got %r" % (text,), field=field,
+                             fix="e.g. 0:120 (the first 120 frames)") from None
+    if not 0 <= a < b:
+        raise MicroExprError("the segment %d:%d is empty or negative" % (a, b), field=field,
+                             fix="e.g. 0:120 (the first 120 frames)")
+    return a, b
+
+
 def calibration_frames(tracks: Tracks, frames: Optional[Sequence[int]] = None) -> np.ndarray:
     """Indices of the frames to calibrate on: ``frames`` = (first, last + 1), else the first
     ``MAX_FRAMES`` frames that show at least ``MIN_RIGID`` rigid landmarks."""
