@@ -83,30 +83,10 @@ namespace MicroExpr.Runtime
             conf = new double[L];
         }
 
-        /// <summary>Copies a frame into filled/conf: mirrored if asked, missing (non-finite)
-        /// landmarks zeroed with confidence 0, confidences clipped to 0-1 (as load_tracks).</summary>
+        /// <summary>A frame into filled and conf (Landmarks.Sanitize).</summary>
         void Sanitize(double[] points, double[] confidence)
         {
-            for (int l = 0; l < L; l++)
-            {
-                int src = Mirrored ? Landmarks.Mirror[l] : l;
-                double c = confidence == null ? 1.0 : confidence[src];
-                if (double.IsNaN(c)) c = 0.0;
-                c = c < 0.0 ? 0.0 : (c > 1.0 ? 1.0 : c);
-                bool finite = true;
-                for (int i = 0; i < K; i++)
-                {
-                    double v = points[src * K + i];
-                    if (double.IsNaN(v) || double.IsInfinity(v)) finite = false;
-                }
-                if (!finite) c = 0.0;
-                for (int i = 0; i < K; i++)
-                {
-                    double v = finite ? points[src * K + i] : 0.0;
-                    filled[l * K + i] = (Mirrored && i == 0) ? -v : v;
-                }
-                conf[l] = c;
-            }
+            Landmarks.Sanitize(points, confidence, K, Mirrored, filled, conf);
         }
 
         /// <summary>Sets up from the neutral frame: points (68*K), confidence (68, null = all 1).</summary>

@@ -18,6 +18,35 @@ namespace MicroExpr.Runtime
         /// <summary>Each landmark's left/right counterpart (the centre line maps to itself).</summary>
         public static readonly int[] Mirror = BuildMirror();
 
+        /// <summary>One frame (68 * k coordinates, 68 confidences or null) into <paramref name="x"/>
+        /// and <paramref name="conf"/>, as Python's load_tracks reads one: mirrored if asked
+        /// (x flipped, left and right swapped), a landmark with a non-finite coordinate zeroed
+        /// with confidence 0, confidences clipped to 0-1. Allocates nothing.</summary>
+        public static void Sanitize(double[] points, double[] confidence, int k, bool mirrored,
+                                    double[] x, double[] conf)
+        {
+            for (int l = 0; l < Count; l++)
+            {
+                int src = mirrored ? Mirror[l] : l;
+                double c = confidence == null ? 1.0 : confidence[src];
+                if (double.IsNaN(c)) c = 0.0;
+                c = c < 0.0 ? 0.0 : (c > 1.0 ? 1.0 : c);
+                bool finite = true;
+                for (int i = 0; i < k; i++)
+                {
+                    double v = points[src * k + i];
+                    if (double.IsNaN(v) || double.IsInfinity(v)) finite = false;
+                }
+                if (!finite) c = 0.0;
+                for (int i = 0; i < k; i++)
+                {
+                    double v = finite ? points[src * k + i] : 0.0;
+                    x[l * k + i] = (mirrored && i == 0) ? -v : v;
+                }
+                conf[l] = c;
+            }
+        }
+
         static int[] BuildMirror()
         {
             var m = new int[Count];
