@@ -68,7 +68,8 @@ def speed(rig, frames, v):
     t0 = time.perf_counter()
     W, _, _, _ = solve_performer(rig, tracks, perf, model, pinned, fps=cases.FPS)
     fps = frames / (time.perf_counter() - t0)
-    print("%-48s %12.0f frames/s" % ("rigid mode, 2-D, temporal term (baseline)", base))
+    print("%-48s %12.0f frames/s  %s" % ("rigid mode, 2-D, temporal term (baseline)", base,
+                                          times(base, base)))
     print("%-48s %12.0f frames/s  %s" % ("performer mode, 2 passes, filter, temporal", fps, times(fps, base)))
     print("%-48s %12.3f s (%d frames)" % ("calibration", t_cal, min(frames, 600)))
     v.goal("performer mode >= %d frames/s (%.0f)" % (GOAL, fps), fps >= GOAL)
