@@ -39,6 +39,12 @@ PRELOAD = ["microexpr.batch.jobs", "microexpr.bridge.io", "microexpr.solve.track
            "microexpr.review.report", "microexpr.rig.convert"]
 
 
+#: environment variables that size the numerical libraries' thread pools (OpenMP, OpenBLAS,
+#: MKL, numba): the local pool runs one process per core, each on one thread, so the processes
+#: do not oversubscribe the cores (values the user set are kept)
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
 def pool_context():
     """Where pool processes come from: a fork server that has imported the solver once
     (workers start in milliseconds, also after a crash), else fresh spawned interpreters."""
@@ -55,6 +61,8 @@ class LocalEngine:
     remote = False
 
     def __init__(self, workers: Optional[int] = None) -> None:
+        for name in ONE_THREAD:                 # inherited by the fork server and its workers
+            os.environ.setdefault(name, "1")
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.restarts = 0
         self._ctx = pool_context()
