@@ -145,14 +145,12 @@ def test_inbetweens_and_a_corrective_are_followed_as_python(rt, arkit_rig, face,
 
 @pytest.mark.parametrize("dims", [2, 3])
 def test_pinned_targets_depend_on_the_rig_and_camera_model_only(rt, arkit_rig, tmp_path, dims):
-    from microexpr.solve.key_weights import KeyWeights
     from microexpr.solve.tracks_to_clip import pinned_targets
 
     tracks = _take(arkit_rig, dims, seed=1)
     path = _performer_path(tmp_path, arkit_rig, tracks)
     rig_cs = parity.csharp_rig(parity.RigArrays.from_rig(arkit_rig))
-    kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)), np.zeros(1, bool), dims, "x")
-    want = list(pinned_targets(arkit_rig, kind))
+    want = list(pinned_targets(arkit_rig, dims))
     ps = rt.PerformerSolver(rig_cs, rt.Performer.Load(path), dims)
     fs = rt.FaceSolver(rig_cs, dims, rt.Compensation.Rigid)
     fs.SetNeutral(net.to_net(tracks.points[5].reshape(-1)), net.to_net(tracks.confidence[5]))

@@ -35,6 +35,9 @@ from microexpr.landmarks import COUNT
 from microexpr.solve.tracks import Tracks
 
 MODES = ("raw", "reference", "rigid")
+#: The unit camera looking at the rig from the front (+z toward the camera, y up): the camera
+#: model's view of 2-D tracks where no frame decides it (pinned targets, performer offsets).
+FRONTAL = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 MIN_RIGID = 6
 
 

@@ -39,7 +39,8 @@ import numpy as np
 
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import COUNT, RIGID
-from microexpr.solve.key_weights import MIN_RIGID, similarity_fit, weak_perspective_fit
+from microexpr.solve.camera_model import choose_camera, fit_camera
+from microexpr.solve.key_weights import MIN_RIGID, similarity_fit
 from microexpr.solve.tracks import Tracks
 
 #: On-the-fly calibration reads at most this many valid frames from the start of a take.
@@ -105,12 +106,9 @@ class Performer:
 
 
 def camera_fit(shape: np.ndarray, x: np.ndarray, w: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Per frame ``x ~ M shape + t``: (M (..., k, 3), t (..., k)). 2-D: weak perspective; 3-D:
-    a similarity, M = s R."""
-    if x.shape[-1] == 2:
-        return weak_perspective_fit(shape, x, w)
-    s, R, t = similarity_fit(shape, x, w)
-    return s[..., None, None] * R, t
+    """Per frame ``x ~ M shape + t`` with the calibration's free camera: weak perspective for
+    2-D tracks, a similarity (M = s R) for 3-D (``camera_model.fit_camera``)."""
+    return fit_camera("weak_perspective" if x.shape[-1] == 2 else "similarity", None, shape, x, w)
 
 
 def camera_scale(M: np.ndarray) -> np.ndarray:
@@ -190,7 +188,6 @@ def calibrate(rig_neutral: np.ndarray, tracks: Tracks, frames: Optional[Sequence
     frame's solved expression is taken out of its landmarks before the shape is fitted, so a
     take that smiles half the time still gives the neutral face (weights are >= 0: the
     neutral is the face no expression is subtracted from)."""
-    from microexpr.solve.camera_model import choose_camera, fit_camera
     from microexpr.solve.pose_filter import filter_gains
 
     X = np.asarray(rig_neutral, dtype=np.float64)

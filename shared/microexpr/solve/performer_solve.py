@@ -33,7 +33,7 @@ import numpy as np
 
 from microexpr.landmarks import COUNT, RIGID
 from microexpr.solve.camera_model import fit_camera
-from microexpr.solve.key_weights import MIN_RIGID, KeyWeights
+from microexpr.solve.key_weights import FRONTAL, MIN_RIGID, KeyWeights
 from microexpr.solve.performer import Performer, camera_scale, robust_weights
 from microexpr.solve.pose_filter import smooth_cameras
 from microexpr.solve.solve_set import SolveModel
@@ -42,8 +42,6 @@ from microexpr.solve.solve_set import SolveModel
 DEFAULT_PRIOR = 0.2
 #: A weight is expected to change by this much per second (the temporal prior).
 DEFAULT_SPEED = 3.0
-#: The unit camera: the rig seen from the front (+z toward the camera, y up).
-FRONTAL = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 def penalties(performer: Performer, prior: float, speed: float, fps: float) -> Tuple[float, float]:

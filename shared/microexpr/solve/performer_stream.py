@@ -23,15 +23,9 @@ import numpy as np
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import COUNT, RIGID
 from microexpr.solve.camera_model import fit_camera
-from microexpr.solve.key_weights import MIN_RIGID
+from microexpr.solve.key_weights import FRONTAL, MIN_RIGID
 from microexpr.solve.performer import Performer, camera_scale, robust_weights
-from microexpr.solve.performer_solve import (
-    DEFAULT_PRIOR,
-    DEFAULT_SPEED,
-    FRONTAL,
-    head_pose,
-    penalties,
-)
+from microexpr.solve.performer_solve import DEFAULT_PRIOR, DEFAULT_SPEED, head_pose, penalties
 from microexpr.solve.pose_filter import nearest_scaled_rotation
 from microexpr.solve.projected_solver import ProjectedSolver
 from microexpr.solve.solve_set import solve_model
@@ -43,7 +37,6 @@ class PerformerStream:
 
     def __init__(self, rig, performer: Performer, prior: float = DEFAULT_PRIOR,
                  speed: float = DEFAULT_SPEED, fps: float = 60.0) -> None:
-        from microexpr.solve.key_weights import KeyWeights
         from microexpr.solve.tracks_to_clip import pinned_targets
 
         model = solve_model(rig)
@@ -55,9 +48,7 @@ class PerformerStream:
         self.k = performer.dims
         self.solved = model.solved
         self.targets = len(rig.target_names())
-        kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)),
-                          np.zeros(1, bool), self.k, "performer")
-        pin = pinned_targets(rig, kind)[model.solved]
+        pin = pinned_targets(rig, self.k)[model.solved]
         B = np.ascontiguousarray(model.matrix[:, :, :model.size])
         lam, mu = penalties(performer, prior, speed, fps)
         self.projected: Optional[ProjectedSolver] = None

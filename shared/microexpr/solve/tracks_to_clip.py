@@ -2,13 +2,13 @@
 (``solve_set``), then the in-betweens and combinations followed (``refine``)."""
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
 from microexpr._version import __version__
 from microexpr.bridge import Clip, Rig
-from microexpr.solve.key_weights import KeyWeights, key_weights
+from microexpr.solve.key_weights import FRONTAL, KeyWeights, key_weights
 from microexpr.solve.projected_solver import ProjectedSolver
 from microexpr.solve.refine import refine
 from microexpr.solve.solve_set import SolveModel, solve_model
@@ -40,15 +40,13 @@ def visibility(basis3: np.ndarray, view0: Optional[np.ndarray]) -> np.ndarray:
         return np.where(n3 > 0, n2 / (scale * n3), 0.0)
 
 
-#: The camera model's view for the pinned targets of 2-D tracks: the rig from the front.
-FRONTAL = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-
-
-def pinned_targets(rig: Rig, kw: KeyWeights) -> np.ndarray:
+def pinned_targets(rig: Rig, kw: Union[KeyWeights, int]) -> np.ndarray:
     """Targets held at 0: flagged unobservable in the rig, moving no landmark, or (2-D tracks)
     seen from the front at less than ``MIN_VISIBILITY`` of their size. It depends on the rig
-    and the camera model (2-D or 3-D tracks) only, never on the performer or the take."""
-    view = FRONTAL if kw.k == 2 else None
+    and the camera model only (``kw``: key weights, or the tracks' dimensions 2 or 3), never
+    on the performer or the take."""
+    dims = kw if isinstance(kw, int) else kw.k
+    view = FRONTAL if dims == 2 else None
     return ~rig.observable_mask() | (visibility(rig.landmark_delta_matrix(), view) < MIN_VISIBILITY)
 
 
@@ -140,7 +138,7 @@ def _solve_performer(rig: Rig, tracks: Tracks, model: SolveModel, performer, fra
     from microexpr.solve.performer import Performer, load_performer
     from microexpr.solve.performer_solve import DEFAULT_PRIOR, DEFAULT_SPEED, solve_performer
 
-    pinned = performer_pinned(rig, tracks.dims)
+    pinned = pinned_targets(rig, tracks.dims)
     if performer is None:
         performer = calibrate_for(rig, tracks, frames)
         how = "calibrated on the fly on frames %d:%d of the take" % tuple(performer.frames)
@@ -161,13 +159,6 @@ def _solve_performer(rig: Rig, tracks: Tracks, model: SolveModel, performer, fra
     return W, valid, report
 
 
-def performer_pinned(rig: Rig, dims: int) -> np.ndarray:
-    """The pinned targets of performer mode for ``dims``-D tracks (``pinned_targets``)."""
-    kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)), np.zeros(1, bool),
-                      dims, "performer")
-    return pinned_targets(rig, kind)
-
-
 def calibrate_for(rig: Rig, tracks: Tracks, frames: Optional[Tuple[int, int]] = None):
     """The performer of ``tracks`` for ``rig``: ``solve.performer.calibrate`` alternating with
     the rig's expressions, so frames with expression do not move the neutral."""
@@ -175,7 +166,7 @@ def calibrate_for(rig: Rig, tracks: Tracks, frames: Optional[Tuple[int, int]] = 
 
     return calibrate(rig.neutral_landmarks(), tracks, frames, tracks.source,
                      rig.mesh().fingerprint, rig.landmark_delta_matrix(),
-                     performer_pinned(rig, tracks.dims))
+                     pinned_targets(rig, tracks.dims))
 
 
 def _check_performer(performer, tracks: Tracks, rig: Rig) -> None:

@@ -272,10 +272,8 @@ def python_performer_solve(rig: RigArrays, tracks: Tracks, performer_path: str,
     if mirrored:
         tracks = tracks.mirrored()
     model = solve_model(rig)
-    kind = KeyWeights(np.zeros((1, 0)), np.zeros((0, 0)), np.zeros((1, 0)), np.zeros(1, bool),
-                      tracks.dims, "performer")
     W, valid, pose, _ = solve_performer(
-        rig, tracks, load_performer(performer_path), model, pinned_targets(rig, kind),
+        rig, tracks, load_performer(performer_path), model, pinned_targets(rig, tracks.dims),
         DEFAULT_PRIOR if prior is None else prior, DEFAULT_SPEED if speed is None else speed,
         float(fps) if fps else tracks.fps())
     return SolveResult(np.clip(W, 0.0, 1.0), valid.copy()), pose
