@@ -44,3 +44,16 @@ def rt():
     if gate:
         getattr(pytest, gate[0])(gate[1])
     return net.runtime()
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    """The headless OpenGL context (moderngl on Mesa EGL), gated by ``render_gate``."""
+    from microexpr.errors import MicroExprError
+    from microexpr.rig.render import context
+    from render_gate import render_gate
+
+    try:
+        return context()
+    except MicroExprError as exc:
+        render_gate("no OpenGL renderer: %s" % exc)

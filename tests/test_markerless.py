@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from microexpr.landmarks import COUNT, read_landmark_vertices
+from render_gate import render_gate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOAL_INNER, GOAL_JAW = 3.0, 8.0
@@ -31,20 +32,7 @@ LIMITS = {"default face": (3.5, 12.0), "scan": (4.6, 17.0), "scan, textured": (3
 
 def _gate(why: str) -> None:
     """Skip locally, fail under CI (the set-up command installs everything these need)."""
-    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-        pytest.fail("CI must run the markerless-binding tests, but " + why)
-    pytest.skip(why + " (the README's set-up command installs it)")
-
-
-@pytest.fixture(scope="module")
-def renderer():
-    from microexpr.errors import MicroExprError
-    from microexpr.rig.render import context
-
-    try:
-        return context()
-    except MicroExprError as exc:
-        _gate("no OpenGL renderer: %s" % exc)
+    render_gate(why)
 
 
 @pytest.fixture(scope="module")
