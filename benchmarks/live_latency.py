@@ -25,12 +25,8 @@ Run: ``python benchmarks/live_latency.py [--frames 300] [--smoke]``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,11 +35,10 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(os.path.dirname(HERE), "shared")
-sys.path[:0] = [HERE, SHARED]
+sys.path[:0] = [HERE, SHARED, os.path.join(os.path.dirname(HERE), "tools")]
 
-from microexpr import bridge  # noqa: E402
+from live_loop import calibrated_take, python_weights, receive, start_live  # noqa: E402
 from microexpr.capture import testvideo as tv  # noqa: E402
-from microexpr.cli.main import main as cli  # noqa: E402
 from microexpr.rig.build import build_rig  # noqa: E402
 from microexpr.rig.face import default_face  # noqa: E402
 from microexpr.unity import build, net  # noqa: E402
@@ -52,69 +47,16 @@ from verdict import Verdict, add_smoke_flag, times  # noqa: E402
 GOAL_MS = 10.0
 TOL = 1e-9
 FPS = 30.0
-LIVE = "import sys; from microexpr.cli.main import main; sys.exit(main())"
 
 
 def make_take(d: str, frames: int, rig) -> None:
-    """rig.json, take.avi (head motion, the face gone for 3 frames) and performer.json
-    (a first ``live --performer-out`` run, its packets sent to a socket nobody reads)."""
-    bridge.save_rig(rig, os.path.join(d, "rig.json"))
+    """rig.json, take.avi (head motion, the face gone for 3 frames) and performer.json."""
     base = tv.astronaut_frame()
     video = [tv.head_motion(base, shift=(3.0 * np.sin(i / 9.0), 8.0 * np.sin(i / 23.0)),
                             angle=2.0 * np.sin(i / 13.0)) for i in range(frames)]
     gone = frames * 3 // 5
     video[gone:gone + 3] = [np.full_like(base, 120)] * 3
-    tv.write_video(os.path.join(d, "take.avi"), video, FPS)
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 0))
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):         # its summary line: not a figure
-            code = cli(["live", "--video", os.path.join(d, "take.avi"), "--rig", os.path.join(d, "rig.json"),
-                        "--send", "127.0.0.1:%d" % sink.getsockname()[1], "--quiet",
-                        "--as-fast-as-possible", "--calibration-seconds", "0.4",
-                        "--performer-out", os.path.join(d, "performer.json")])
-    finally:
-        sink.close()
-    if code != 0:
-        raise RuntimeError("the calibration run of live failed")
-
-
-def start_live(d: str, port: int, record: str, weights: bool) -> subprocess.Popen:
-    """``microexpr live`` in its own process, as fast as it can, to ``port``."""
-    cmd = [sys.executable, "-c", LIVE, "live", "--video", os.path.join(d, "take.avi"),
-           "--rig", os.path.join(d, "rig.json"), "--send", "127.0.0.1:%d" % port,
-           "--record", record, "--performer", os.path.join(d, "performer.json"),
-           "--as-fast-as-possible", "--quiet"] + (["--weights"] if weights else [])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [SHARED] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def receive(rt, src, solver, proc, targets: int) -> list:
-    """Poll ``src`` until the sender exits and its last datagrams are taken, stepping
-    ``solver`` with each new face: (seq, points as received, confidence, C# weights,
-    latency s, Step s, C# valid) per face, in delivery order."""
-    pts, conf, w = net.new_doubles(136), net.new_doubles(68), net.new_doubles(targets)
-    got = []
-    deadline = time.monotonic() + 600.0
-    while True:
-        done = proc.poll() is not None
-        if done:
-            time.sleep(0.2)                      # the last datagrams reach the receive thread
-        while src.TryGetLandmarks(pts, conf):
-            raw = net.from_net(pts)
-            t0 = time.perf_counter()
-            rt.UnitySpace.SourceToBridge(pts, 2, src.Space, "cm")
-            valid = bool(solver.Step(pts, conf, w))
-            ready = time.perf_counter()
-            got.append((int(src.LastSequence), raw, net.from_net(conf), net.from_net(w),
-                        ready - float(src.LastTimestamp), ready - t0, valid))
-        if done:
-            return got
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("live did not finish")
-        time.sleep(0.0001)
+    calibrated_take(d, rig, video, FPS)
 
 
 def live_run(rt, d: str, rig, weights: bool) -> dict:
@@ -130,9 +72,9 @@ def live_run(rt, d: str, rig, weights: bool) -> dict:
     try:
         solver = rt.PerformerSolver(parity.csharp_rig(parity.RigArrays.from_rig(rig)),
                                     rt.Performer.Load(perf), 2, FPS)
-        proc = start_live(d, int(src.Port), record, weights)
+        proc = start_live(d, int(src.Port), record, *(["--weights"] if weights else []))
         try:
-            got = receive(rt, src, solver, proc, len(rig.target_names()))
+            got = receive(rt, src, solver, proc, len(rig.target_names()), timeout=600.0)
         finally:
             out, err = proc.communicate()
         if proc.returncode != 0:
@@ -151,17 +93,12 @@ def live_run(rt, d: str, rig, weights: bool) -> dict:
 def parity_gap(rig, perf: str, run: dict) -> tuple:
     """(received landmarks equal the recording, max |C# - PerformerStream| over the faces
     received, in delivery order)."""
-    from microexpr.solve.performer import load_performer
-    from microexpr.solve.performer_stream import PerformerStream
-
-    rec = run["rec"]
-    stream = PerformerStream(rig, load_performer(perf), fps=float(rec["fps"]))
+    rec, got = run["rec"], run["got"]
     same, gap = True, 0.0
-    for seq, raw, conf, w, _, _, valid in run["got"]:
-        pts32, conf32 = rec["points"][seq].astype(np.float64), rec["confidence"][seq].astype(np.float64)
-        same &= bool(np.array_equal(raw.reshape(68, 2), pts32) and np.array_equal(conf, conf32))
-        py, pose = stream.step(pts32 * [1.0, -1.0], conf32)
-        gap = max(gap, float(np.abs(w - py).max()) if valid == (pose is not None) else np.inf)
+    for g, (py, found) in zip(got, python_weights(rig, perf, rec, got)):
+        same &= bool(np.array_equal(g.points, rec["points"][g.seq].astype(np.float64))
+                     and np.array_equal(g.confidence, rec["confidence"][g.seq].astype(np.float64)))
+        gap = max(gap, float(np.abs(g.weights - py).max()) if g.valid == found else np.inf)
     return same, gap
 
 
@@ -223,7 +160,7 @@ def main(argv=None) -> int:
 def report(runs: dict, py_s: float, cs_s: float, args, verdict: Verdict) -> None:
     """The figure table and the latency goal."""
     print("microexpr live -> UDP loopback -> C# UdpLandmarkSource + PerformerSolver (Mono, pythonnet): "
-          "%d frames of 640 x 480, %d targets, %s" % (args.frames, len(runs[False]["got"][0][3]),
+          "%d frames of 640 x 480, %d targets, %s" % (args.frames, len(runs[False]["got"][0].weights),
                                                        "--smoke" if args.smoke else "full size"))
     print("frames/s: the sender's own summary (as fast as it can); latency: capture timestamp in the "
           "packet -> weights ready in C#, ms;")
@@ -234,15 +171,15 @@ def report(runs: dict, py_s: float, cs_s: float, args, verdict: Verdict) -> None
     print("%-40s %9.1f %12s %9s %13s %8.1f %9s" % ("Python PerformerStream.step (baseline)", 1.0 / py_s,
                                                    "-", "-", "-", py_s * 1e6, times(py_s, py_s)))
     for w, run in runs.items():
-        lat = np.array([g[4] for g in run["got"]]) * 1e3
+        lat = np.array([g.latency for g in run["got"]]) * 1e3
         label = "live --weights, C# solves" if w else "live, landmarks only, C# solves"
         print("%-40s %9.1f %12.2f %9.2f %13.2f %8.1f %9s" % (
             label, run["fps"], np.median(lat), np.percentile(lat, 95), run["sent_ms"],
-            float(np.median([g[5] for g in run["got"]])) * 1e6, times(py_s, cs_s)))
+            float(np.median([g.step for g in run["got"]])) * 1e6, times(py_s, cs_s)))
     print("(sender ms: capture -> sent, median, in live; step us on the live rows: SourceToBridge + "
           "Step as polled; the ratio uses the C# Step timed on the same frames as the baseline: "
           "%.1f us)" % (cs_s * 1e6))
-    lat = np.array([g[4] for g in runs[False]["got"]]) * 1e3
+    lat = np.array([g.latency for g in runs[False]["got"]]) * 1e3
     verdict.goal("median latency capture -> weights in C# <= %.0f ms on loopback (landmarks only, "
                  "dlib tracker; %d frames)" % (GOAL_MS, args.frames), float(np.median(lat)) <= GOAL_MS)
 
@@ -253,7 +190,7 @@ def check_run(verdict: Verdict, rig, perf: str, run: dict, name: str) -> None:
     verdict.check("%s: %d packets sent, all received and accepted, none malformed or dropped "
                   "(%s)" % (name, n, c), c["received"] == c["accepted"] == n
                   and c["malformed"] == 0 and c["dropped"] == 0)
-    seqs = [g[0] for g in run["got"]]
+    seqs = [g.seq for g in run["got"]]
     verdict.check("%s: %d faces polled, new ones in order" % (name, len(seqs)),
                   len(seqs) > 0 and seqs == sorted(set(seqs)))
     same, gap = parity_gap(rig, perf, run)
