@@ -48,21 +48,11 @@ namespace MicroExpr.StandInTests
         public void LiveLandmarksFromATrackerComponentDriveTheBlendShapes()
         {
             RigData rig = SampleRig();
-            var face = new GameObject("face");
-            var skin = new GameObject("Skin");
-            skin.transform.SetParent(face.transform);
-            var smr = skin.AddComponent<SkinnedMeshRenderer>();
-            var mesh = new Mesh();
-            mesh.vertices = new Vector3[1];
-            foreach (string t in rig.TargetNames) mesh.AddBlendShapeFrame("blendShape1." + t, 100f, new Vector3[1], null, null);
-            smr.sharedMesh = mesh;
-            var tracker = face.AddComponent<TestTracker>();
-            var driver = face.AddComponent<MicroExpressionDriver>();
-            driver.rig = MicroExprRigAsset.Create(rig);
-            driver.renderers = new[] { smr };
-            driver.landmarkSource = tracker;
+            GameObject face;
+            SkinnedMeshRenderer smr;
+            TestTracker tracker;
+            MicroExpressionDriver driver = TrackedFace(rig, out face, out smr, out tracker);
             driver.compensation = Compensation.Rigid;
-            driver.blend = MicroExpressionDriver.Blend.Override;
             var truth = new double[rig.TargetCount];
             truth[2] = 0.6;
             truth[4] = 0.3;
@@ -85,6 +75,28 @@ namespace MicroExpr.StandInTests
                 Assert.AreEqual((float)want[t] * 100f, smr.GetBlendShapeWeight(t), 1e-3);
             }
             Object.DestroyImmediate(face);
+        }
+
+        /// <summary>A face with a one-vertex skin holding the rig's targets as blendShape1.*,
+        /// a tracker component and a driver overriding the skin's weights from it.</summary>
+        static MicroExpressionDriver TrackedFace(RigData rig, out GameObject face,
+                                                 out SkinnedMeshRenderer smr, out TestTracker tracker)
+        {
+            face = new GameObject("face");
+            var skin = new GameObject("Skin");
+            skin.transform.SetParent(face.transform);
+            smr = skin.AddComponent<SkinnedMeshRenderer>();
+            var mesh = new Mesh();
+            mesh.vertices = new Vector3[1];
+            foreach (string t in rig.TargetNames) mesh.AddBlendShapeFrame("blendShape1." + t, 100f, new Vector3[1], null, null);
+            smr.sharedMesh = mesh;
+            tracker = face.AddComponent<TestTracker>();
+            var driver = face.AddComponent<MicroExpressionDriver>();
+            driver.rig = MicroExprRigAsset.Create(rig);
+            driver.renderers = new[] { smr };
+            driver.landmarkSource = tracker;
+            driver.blend = MicroExpressionDriver.Blend.Override;
+            return driver;
         }
 
         static string Repeat(string value, int n)
@@ -116,21 +128,11 @@ namespace MicroExpr.StandInTests
             using (new StandInProject())
             {
                 RigData rig = SampleRig();
-                var face = new GameObject("face");
-                var skin = new GameObject("Skin");
-                skin.transform.SetParent(face.transform);
-                var smr = skin.AddComponent<SkinnedMeshRenderer>();
-                var mesh = new Mesh();
-                mesh.vertices = new Vector3[1];
-                foreach (string t in rig.TargetNames) mesh.AddBlendShapeFrame("blendShape1." + t, 100f, new Vector3[1], null, null);
-                smr.sharedMesh = mesh;
-                var tracker = face.AddComponent<TestTracker>();
-                var driver = face.AddComponent<MicroExpressionDriver>();
-                driver.rig = MicroExprRigAsset.Create(rig);
-                driver.renderers = new[] { smr };
-                driver.landmarkSource = tracker;
+                GameObject face;
+                SkinnedMeshRenderer smr;
+                TestTracker tracker;
+                MicroExpressionDriver driver = TrackedFace(rig, out face, out smr, out tracker);
                 driver.performer = new TextAsset(PerformerJson(rig, true)) { name = "performer" };
-                driver.blend = MicroExpressionDriver.Blend.Override;
                 var truth = new double[rig.TargetCount];
                 truth[2] = 0.6;
                 double[] smile = Landmarks(rig, truth);
