@@ -123,14 +123,11 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
 def _held(M: np.ndarray, t: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Cameras with each invalid frame's replaced by the last valid one's (the frontal unit
     camera before the first): such frames have no weights to solve, only finite numbers."""
-    M, t = M.copy(), t.copy()
-    last_M = np.vstack([FRONTAL, [[0.0, 0.0, 1.0]]])[:M.shape[1]]
-    last_t = np.zeros(M.shape[1])
-    for f in range(len(M)):
-        if valid[f]:
-            last_M, last_t = M[f], t[f]
-        else:
-            M[f], t[f] = last_M, last_t
+    valid = np.asarray(valid, bool)
+    last = np.maximum.accumulate(np.where(valid, np.arange(len(M)), -1))
+    k = M.shape[1]
+    M = np.concatenate([np.vstack([FRONTAL, [[0.0, 0.0, 1.0]]])[None, :k], M])[last + 1]
+    t = np.concatenate([np.zeros((1, k)), t])[last + 1]
     return M, t
 
 
