@@ -179,7 +179,7 @@ def test_refinement_never_raises_the_objective_and_the_numpy_path_agrees(curved,
     plain = np.zeros_like(lin)
     steps = refine_numpy.sequence_numpy(kw.basis, np.zeros((1, 1, 1)), np.zeros((1, 2, 3)), False, kw.deltas,
                                    kw.confidence, kw.valid, lin, plain, 3, solver.lam, solver.mu,
-                                   np.ones(S, bool), *cv.arrays())
+                                   np.ones(S, bool), *cv.arrays(), np.zeros(S))
     assert steps == report["steps"]
     assert np.abs(plain - out).max() <= 1e-12
 

@@ -126,9 +126,11 @@ class KeyWeights:
 
 def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mode: str = "rigid",
                 neutral_frame: int = 0, rigid: Optional[List[int]] = None,
-                reference: Optional[List[int]] = None) -> KeyWeights:
+                reference: Optional[List[int]] = None, neutral_label: Optional[int] = None
+                ) -> KeyWeights:
     """Offsets and basis for ``tracks`` against a rig's landmark delta matrix ``basis3``
-    (68, 3, T) and neutral landmarks ``rig_neutral`` (68, 3)."""
+    (68, 3, T) and neutral landmarks ``rig_neutral`` (68, 3). ``neutral_label``: the neutral
+    frame's number in the take, for messages, when ``tracks`` is a chunk of it."""
     from microexpr.landmarks import REFERENCE_POINT, RIGID
 
     if mode not in MODES:
@@ -138,7 +140,7 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
     reference = list([REFERENCE_POINT] if reference is None else reference)
     F, k = tracks.frames, tracks.dims
     n0 = neutral_frame
-    conf = _neutral_confidence(tracks, n0, rigid)
+    conf = _neutral_confidence(tracks, n0, rigid, n0 if neutral_label is None else neutral_label)
     pts = tracks.points
     x0 = np.where(np.isfinite(pts[n0]), pts[n0], 0.0)
     X = np.asarray(rig_neutral, dtype=np.float64)
@@ -176,7 +178,7 @@ def key_weights(basis3: np.ndarray, rig_neutral: np.ndarray, tracks: Tracks, mod
                       report, cameras, M0 if k == 2 else None)
 
 
-def _neutral_confidence(tracks: Tracks, n0: int, rigid: List[int]) -> np.ndarray:
+def _neutral_confidence(tracks: Tracks, n0: int, rigid: List[int], label: int) -> np.ndarray:
     """The tracks' confidences (a copy) after checking the neutral frame ``n0``; a landmark
     absent from the neutral frame has no reference, so it gets 0 in every frame."""
     F = tracks.frames
@@ -188,7 +190,7 @@ def _neutral_confidence(tracks: Tracks, n0: int, rigid: List[int]) -> np.ndarray
     present0 = conf[n0] > 0
     if present0[rigid].sum() < MIN_RIGID:
         raise MicroExprError("the neutral frame %d has only %d of the rigid landmarks"
-                             % (n0, present0[rigid].sum()), file=tracks.source,
+                             % (label, present0[rigid].sum()), file=tracks.source,
                              field="--neutral-frame", fix="pick a frame where the face is found")
     conf[:, ~present0] = 0.0
     return conf

@@ -27,7 +27,7 @@ weight, one it barely sees is held near 0. The defaults come from the measuremen
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from microexpr.landmarks import COUNT, RIGID
 from microexpr.solve.camera_model import fit_camera
 from microexpr.solve.key_weights import FRONTAL, MIN_RIGID, KeyWeights
 from microexpr.solve.performer import Performer, camera_scale, robust_weights
-from microexpr.solve.pose_filter import smooth_cameras
+from microexpr.solve.pose_filter import FilterState, smooth_cameras
 from microexpr.solve.solve_set import SolveModel
 
 #: A weight is expected within this of 0 (the prior's standard deviation).
@@ -76,11 +76,24 @@ def _key_weights(x: np.ndarray, conf: np.ndarray, valid: np.ndarray, M: np.ndarr
                       c, valid, 2, "performer", {}, np.ascontiguousarray(P), FRONTAL.copy())
 
 
+class PerformerCarry:
+    """What the per-frame solve carries from one chunk of a take to the next (``solve_long``):
+    each pass's last weights, the pose filter's state and the last valid cameras."""
+
+    def __init__(self, dims: int) -> None:
+        self.first: Dict[str, np.ndarray] = {}
+        self.final: Dict[str, np.ndarray] = {}
+        self.filter = FilterState(4 * dims)
+        self.cameras: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+
+
 def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned: np.ndarray,
                     prior: float = DEFAULT_PRIOR, speed: float = DEFAULT_SPEED,
-                    fps: float = 60.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, object]]:
+                    fps: float = 60.0, carry: Optional[PerformerCarry] = None
+                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, object]]:
     """(weights (F, T) unclipped, valid (F,), pose (F, 4): yaw, pitch, roll in degrees and
-    scale, report) for ``tracks`` on ``rig`` (see the module doc)."""
+    scale, report) for ``tracks`` on ``rig`` (see the module doc). ``carry`` (updated in
+    place) continues a take from the chunk before: the result equals the whole take's."""
     from microexpr.solve.tracks_to_clip import solve_key_weights
 
     x = np.where(np.isfinite(tracks.points), tracks.points, 0.0)
@@ -92,23 +105,25 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
     safe = np.where(valid[:, None], conf, 1.0)
     lam, mu = penalties(performer, prior, speed, fps)
     pen = (lam, mu)
+    carry = PerformerCarry(k) if carry is None else carry
+    held = carry.cameras
     # pass 1: pose on the rigid set, a first expression
     cam, view = performer.camera, performer.view
     M, t = _held(*fit_camera(cam, view, np.broadcast_to(S[rig_idx], (F, len(rig_idx), 3)),
-                             x[:, rig_idx], safe[:, rig_idx] + 1e-12), valid)
+                             x[:, rig_idx], safe[:, rig_idx] + 1e-12), valid, held, "rigid")
     matrix = model.matrix
     kw = _key_weights(x, conf, valid, M, t, performer, matrix)
-    W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
+    W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.first)
     # pass 2: pose with the expression, robust weights, the pose filter
     B = np.asarray(rig.landmark_delta_matrix(), dtype=np.float64) * performer.gains[:, None, None]
     shape = S[None] + (W1 @ B.reshape(COUNT * 3, -1).T).reshape(F, COUNT, 3)
     e = np.linalg.norm(x - shape @ M.swapaxes(1, 2) - t[:, None, :], axis=2)
     omega = safe * robust_weights(e / camera_scale(M)[:, None], performer.noise)
-    M2, t2 = _held(*fit_camera(cam, view, shape, x, omega + 1e-12), valid)
-    M2, t2 = _held(*smooth_cameras(M2, t2, valid, performer.filter_alpha, performer.filter_beta),
-                   valid)
+    M2, t2 = _held(*fit_camera(cam, view, shape, x, omega + 1e-12), valid, held, "fit")
+    M2, t2 = _held(*smooth_cameras(M2, t2, valid, performer.filter_alpha, performer.filter_beta,
+                                   carry.filter), valid, held, "smooth")
     kw = _key_weights(x, conf, valid, M2, t2, performer, matrix)
-    W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen)
+    W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.final)
     report: Dict[str, object] = {"mode": "performer", "dims": k, "camera": cam,
                                  "prior": prior, "speed": speed,
                                  "lam": lam, "mu": mu,
@@ -120,14 +135,19 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
     return W, valid, pose, report
 
 
-def _held(M: np.ndarray, t: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Cameras with each invalid frame's replaced by the last valid one's (the frontal unit
-    camera before the first): such frames have no weights to solve, only finite numbers."""
+def _held(M: np.ndarray, t: np.ndarray, valid: np.ndarray,
+          held: Dict[str, Tuple[np.ndarray, np.ndarray]], key: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Cameras with each invalid frame's replaced by the last valid one's (``held[key]`` from
+    the chunk before, else the frontal unit camera): such frames have no weights to solve,
+    only finite numbers. ``held[key]`` becomes the last frame's camera."""
     valid = np.asarray(valid, bool)
     last = np.maximum.accumulate(np.where(valid, np.arange(len(M)), -1))
     k = M.shape[1]
-    M = np.concatenate([np.vstack([FRONTAL, [[0.0, 0.0, 1.0]]])[None, :k], M])[last + 1]
-    t = np.concatenate([np.zeros((1, k)), t])[last + 1]
+    M0, t0 = held.get(key, (np.vstack([FRONTAL, [[0.0, 0.0, 1.0]]])[:k], np.zeros(k)))
+    M = np.concatenate([M0[None], M])[last + 1]
+    t = np.concatenate([t0[None], t])[last + 1]
+    if len(M):
+        held[key] = (M[-1].copy(), t[-1].copy())
     return M, t
 
 

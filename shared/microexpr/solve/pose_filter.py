@@ -21,7 +21,7 @@ lag). The C# runtime runs the same recursion with the gains stored in the perfor
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
@@ -88,11 +88,10 @@ def filter_gains(M: np.ndarray, t: np.ndarray, fps: float, eye_distance: float
 
 
 @kernel()
-def _alpha_beta(Z, valid, alpha, beta, out):
+def _alpha_beta(Z, valid, alpha, beta, out, x, v, started_at):
+    """The recursion from state (x, v, started_at[0] != 0), which it leaves at the last frame's."""
     F, P = Z.shape
-    x = np.zeros(P)
-    v = np.zeros(P)
-    started = False
+    started = started_at[0] != 0
     for f in range(F):
         if valid[f]:
             if not started:
@@ -108,16 +107,30 @@ def _alpha_beta(Z, valid, alpha, beta, out):
                     v[p] = v[p] + beta[p] * res
         for p in range(P):
             out[f, p] = x[p]
+    started_at[0] = 1 if started else 0
+
+
+class FilterState:
+    """What the filter carries from frame to frame: the estimate ``x``, its velocity ``v`` and
+    whether a frame has started it. A take solved in chunks passes one state along."""
+
+    def __init__(self, size: int) -> None:
+        self.x, self.v = np.zeros(size), np.zeros(size)
+        self.started = np.zeros(1, np.int64)
 
 
 def smooth_cameras(M: np.ndarray, t: np.ndarray, valid: np.ndarray, alpha: np.ndarray,
-                   beta: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """The filtered cameras (F, k, 3), (F, k) of a take, frame by frame (causal)."""
+                   beta: np.ndarray, state: Optional[FilterState] = None
+                   ) -> Tuple[np.ndarray, np.ndarray]:
+    """The filtered cameras (F, k, 3), (F, k) of a take, frame by frame (causal); ``state``
+    (updated in place) continues the filter from the chunk before."""
     F, k = M.shape[0], M.shape[1]
     Z = np.ascontiguousarray(camera_vector(M, t))
     out = np.empty_like(Z)
+    state = FilterState(Z.shape[1]) if state is None else state
     run(_alpha_beta, Z, np.ascontiguousarray(valid, np.bool_),
-        np.ascontiguousarray(alpha, np.float64), np.ascontiguousarray(beta, np.float64), out)
+        np.ascontiguousarray(alpha, np.float64), np.ascontiguousarray(beta, np.float64), out,
+        state.x, state.v, state.started)
     return nearest_scaled_rotation(out[:, :3 * k].reshape(F, k, 3)), out[:, 3 * k:]
 
 

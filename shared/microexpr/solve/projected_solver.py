@@ -93,7 +93,7 @@ def _frame(B3, G, P, r, c, lam, mu, wprev, H, g, A):
 
 
 @kernel()
-def _sequence(B3, G, Ps, R, C, lam, mu, allowed, valid, W):
+def _sequence(B3, G, Ps, R, C, lam, mu, allowed, valid, W, start):
     F = R.shape[0]
     T = B3.shape[2]
     H = np.empty((T, T))
@@ -103,7 +103,7 @@ def _sequence(B3, G, Ps, R, C, lam, mu, allowed, valid, W):
     rhs = np.empty(T)
     free = np.empty(T, np.int64)
     cache = np.full(T + 1, -1, np.int64)
-    w = np.zeros(T)
+    w = start.copy()
     for f in range(F):
         if valid[f]:
             _frame(B3, G, Ps[f], R[f], C[f], lam, mu, w, H, g, A)
@@ -153,8 +153,9 @@ class ProjectedSolver:
             np.full(T + 1, -1, np.int64))
         return w
 
-    def solve(self, R, Ps, conf=None, valid=None) -> np.ndarray:
-        """R (F, L*2) offsets, Ps (F, 2, 3) cameras; causal; invalid frames hold."""
+    def solve(self, R, Ps, conf=None, valid=None, start=None) -> np.ndarray:
+        """R (F, L*2) offsets, Ps (F, 2, 3) cameras; causal; invalid frames hold. ``start``:
+        the weights of the frame before the first (a take solved in chunks), else zeros."""
         F = len(Ps)
         L, _, T = self.B3.shape
         R = np.ascontiguousarray(np.asarray(R, dtype=np.float64).reshape(F, L, 2))
@@ -162,5 +163,6 @@ class ProjectedSolver:
         valid = np.ones(F, np.bool_) if valid is None else np.asarray(valid, np.bool_)
         W = np.zeros((F, T))
         run(_sequence, self.B3, self.G, np.ascontiguousarray(Ps, dtype=np.float64), R, C,
-            self.lam, self.mu, self.allowed, valid, W)
+            self.lam, self.mu, self.allowed, valid, W,
+            np.zeros(T) if start is None else np.array(start, dtype=np.float64))
         return W

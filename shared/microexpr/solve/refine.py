@@ -34,7 +34,7 @@ times (docs/key-weights.md, "Solve set, in-betweens and correctives").
 """
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -384,9 +384,10 @@ def _frame_columns(B3, P, X):
 
 @kernel(plain=sequence_numpy)
 def _sequence(X0, B3, cams, projected, D, C, valid, W, out, kd, lam, mu, allowed, lin, target,
-              kstart, kn, kc, dstart, dr):
+              kstart, kn, kc, dstart, dr, start):
     """Every frame in order from its linear weights W (F, S) into ``out``; returns the steps
-    kept. ``projected``: frame f's columns are cams[f] B3, else X0."""
+    kept. ``projected``: frame f's columns are cams[f] B3, else X0. ``start``: the refined
+    weights of the frame before the first (zeros for a take's start)."""
     F, S = W.shape
     M = D.shape[1]
     X = X0 if not projected else np.empty((M, B3.shape[2]))
@@ -403,7 +404,7 @@ def _sequence(X0, B3, cams, projected, D, C, valid, W, out, kd, lam, mu, allowed
     free = np.empty(S, np.int64)
     cache = np.full(S + 1, -1, np.int64)
     w = np.zeros(S)
-    wprev = np.zeros(S)
+    wprev = start.copy()
     kept = 0
     for f in range(F):
         if valid[f]:
@@ -422,10 +423,12 @@ def _sequence(X0, B3, cams, projected, D, C, valid, W, out, kd, lam, mu, allowed
 
 
 def refine(model: SolveModel, W: np.ndarray, kw, lam: np.ndarray, mu: float,
-           allowed: np.ndarray, B3: np.ndarray) -> Tuple[np.ndarray, Dict[str, int]]:
+           allowed: np.ndarray, B3: np.ndarray, start: Optional[np.ndarray] = None
+           ) -> Tuple[np.ndarray, Dict[str, int]]:
     """Refined weights (F, S) from the linear ones ``W`` of key weights ``kw`` made from
     ``model.matrix``; ``B3`` the 3-D columns (68, 3, S + E) seen by each frame's camera in
-    2-D rigid mode (``kw.cameras``), else ``kw.basis`` is used."""
+    2-D rigid mode (``kw.cameras``), else ``kw.basis`` is used. ``start``: the refined weights
+    of the frame before the first (a take solved in chunks), else zeros."""
     cv = Curves(model)
     projected = kw.cameras is not None
     out = np.zeros_like(W)
@@ -435,7 +438,8 @@ def refine(model: SolveModel, W: np.ndarray, kw, lam: np.ndarray, mu: float,
     kept = run(_sequence, X0, B, cams, projected, np.ascontiguousarray(kw.deltas),
                np.ascontiguousarray(kw.confidence), np.asarray(kw.valid, np.bool_),
                np.ascontiguousarray(W), out, kw.k, np.asarray(lam, np.float64), float(mu),
-               np.asarray(allowed, np.bool_), *cv.arrays())
+               np.asarray(allowed, np.bool_), *cv.arrays(),
+               np.zeros(W.shape[1]) if start is None else np.array(start, np.float64))
     return out, {"frames": int(np.sum(kw.valid)), "steps": int(kept)}
 
 

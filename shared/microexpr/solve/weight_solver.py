@@ -345,8 +345,9 @@ def _normal(B, d, c, k, lam, mu, wprev, H, g):
 
 
 @kernel()
-def _sequence(B, D, G, C, k, lam, mu, allowed, H0, W, valid, uniform):
-    """Causal solve of every frame; invalid frames hold the last weights (marked by caller)."""
+def _sequence(B, D, G, C, k, lam, mu, allowed, H0, W, valid, uniform, start):
+    """Causal solve of every frame from ``start`` (the weights before the first frame);
+    invalid frames hold the last weights (marked by caller)."""
     F, M = D.shape
     T = B.shape[1]
     H = np.empty((T, T))
@@ -355,7 +356,7 @@ def _sequence(B, D, G, C, k, lam, mu, allowed, H0, W, valid, uniform):
     rhs = np.empty(T)
     free = np.empty(T, np.int64)
     cache = np.full(T + 1, -1, np.int64)
-    w = np.zeros(T)
+    w = start.copy()
     for f in range(F):
         if not valid[f]:
             for t in range(T):
@@ -465,8 +466,10 @@ class WeightSolver:
         return w
 
     def solve(self, D: np.ndarray, conf: Optional[np.ndarray] = None,
-              valid: Optional[np.ndarray] = None) -> np.ndarray:
-        """All frames (F, L*k) causally; returns (F, T). Invalid frames repeat the last weights."""
+              valid: Optional[np.ndarray] = None, start: Optional[np.ndarray] = None) -> np.ndarray:
+        """All frames (F, L*k) causally; returns (F, T). Invalid frames repeat the last weights.
+        ``start``: the weights of the frame before the first (a take solved in chunks; the
+        last row of the chunk before), else zeros."""
         D = np.ascontiguousarray(D, dtype=np.float64)
         F = D.shape[0]
         T = self.targets
@@ -476,11 +479,12 @@ class WeightSolver:
         uniform = np.all(C == 1.0, axis=1)
         W = np.zeros((F, T))
         G = D @ self.B
+        w0 = np.zeros(T) if start is None else np.array(start, dtype=np.float64)
         if self.mu == 0.0 and np.all(uniform) and np.all(valid):
             n = max(1, min(64, F // 256))
             chunks = np.linspace(0, F, n + 1).astype(np.int64)
             run(_independent, self.B, G, self.lam, self.allowed, self.H0, W, chunks)
             return W
         run(_sequence, self.B, D, G, C, self.k, self.lam, self.mu, self.allowed, self.H0, W, valid,
-            uniform)
+            uniform, w0)
         return W
