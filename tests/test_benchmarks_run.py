@@ -38,6 +38,10 @@ ROWS = {
     "performer.py": ["rigid mode, 2-D, temporal term (baseline)",
                      "performer mode, 2 passes, filter, temporal"],
     "scaling.py": ["2000 x 6 (baseline)", "4000 x 10"],
+    "verify_clip.py": ["per-frame pythonnet calls, 500 frames (baseline)", "verify-unity, 1000 frames, chunked",
+                       "verify-unity, 3000 frames, chunked"],
+    "long_take.py": ["whole take in memory, 3000 frames (baseline)",
+                     "microexpr solve in chunks, 3000 frames", "microexpr solve in chunks, 9000 frames"],
     "startup.py": ["numba, cold cache (baseline)", "numba, warm cache",
                    "no numba (plain Python and numpy)"],
     "batch_scale.py": ["one local worker (baseline)", "two local workers",
@@ -68,8 +72,8 @@ def _needs(script: str) -> None:
     if script == "markerless.py":
         for module in ("cv2", "dlib", "moderngl"):
             pytest.importorskip(module)
-    if script == "live_latency.py":
-        for module in ("cv2", "dlib"):
+    if script in ("live_latency.py", "verify_clip.py"):
+        for module in ("cv2", "dlib") if script == "live_latency.py" else ():
             pytest.importorskip(module)
         from microexpr.unity import build, net
 

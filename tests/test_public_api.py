@@ -59,6 +59,7 @@ IMPORTS = {
     # bridge: the files are pydantic models
     "microexpr.bridge": (),
     "microexpr.bridge.arrays": (),                    # array fields: numpy (pydantic on use)
+    "microexpr.bridge.clip_stream": ("pydantic",),    # a clip written in chunks: the Clip model
     "microexpr.bridge.container": (),                 # the binary container: numpy only
     "microexpr.bridge.performer_file": ("pydantic",),
     "microexpr.bridge.payload": (),                   # which arrays go to the payload: numpy only
@@ -105,10 +106,12 @@ IMPORTS = {
     "microexpr.solve.performer_solve": ("numba",),    # the per-frame solve
     "microexpr.solve.pose_filter": ("numba",),
     "microexpr.solve.camera_model": (),
+    "microexpr.solve.long_take": ("numba", "pydantic"),
     "microexpr.solve.performer_stream": ("numba",),
     "microexpr.solve.refine_numpy": ("numba",),       # box_qp comes from weight_solver
     "microexpr.solve.solve_set": (),
     "microexpr.solve.synthetic_tracks": ("pydantic",),  # Rig, used in annotations only
+    "microexpr.solve.track_chunks": (),                # numpy and the standard library
     "microexpr.solve.tracks": (),
     "microexpr.solve.tracks_to_clip": ("numba", "pydantic"),
     "microexpr.solve.warm": (),                       # the solvers only once it runs

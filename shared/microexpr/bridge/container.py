@@ -65,10 +65,11 @@ def _pad(data: bytes, fill: bytes) -> bytes:
     return data + fill * (-len(data) % 8)
 
 
-def encode(doc: Any) -> Tuple[dict, bytes]:
-    """Replace every ``Stored`` (or ndarray) in ``doc`` by an accessor; return (header, payload)."""
+def layout(doc: Any) -> Tuple[dict, List[Stored]]:
+    """Replace every ``Stored`` (or ndarray) in ``doc`` by an accessor, placed from its shape
+    and dtype alone (no array is read); return (header, the stored arrays in payload order)."""
     accessors: List[dict] = []
-    parts: List[bytes] = []
+    stored: List[Stored] = []
     offset = 0
 
     def walk(node: Any) -> Any:
@@ -78,12 +79,11 @@ def encode(doc: Any) -> Tuple[dict, bytes]:
         if isinstance(node, Stored):
             if node.dtype not in DTYPES:
                 raise ValueError("unknown stored dtype %r" % node.dtype)
-            arr = np.ascontiguousarray(node.array, dtype=DTYPES[node.dtype])
-            raw = _pad(arr.tobytes(), b"\0")
+            shape = [int(s) for s in np.shape(node.array)] or [1]    # as np.ascontiguousarray
             accessors.append({"buffer": 0, "byteOffset": offset, "dtype": node.dtype,
-                              "shape": [int(s) for s in arr.shape], "units": node.units})
-            parts.append(raw)
-            offset += len(raw)
+                              "shape": shape, "units": node.units})
+            stored.append(node)
+            offset += padded_size(node)
             return {"$accessor": len(accessors) - 1}
         if isinstance(node, dict):
             return {k: walk(v) for k, v in node.items()}
@@ -96,6 +96,19 @@ def encode(doc: Any) -> Tuple[dict, bytes]:
         raise ValueError("the document must be a JSON object")
     header["accessors"] = accessors
     header["buffers"] = [{"byteLength": offset}] if accessors else []
+    return header, stored
+
+
+def padded_size(node: Stored) -> int:
+    """Bytes ``node`` takes in the payload, padding included."""
+    size = int(np.prod(np.shape(node.array), dtype=np.int64)) * np.dtype(DTYPES[node.dtype]).itemsize
+    return size + -size % 8
+
+
+def encode(doc: Any) -> Tuple[dict, bytes]:
+    """Replace every ``Stored`` (or ndarray) in ``doc`` by an accessor; return (header, payload)."""
+    header, stored = layout(doc)
+    parts = [_pad(np.ascontiguousarray(s.array, dtype=DTYPES[s.dtype]).tobytes(), b"\0") for s in stored]
     return header, b"".join(parts)
 
 
@@ -105,13 +118,42 @@ def pack(doc: Any) -> bytes:
     return _assemble(header, payload)
 
 
+def header_text(header: dict) -> bytes:
+    """The JSON chunk's text, before its padding."""
+    return json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def lead(text_size: int, payload_size: int) -> bytes:
+    """The bytes before the JSON text: preamble and JSON chunk header, for a JSON text of
+    ``text_size`` bytes (unpadded) and a payload of ``payload_size`` (0: no BIN chunk)."""
+    body = CHUNK.size + text_size + -text_size % 8 + (CHUNK.size + payload_size if payload_size else 0)
+    return PREAMBLE.pack(MAGIC, LAYOUT_VERSION, PREAMBLE.size + body) + CHUNK.pack(
+        text_size + -text_size % 8, JSON_CHUNK)
+
+
+def text_padding(text_size: int) -> bytes:
+    """The spaces after a JSON text of ``text_size`` bytes."""
+    return b" " * (-text_size % 8)
+
+
+def bin_chunk(payload_size: int) -> bytes:
+    """The BIN chunk's header for a payload of ``payload_size`` bytes (a multiple of 8)."""
+    return CHUNK.pack(payload_size, BIN_CHUNK)
+
+
 def _assemble(header: dict, payload: Optional[bytes]) -> bytes:
-    text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    chunks = [CHUNK.pack(len(_pad(text, b" ")), JSON_CHUNK) + _pad(text, b" ")]
+    text = header_text(header)
+    parts = [lead(len(text), len(payload or b"")), text, text_padding(len(text))]
     if payload:
-        chunks.append(CHUNK.pack(len(payload), BIN_CHUNK) + payload)
-    body = b"".join(chunks)
-    return PREAMBLE.pack(MAGIC, LAYOUT_VERSION, PREAMBLE.size + len(body)) + body
+        parts += [bin_chunk(len(payload)), payload]
+    return b"".join(parts)
+
+
+def external(path: str, header: dict) -> str:
+    """The ``.bin`` beside ``path`` for its payload; ``header`` now points to it."""
+    bin_path = os.path.splitext(path)[0] + ".bin"
+    header["buffers"][0]["uri"] = os.path.basename(bin_path)
+    return bin_path
 
 
 def write(path: PathLike, doc: Any, external_bin: bool = False) -> List[str]:
@@ -124,8 +166,7 @@ def write(path: PathLike, doc: Any, external_bin: bool = False) -> List[str]:
     if not external_bin or not payload:
         write_files({path: _assemble(header, payload)})
         return [path]
-    bin_path = os.path.splitext(path)[0] + ".bin"
-    header["buffers"][0]["uri"] = os.path.basename(bin_path)
+    bin_path = external(path, header)
     write_files({bin_path: payload, path: _assemble(header, None)})
     return [bin_path, path]
 

@@ -90,7 +90,12 @@ def load_clip(path: PathLike) -> Clip:
 
 
 def dumps(model: BaseModel) -> str:
-    return json.dumps(model.model_dump(mode="json"), separators=(",", ":"), allow_nan=False) + "\n"
+    return dumps_document(model.model_dump(mode="json"))
+
+
+def dumps_document(doc: dict) -> str:
+    """A JSON-mode document as the text of a plain JSON bridge file."""
+    return json.dumps(doc, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def _document(model: BaseModel) -> dict:

@@ -1,8 +1,6 @@
 """``microexpr solve``: landmark tracks to a clip of bounded weights."""
 from __future__ import annotations
 
-import json
-
 from microexpr.cli.main import add_format, command, wrote
 from microexpr.cli.performer_options import MODES_HELP, add_performer_options, performer_settings
 from microexpr.errors import MicroExprError
@@ -27,49 +25,47 @@ def add_parser(sub) -> None:
                    help="weight of |w - w_prev|^2, relative (default 0)")
     p.add_argument("--report", help="also write a JSON report (missing landmarks, invalid "
                                     "frames; performer mode: per-frame head pose, calibration)")
+    p.add_argument("--chunk-frames", type=int, default=None,
+                   help="frames solved at a time (default 20000): memory follows this, not the "
+                        "take's length; the weights do not depend on it")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from microexpr import bridge
     from microexpr.bridge.io import format_for
-    from microexpr.solve.tracks import load_tracks
-    from microexpr.solve.tracks_to_clip import SOLVE_MODES as MODES
-    from microexpr.solve.tracks_to_clip import solve_tracks
+    from microexpr.solve.long_take import CHUNK_FRAMES, print_progress, solve_long
+    from microexpr.solve.tracks_to_clip import check_mode
 
-    if args.compensation not in MODES:
-        raise MicroExprError("unknown compensation mode %r" % args.compensation,
-                             field="--compensation", fix="use one of: " + ", ".join(MODES))
+    check_mode(args.compensation)
     if args.fps is not None and not args.fps > 0:
         raise MicroExprError("frame rate must be positive", field="--fps", fix="e.g. --fps 60")
+    chunk = CHUNK_FRAMES if args.chunk_frames is None else args.chunk_frames
+    if not chunk >= 1:
+        raise MicroExprError("--chunk-frames must be 1 or more", field="--chunk-frames",
+                             fix="e.g. --chunk-frames 20000")
     extra = performer_settings(args) if args.compensation == "performer" else {}
     format_for(args.out, args.format)
     rig = bridge.load_rig(args.rig, lazy=True)         # the landmark matrices, not the meshes
-    tracks = load_tracks(args.landmarks)
-    clip = solve_tracks(rig, tracks, args.compensation, args.neutral_frame, args.fps, args.reg,
-                        args.temporal, args.mirrored, **extra)
-    files = bridge.save_clip(clip, args.out, args.format)
-    src = clip.source
+    done = solve_long(rig, args.landmarks, args.out, args.format, args.compensation,
+                      args.neutral_frame, args.fps, args.reg, args.temporal, args.mirrored,
+                      chunk_frames=chunk, report_path=args.report, progress=print_progress,
+                      **extra)
+    src = done.source
     bad = src.get("invalid_frames", [])
     print("wrote %s: %d frames at %g fps, %d targets, %d frame(s) without data"
-          % (wrote(files), len(clip.weights), clip.fps, len(clip.targets), len(bad)))
+          % (wrote(done.files), done.frames, done.fps, len(rig.targets), len(bad)))
     if bad:
         print("  frames without data (marked invalid, weights held): %s%s"
               % (", ".join(map(str, bad[:20])), " ..." if len(bad) > 20 else ""))
     if "performer" in src:
-        pose = src["head_pose"]["frames"]
         print("  performer %s: landmark noise %.4f, calibration residual %.4f (rig units)"
               % (src["performer"], src["noise"], src["calibration_residual"]))
-        if pose:
-            import numpy as np
-            p = np.asarray([q for q in pose if q is not None] or [[0.0] * 4])
+        if done.pose_range is not None:
+            lo, hi = done.pose_range
             print("  head pose: yaw %+.1f..%+.1f, pitch %+.1f..%+.1f, roll %+.1f..%+.1f deg"
-                  % (p[:, 0].min(), p[:, 0].max(), p[:, 1].min(), p[:, 1].max(),
-                     p[:, 2].min(), p[:, 2].max()))
+                  % (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]))
     missing = src.get("missing", [])
     if missing:
         print("  NaN/missing landmarks in %d frame(s), e.g. %s" % (len(missing), missing[0]))
-    if args.report:
-        from microexpr.atomicio import write_text
-        write_text(args.report, json.dumps(src, indent=1, default=str))
     return 0

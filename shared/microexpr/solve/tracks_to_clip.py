@@ -114,7 +114,7 @@ def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: i
     if mirrored:
         tracks = tracks.mirrored()
     check_mode(mode)
-    _check_neutral_frame(neutral_frame, tracks.frames, tracks.source)
+    check_neutral_frame(neutral_frame, tracks.frames, tracks.source)
     on_the_fly = mode == "performer" and performer is None
     if on_the_fly:
         performer = calibrate_for(rig, tracks, calibration_frames)
@@ -149,7 +149,7 @@ def check_mode(mode: str) -> None:
                              fix="use one of: " + ", ".join(SOLVE_MODES))
 
 
-def _check_neutral_frame(n0: int, frames: int, source: str) -> None:
+def check_neutral_frame(n0: int, frames: int, source: str) -> None:
     if not 0 <= n0 < frames:
         from microexpr.errors import MicroExprError
         raise MicroExprError("neutral frame %d is outside the %d frames" % (n0, frames),
