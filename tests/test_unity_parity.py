@@ -190,8 +190,8 @@ def test_micro_clip_plays_its_weights_and_its_events_on_zeros_give_them(rt, happ
 def test_a_player_that_adds_events_again_is_caught(rt, happy, monkeypatch):
     from microexpr.unity import parity
 
-    monkeypatch.setattr(parity, "csharp_clip",
-                        lambda text, source="<clip>": parity.python_events(happy, parity.held_weights(happy)))
+    doubled = parity.python_events(happy, parity.held_weights(happy))
+    monkeypatch.setattr(parity, "csharp_clip_frames", lambda cs, first, count: doubled[first:first + count])
     r = parity.compare_clip(happy)
     assert r["player_diff"] > 0.05 and r["max_abs_diff"] == r["player_diff"]
 
@@ -264,14 +264,16 @@ def test_verify_unity_command(rt, arkit, tmp_path, capsys, monkeypatch):
     assert main(["verify-unity", "--rig", rig_path, "--clip", clip_path]) == 1
     assert "FAILED" in capsys.readouterr().out
     # a runtime that drifts is caught: exit 1
-    real = parity.csharp_solve
+    from microexpr.unity import long_parity
+
+    real = long_parity.csharp_frames
 
     def drifting(*a, **k):
-        res = real(*a, **k)
-        res.weights[3, 1] += 2e-9
-        return res
+        W, V = real(*a, **k)
+        W[3, 1] += 2e-9
+        return W, V
 
-    monkeypatch.setattr(parity, "csharp_solve", drifting)
+    monkeypatch.setattr(long_parity, "csharp_frames", drifting)
     assert main(["verify-unity", "--rig", rig_path, "--landmarks", str(tmp_path / "t.csv"),
                  "--compensation", "rigid"]) == 1
     assert "FAILED" in capsys.readouterr().out

@@ -86,19 +86,21 @@ def run(args) -> int:
         rig_read = parity.compare_rig_file(rig, rig_cs)
         print("%s: C# read %s; %s" % (args.rig, parity.describe_file(args.rig), _rig_line(rig_read, args.tolerance)))
         if args.landmarks:
-            from microexpr.solve.tracks import load_tracks
+            from microexpr.solve.track_chunks import TrackChunks
+            from microexpr.unity import long_parity
 
             modes = _modes(args.compensation, bool(args.performer))
             settings = performer_settings(args) if "performer" in modes else {}
-            tracks = load_tracks(args.landmarks)
-            arrays = parity.RigArrays.from_rig(rig)
-            results = parity.compare_tracks(arrays, tracks, [m for m in modes if m != "performer"],
-                                            args.neutral_frame, args.reg, args.temporal, args.mirrored,
-                                            rig_cs=rig_cs)
-            print("%s: %d frames of %d-D landmarks, %d targets; C# (Mono) online vs Python core"
-                  % (args.landmarks, tracks.frames, tracks.dims, len(rig.targets)))
+            reader = TrackChunks(args.landmarks)
+            results = long_parity.compare_tracks(rig, rig_cs, reader,
+                                                 [m for m in modes if m != "performer"],
+                                                 args.neutral_frame, args.reg, args.temporal,
+                                                 args.mirrored)
             if settings:
-                results["performer"] = _compare_performer(args, rig, rig_cs, arrays, tracks, settings)
+                results["performer"] = _compare_performer(args, rig, rig_cs, reader, settings)
+            print("%s: %d frames of %d-D landmarks, %d targets; C# (Mono) online vs Python core, "
+                  "%d frames at a time" % (args.landmarks, reader.frames or 0, reader.dims,
+                                           len(rig.targets), reader.chunk_frames))
         else:
             clip = bridge.load_clip(args.clip)
             clip_cs = parity.csharp_clip_file(args.clip, clip)
@@ -119,21 +121,24 @@ def run(args) -> int:
     return 0 if good else 1
 
 
-def _compare_performer(args, rig, rig_cs, arrays, tracks, settings: Dict) -> Dict:
+def _compare_performer(args, rig, rig_cs, reader, settings: Dict) -> Dict:
     """Performer mode on the given performer file, or on one the Python core calibrates on the
-    fly from the take and writes to a temporary file: both sides read the same file."""
+    fly from the take's first frames and writes to a temporary file: both sides read the same
+    file."""
     import os
     import tempfile
 
+    from microexpr.solve.long_take import calibration_take
     from microexpr.solve.performer import calibrate, performer_file
-    from microexpr.unity import parity
+    from microexpr.unity import long_parity
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.performer
         if path:
             how = "performer file %s" % path
         else:
-            take = tracks.mirrored() if args.mirrored else tracks
+            take = calibration_take(reader, settings["calibration_frames"])
+            take = take.mirrored() if args.mirrored else take
             performer = calibrate(rig.neutral_landmarks(), take, settings["calibration_frames"],
                                   args.landmarks, rig.mesh().fingerprint)
             path = os.path.join(tmp, "performer.json")
@@ -141,8 +146,8 @@ def _compare_performer(args, rig, rig_cs, arrays, tracks, settings: Dict) -> Dic
                 f.write(performer_file(performer, rig.units.length).model_dump_json(indent=1) + "\n")
             how = ("calibrated on the fly on frames %d:%d by the Python core, into a temporary "
                    "file both sides read" % tuple(performer.frames))
-        r = parity.compare_performer(arrays, tracks, path, settings["prior"], settings["speed"],
-                                     None, args.mirrored, rig_cs)
+        r = long_parity.compare_performer(rig, rig_cs, reader, path, settings["prior"],
+                                          settings["speed"], None, args.mirrored)
     print("  performer: %s" % how)
     r["performer"] = how
     return r

@@ -78,10 +78,10 @@ def solve_long(rig: Rig, tracks_path: str, out_path: str, fmt: Optional[str] = N
     head = flip(reader.read(0, FPS_FRAMES + 1))
     result = LongTake()
     result.fps = float(fps) if fps else head.fps()
-    _neutral_exists(reader, head, neutral_frame)
+    neutral_exists(reader, head, neutral_frame)
     on_the_fly = mode == "performer" and performer is None
     if on_the_fly:
-        performer = calibrate_for(rig, flip(_calibration_take(reader, calibration_frames)),
+        performer = calibrate_for(rig, flip(calibration_take(reader, calibration_frames)),
                                   calibration_frames)
     neutral = None if mode == "performer" else \
         flip(reader.read(neutral_frame, neutral_frame + 1))
@@ -107,7 +107,7 @@ def solve_long(rig: Rig, tracks_path: str, out_path: str, fmt: Optional[str] = N
     return result
 
 
-def _neutral_exists(reader, head: Tracks, n0: int) -> None:
+def neutral_exists(reader, head: Tracks, n0: int) -> None:
     """The neutral frame is in the take (a CSV's length is counted only when it is not)."""
     if 0 <= n0 < head.frames:
         return
@@ -119,7 +119,7 @@ def _neutral_exists(reader, head: Tracks, n0: int) -> None:
     check_neutral_frame(n0, frames, reader.source)
 
 
-def _calibration_take(reader, frames: Optional[Tuple[int, int]]) -> Tracks:
+def calibration_take(reader, frames: Optional[Tuple[int, int]]) -> Tracks:
     """The first frames of the take, as many as the calibration reads: up to ``frames``' end,
     else until ``MAX_FRAMES`` frames show the face; at least ``FPS_FRAMES`` + 1, so the frame
     rate is the whole take's."""

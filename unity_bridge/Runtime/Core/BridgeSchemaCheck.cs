@@ -197,13 +197,14 @@ namespace MicroExpr.Runtime
                     throw Fail(path, "is stored as " + dtype + "; it must be " + what, "re-export the file from MicroExpr");
                 if (Unread(path)) return;
                 double[] values = Doc.Values(k, path);
-                bool finite = spec["finite"].AsBool;
+                bool finite = kind == "float" && spec["finite"].AsBool;     // the kind compared once, not per value
+                bool index = kind == "index", flag = kind == "bool";
                 foreach (double x in values)
                 {
-                    if (kind == "float" && finite && (double.IsNaN(x) || double.IsInfinity(x)))
+                    if (finite && (double.IsNaN(x) || double.IsInfinity(x)))
                         throw Fail(path, "must be finite numbers (no NaN or infinity)", "re-export the file from MicroExpr");
-                    if (kind == "index" && x < low) throw Fail(path, "must be " + low + " or more, got " + x);
-                    if (kind == "bool" && x != 0.0 && x != 1.0) throw Fail(path, "must be " + what + " (0 or 1)");
+                    if (index && x < low) throw Fail(path, "must be " + low + " or more, got " + x);
+                    if (flag && x != 0.0 && x != 1.0) throw Fail(path, "must be " + what + " (0 or 1)");
                 }
                 return;
             }

@@ -79,6 +79,11 @@ namespace MicroExpr.Runtime
                 pos += (long)m * item;
                 if (!BitConverter.IsLittleEndian && item > 1)            // stored little-endian
                     for (int k = 0; k < m * item; k += item) Array.Reverse(chunk, k, item);
+                if (numbers != null && a.DType == 1)                      // float64: the bytes as they are
+                {
+                    Buffer.BlockCopy(chunk, 0, numbers, done * item, m * item);
+                    continue;
+                }
                 for (int k = 0; k < m; k++)
                 {
                     double v = Value(chunk, k * item, a.DType);

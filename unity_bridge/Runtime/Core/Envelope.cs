@@ -73,14 +73,42 @@ namespace MicroExpr.Runtime
             }
         }
 
-        /// <summary>clamp(base + events, 0, 1); <paramref name="outWeights"/> may be <paramref name="baseWeights"/>.</summary>
+        /// <summary>clamp(base + events, 0, 1); <paramref name="outWeights"/> may be <paramref name="baseWeights"/>
+        /// (null: a base of zeros).</summary>
         public void Layer(double[] baseWeights, double time, double[] outWeights)
+        {
+            LayerRow(baseWeights, 0, time, outWeights, 0);
+        }
+
+        /// <summary>Frames <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> - 1
+        /// of <paramref name="clip"/> at once: row i of <paramref name="outWeights"/> ([frame][target],
+        /// at least count x the layer's targets) is <see cref="Layer"/> of row i of
+        /// <paramref name="baseWeights"/> (the same layout; null: zeros) at
+        /// <c>clip.FrameTime(first + i)</c>, the same numbers as calling <see cref="Layer"/> frame by
+        /// frame. <paramref name="outWeights"/> may be <paramref name="baseWeights"/>. Allocates
+        /// nothing; for a whole take in a few calls (a bake, a parity check) instead of one per frame.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">The frames are not all in the clip.</exception>
+        /// <exception cref="ArgumentException">An array is too short for count rows.</exception>
+        public void LayerFrames(ClipData clip, int first, int count, double[] baseWeights, double[] outWeights)
+        {
+            if (clip == null) throw new ArgumentNullException("clip");
+            if (outWeights == null) throw new ArgumentNullException("outWeights");
+            if (first < 0 || count < 0 || first > clip.Frames - count)
+                throw new ArgumentOutOfRangeException("first", "frames " + first + " + " + count + " are not all in the clip's " + clip.Frames);
+            int T = sum.Length;
+            if ((long)count * T > outWeights.Length || (baseWeights != null && (long)count * T > baseWeights.Length))
+                throw new ArgumentException("the arrays hold fewer than " + count + " rows of " + T + " weights");
+            for (int i = 0; i < count; i++)
+                LayerRow(baseWeights, i * T, clip.FrameTime(first + i), outWeights, i * T);
+        }
+
+        void LayerRow(double[] baseWeights, int at, double time, double[] outWeights, int to)
         {
             EventWeights(time, sum);
             for (int t = 0; t < sum.Length; t++)
             {
-                double v = baseWeights[t] + sum[t];
-                outWeights[t] = v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v);
+                double v = (baseWeights == null ? 0.0 : baseWeights[at + t]) + sum[t];
+                outWeights[to + t] = v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v);
             }
         }
     }
@@ -92,28 +120,52 @@ namespace MicroExpr.Runtime
     public sealed class ClipPlayer
     {
         public readonly ClipData Clip;
-        readonly double[] held;          // [frame][target], invalid frames replaced when HoldInvalid
+        readonly int[] rows;             // per frame, the frame whose weights it shows (itself, or the
+                                         // last valid one when HoldInvalid): 4 bytes a frame, no copy
 
+        /// <summary>A player of <paramref name="clip"/>'s weights as they are (not a copy of them):
+        /// which frame each invalid frame holds is settled here, from the clip's validity.</summary>
         public ClipPlayer(ClipData clip)
         {
             Clip = clip;
-            int F = clip.Frames, T = clip.TargetCount;
-            held = (double[])clip.Weights.Clone();
-            if (clip.HoldInvalid)
+            int F = clip.Frames;
+            rows = new int[F];
+            int last = -1;
+            for (int f = 0; f < F; f++)
             {
-                int last = -1;
-                for (int f = 0; f < F; f++)
-                {
-                    if (clip.Valid[f]) { last = f; continue; }
-                    if (last >= 0) Array.Copy(clip.Weights, last * T, held, f * T, T);
-                }
+                if (clip.Valid[f]) last = f;
+                rows[f] = clip.HoldInvalid && !clip.Valid[f] && last >= 0 ? last : f;
             }
         }
 
         /// <summary>The held weights of frame f (as Python's parity.held_weights).</summary>
         public void EvaluateFrame(int f, double[] outWeights)
         {
-            Array.Copy(held, f * Clip.TargetCount, outWeights, 0, Clip.TargetCount);
+            Array.Copy(Clip.Weights, rows[f] * Clip.TargetCount, outWeights, 0, Clip.TargetCount);
+        }
+
+        /// <summary>Frames <paramref name="first"/> .. <paramref name="first"/> + <paramref name="count"/> - 1
+        /// at once into <paramref name="into"/> ([frame][target], at least count x TargetCount): row i
+        /// is what <see cref="EvaluateFrame"/> gives for frame first + i, the same numbers. Allocates
+        /// nothing; for a whole take in a few calls (a bake, a parity check) instead of one per frame.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">The frames are not all in the clip.</exception>
+        /// <exception cref="ArgumentException"><paramref name="into"/> is too short.</exception>
+        public void EvaluateFrames(int first, int count, double[] into)
+        {
+            if (into == null) throw new ArgumentNullException("into");
+            if (first < 0 || count < 0 || first > Clip.Frames - count)
+                throw new ArgumentOutOfRangeException("first", "frames " + first + " + " + count + " are not all in the clip's " + Clip.Frames);
+            int T = Clip.TargetCount;
+            if ((long)count * T > into.Length)
+                throw new ArgumentException("into holds fewer than " + count + " rows of " + T + " weights", "into");
+            int i = 0;
+            while (i < count)
+            {
+                int run = 1;                       // frames showing consecutive rows: one copy
+                while (i + run < count && rows[first + i + run] == rows[first + i] + run) run++;
+                Array.Copy(Clip.Weights, rows[first + i] * T, into, i * T, run * T);
+                i += run;
+            }
         }
 
         /// <summary>Held weights at any time: frames interpolated linearly, clamped at the ends
@@ -131,8 +183,13 @@ namespace MicroExpr.Runtime
             if (f0 < 0) { f0 = 0; a = 0.0; }
             if (f0 > F - 1 || (f0 == F - 1 && !loop)) { f0 = F - 1; a = 0.0; }
             int f1 = f0 + 1 < F ? f0 + 1 : (loop ? 0 : f0);
+            double[] W = Clip.Weights;
+            int r0 = rows[f0] * T, r1 = rows[f1] * T;
             for (int t = 0; t < T; t++)
-                outWeights[t] = held[f0 * T + t] + a * (held[f1 * T + t] - held[f0 * T + t]);
+            {
+                double w0 = W[r0 + t];
+                outWeights[t] = w0 + a * (W[r1 + t] - w0);
+            }
         }
     }
 }

@@ -197,7 +197,7 @@ namespace MicroExpr.Runtime
         public void SolveSequence(double[] points, double[] confidence, int frames, int neutralFrame,
                                   double[] outWeights, bool[] outValid)
         {
-            int n = Landmarks.Count * Dims, T = Rig.TargetCount;
+            int n = Landmarks.Count * Dims;
             if (neutralFrame < 0 || neutralFrame >= frames)
                 throw new MicroExprException("neutral frame " + neutralFrame + " is outside the " + frames + " frames",
                     null, "neutral frame", "pick a frame between 0 and " + (frames - 1));
@@ -206,6 +206,19 @@ namespace MicroExpr.Runtime
             Array.Copy(points, neutralFrame * n, frame, 0, n);
             if (c != null) Array.Copy(confidence, neutralFrame * Landmarks.Count, c, 0, Landmarks.Count);
             SetNeutral(frame, c);
+            SolveFrames(points, confidence, frames, outWeights, outValid);
+        }
+
+        /// <summary>The next <paramref name="frames"/> frames of a track (laid out as in
+        /// <see cref="SolveSequence"/>), continuing from the frames solved before: the neutral
+        /// is the one set last, and the previous frame's weights carry over. A long take fed
+        /// a block at a time gives the weights of the whole take fed at once.</summary>
+        public void SolveFrames(double[] points, double[] confidence, int frames,
+                                double[] outWeights, bool[] outValid)
+        {
+            int n = Landmarks.Count * Dims, T = Rig.TargetCount;
+            var frame = new double[n];
+            var c = confidence == null ? null : new double[Landmarks.Count];
             for (int f = 0; f < frames; f++)
             {
                 Array.Copy(points, f * n, frame, 0, n);
