@@ -11,7 +11,7 @@ of the whole process: Python, Mono and both copies of the clip):
   over frames, C# is called once per frame through pythonnet (``ClipPlayer.EvaluateFrame``,
   ``MicroLayer.Layer``), and every result is a whole (frames, targets) array;
 - **verify-unity**: the command as a user runs it (``cli.main``), which compares in chunks
-  (``parity.compare_clip``: ``ClipPlayer.EvaluateFrames``, ``MicroLayer.LayerFrames``).
+  (``clip_parity.compare_clip``: ``ClipPlayer.EvaluateFrames``, ``MicroLayer.LayerFrames``).
 
 The ratio compares the time per frame with the baseline's. Goals of issue #14 (reported, never
 enforced): 1,000,000 frames in < 60 s, and peak memory below 4 copies of the clip's weights +
@@ -153,16 +153,30 @@ def run_child(kind: str, rig_path: str, clip_path: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def _written(rig_path: str, frames: int, folder: str) -> str:
+    """The rig ("-") or a clip, written by a process of its own: a child's ``ru_maxrss`` starts
+    at its parent's resident size (Linux keeps it across fork and exec), so the process that
+    starts the measured runs must not hold a clip."""
+    r = subprocess.run([sys.executable, os.path.abspath(__file__), "--write", rig_path, str(frames),
+                        folder], capture_output=True, text=True, check=True)
+    return r.stdout.strip().splitlines()[-1]
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", default="100000,1000000", help="clip lengths, a comma list (default 100000,1000000)")
     ap.add_argument("--baseline-frames", type=int, default=20000, help="the old path's clip (default 20000)")
     ap.add_argument("--keep", help="write the rig and clips here (and reuse them) instead of a temporary folder")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--write", nargs=3, help=argparse.SUPPRESS)
     add_smoke_flag(ap)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(*args.child)))
+        return 0
+    if args.write:
+        rig, frames, where = args.write
+        print(write_rig(where) if rig == "-" else write_clip(rig, int(frames), where))
         return 0
     from microexpr.unity import build, net
 
@@ -175,9 +189,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     base_frames = 500 if args.smoke else args.baseline_frames
     folder = args.keep or tempfile.mkdtemp(prefix="microexpr-verify-clip-")
     os.makedirs(folder, exist_ok=True)
-    rig_path = write_rig(folder)
+    rig_path = _written("-", 0, folder)
     print("%-52s %9s %8s %11s  %s" % ("", "seconds", "peak MB", "us / frame", "per frame vs the baseline"))
-    base = run_child("baseline", rig_path, write_clip(rig_path, base_frames, folder))
+    base = run_child("baseline", rig_path, _written(rig_path, base_frames, folder))
     v.check("the old per-frame path finds both sides equal on %d frames (%s)" % (base_frames, base["output"]),
             base["ok"])
     per_base = base["seconds"] / base_frames
@@ -185,7 +199,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                             base["seconds"], base["peak_mb"], per_base * 1e6, times(per_base, per_base)))
     last = None
     for frames in sizes:
-        path = write_clip(rig_path, frames, folder)
+        path = _written(rig_path, frames, folder)
         r = run_child("verify", rig_path, path)
         v.check("verify-unity proves parity on %d frames" % frames, r["ok"])
         per = r["seconds"] / frames

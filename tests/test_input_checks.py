@@ -132,14 +132,14 @@ def test_review_refuses_a_clip_for_another_rig_or_without_frames(arkit_rig):
 
 
 def test_verify_unity_comparison_refuses_an_empty_clip_and_another_rigs_clip(arkit_rig):
-    from microexpr.unity import parity
+    from microexpr.unity import clip_parity
 
     names = arkit_rig.target_names()
     empty = bridge.Clip(fps=30, targets=names[:2], weights=np.zeros((0, 2)), valid=[])
     with pytest.raises(MicroExprError, match="no frames") as err:
-        parity.compare_clip(empty, clip_file="empty.json")
+        clip_parity.compare_clip(empty, clip_file="empty.json")
     assert err.value.field == "weights" and err.value.file == "empty.json"
     other = bridge.Clip(fps=30, targets=names[:2], weights=np.zeros((3, 2)), valid=[True] * 3,
                         rig_fingerprint="f" * 40)
     with pytest.raises(MicroExprError, match="another mesh"):
-        parity.compare_clip(other, rig=arkit_rig)
+        clip_parity.compare_clip(other, rig=arkit_rig)

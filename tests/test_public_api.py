@@ -155,6 +155,7 @@ IMPORTS = {
     "microexpr.unity.build": (),
     "microexpr.unity.net": (),
     "microexpr.unity.parity": (),
+    "microexpr.unity.clip_parity": (),
     "microexpr.unity.long_parity": (),
     # batch: Dask, matplotlib and the stages' heavy packages only inside the jobs and engines
     "microexpr.batch": (),

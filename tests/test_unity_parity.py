@@ -145,7 +145,7 @@ _event = st.builds(
 def test_micro_envelopes_agree_on_random_clips(rt, events, fps, start, seed, hold, neutral):
     from microexpr.bridge import Clip
     from microexpr.micro.envelope import layer
-    from microexpr.unity import parity
+    from microexpr.unity import clip_parity
 
     rng = np.random.default_rng(seed)
     F = int(rng.integers(1, 80))
@@ -157,7 +157,7 @@ def test_micro_envelopes_agree_on_random_clips(rt, events, fps, start, seed, hol
                 source={"base": None if neutral else {"frames": F}})
     B = np.zeros((F, 3)) if neutral else np.c_[base.weight_array(), np.zeros(F)]
     clip.weights = layer(B, clip.events, clip.targets, clip.times()).tolist()     # baked, as synth does
-    r = parity.compare_clip(clip, base=None if neutral else base)
+    r = clip_parity.compare_clip(clip, base=None if neutral else base)
     assert r["player_diff"] <= 1e-12 and r["events_diff"] <= 1e-12
     assert (r["baked_diff"] is not None) == neutral
     assert r["max_abs_diff"] <= 1e-12
@@ -173,33 +173,33 @@ def happy(arkit):
 def test_micro_clip_plays_its_weights_and_its_events_on_zeros_give_them(rt, happy):
     """The double counting a player made when it added a clip's events to its (baked) weights."""
     from microexpr.bridge.io import dumps
-    from microexpr.unity import parity
+    from microexpr.unity import clip_parity
 
     W = happy.weight_array()
     assert happy.source["base"] is None and W.max() > 0.05, "a visible micro-expression on a neutral"
     text = dumps(happy)
-    assert np.max(np.abs(parity.csharp_clip(text) - W)) <= 1e-12           # the player adds nothing
-    assert np.max(np.abs(parity.csharp_events(text) - W)) <= 1e-9           # events on zeros: the weights
+    assert np.max(np.abs(clip_parity.csharp_clip(text) - W)) <= 1e-12           # the player adds nothing
+    assert np.max(np.abs(clip_parity.csharp_events(text) - W)) <= 1e-9           # events on zeros: the weights
     # adding the events on top of the weights (the old player) is far off, and caught
-    doubled = parity.python_events(happy, W)
+    doubled = clip_parity.python_events(happy, W)
     assert np.max(np.abs(doubled - W)) > 0.05
-    r = parity.compare_clip(happy)
+    r = clip_parity.compare_clip(happy)
     assert r["baked_diff"] is not None and r["max_abs_diff"] <= TOL
 
 
 def test_a_player_that_adds_events_again_is_caught(rt, happy, monkeypatch):
-    from microexpr.unity import parity
+    from microexpr.unity import clip_parity
 
-    doubled = parity.python_events(happy, parity.held_weights(happy))
-    monkeypatch.setattr(parity, "csharp_clip_frames", lambda cs, first, count: doubled[first:first + count])
-    r = parity.compare_clip(happy)
+    doubled = clip_parity.python_events(happy, clip_parity.held_weights(happy))
+    monkeypatch.setattr(clip_parity, "csharp_clip_frames", lambda cs, first, count: doubled[first:first + count])
+    r = clip_parity.compare_clip(happy)
     assert r["player_diff"] > 0.05 and r["max_abs_diff"] == r["player_diff"]
 
 
 def test_layered_clip_against_its_base(rt, arkit, happy):
     from microexpr.bridge import Clip
     from microexpr.micro import micro_expression
-    from microexpr.unity import parity
+    from microexpr.unity import clip_parity
 
     names, F = arkit.target_names(), 90
     W = np.zeros((F, len(names)))
@@ -209,14 +209,14 @@ def test_layered_clip_against_its_base(rt, arkit, happy):
                 rig_fingerprint=arkit.mesh().fingerprint)
     clip = micro_expression(arkit, emotion="happiness", seed=2, base=base)
     assert clip.source["base"] is not None
-    r = parity.compare_clip(clip, base=base)
+    r = clip_parity.compare_clip(clip, base=base)
     assert r["baked_diff"] is None and r["player_diff"] <= TOL and r["events_diff"] <= TOL
     # the events on the base it was made on give back its weights; on zeros they do not
-    B = parity.base_weights(clip, base)
-    assert np.max(np.abs(parity.python_events(clip, B) - clip.weight_array())) <= 1e-12
-    assert np.max(np.abs(parity.python_events(clip) - clip.weight_array())) > 0.05
+    B = clip_parity.base_weights(clip, base)
+    assert np.max(np.abs(clip_parity.python_events(clip, B) - clip.weight_array())) <= 1e-12
+    assert np.max(np.abs(clip_parity.python_events(clip) - clip.weight_array())) > 0.05
     with pytest.raises(MicroExprError, match="frames"):
-        parity.compare_clip(clip, base=happy)
+        clip_parity.compare_clip(clip, base=happy)
 
 
 def test_verify_unity_command(rt, arkit, tmp_path, capsys, monkeypatch):

@@ -83,7 +83,7 @@ def test_rigs_read_the_same_numbers_and_solve_the_same_weights(rt, arkit, tmp_pa
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_clips_read_the_same_weights_and_play_the_same(rt, happy, tmp_path, fmt):
     from microexpr import bridge
-    from microexpr.unity import net, parity
+    from microexpr.unity import clip_parity, net
 
     clip = happy.model_copy()
     valid = clip.valid_array().copy()
@@ -96,7 +96,7 @@ def test_clips_read_the_same_weights_and_play_the_same(rt, happy, tmp_path, fmt)
     assert np.array_equal(net.from_net(data.Weights, (data.Frames, data.TargetCount)), loaded.weight_array())
     assert np.array_equal(net.from_net(data.Valid), loaded.valid_array())
     assert list(data.Targets) == loaded.targets and data.Events.Length == len(loaded.events)
-    r = parity.compare_clip(loaded, data)
+    r = clip_parity.compare_clip(loaded, data)
     assert r["max_abs_diff"] <= TOL and r["baked_diff"] is not None, r
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 import parity_rigs as synth
 from microexpr.solve.tracks import Tracks, finish_tracks
-from microexpr.unity import parity
+from microexpr.unity import clip_parity, parity
 
 FORMAT = "microexpr.golden"
 TOLERANCE = 1e-9
@@ -154,8 +154,8 @@ def clip_case(layered: bool = False) -> dict:
     return {"format": FORMAT, "kind": "clip", "name": "clip_layered" if layered else "clip_events",
             "tolerance": TOLERANCE, "clip": json.loads(dumps(clip)),
             "base": None if base is None else base.tolist(),
-            "expected": {"weights": parity.python_clip(clip).tolist(),
-                         "layered": parity.python_events(clip, base).tolist()}}
+            "expected": {"weights": clip_parity.python_clip(clip).tolist(),
+                         "layered": clip_parity.python_events(clip, base).tolist()}}
 
 
 def write_all(out_dir: Optional[str] = None) -> List[str]:
@@ -222,10 +222,10 @@ def run_case(path: str, side: str) -> Dict[str, object]:
         base = None if case.get("base") is None else np.asarray(case["base"], float)
         if side == "python":
             clip = Clip.model_validate(case["clip"])
-            got, on_base = parity.python_clip(clip), parity.python_events(clip, base)
+            got, on_base = clip_parity.python_clip(clip), clip_parity.python_events(clip, base)
         else:
             text = json.dumps(case["clip"])
-            got, on_base = parity.csharp_clip(text, path), parity.csharp_events(text, base, path)
+            got, on_base = clip_parity.csharp_clip(text, path), clip_parity.csharp_events(text, base, path)
         layered = np.asarray(case["expected"]["layered"], float)
         return {"max_abs_diff": max(float(np.max(np.abs(got - expected))),
                                     float(np.max(np.abs(on_base - layered)))), "valid_agree": True}

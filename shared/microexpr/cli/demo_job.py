@@ -182,7 +182,8 @@ def _parity(rig, tracks, clip) -> List[Tuple[str, str]]:
     why = missing_mono() or missing_pythonnet()
     if why:
         return [("C# parity", "not run: %s" % why)]
-    from microexpr.unity.parity import RigArrays, compare_clip, compare_tracks
+    from microexpr.unity.clip_parity import compare_clip
+    from microexpr.unity.parity import RigArrays, compare_tracks
 
     diffs = compare_tracks(RigArrays.from_rig(rig), tracks, ("raw", "reference", "rigid"))
     worst = max(d["max_abs_diff"] for d in diffs.values())

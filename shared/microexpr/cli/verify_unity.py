@@ -7,7 +7,7 @@ and what it read is checked against the Python core's rig first. Performer mode 
 with ``--performer``) compares the Python core's batch solve with C#'s ``PerformerSolver`` fed
 frame by frame, both reading the same performer file: the one given, or one calibrated on the
 fly by the Python core from the take and written to a temporary file. A clip is checked three
-ways (``unity.parity.compare_clip``): the C# player against the clip's held weights (events
+ways (``unity.clip_parity.compare_clip``): the C# player against the clip's held weights (events
 are already in them), the C# event layer against ``envelope.layer`` on zeros (or on
 ``--base``), and, for a clip made on a neutral, the events on zeros against the stored
 weights."""
@@ -69,7 +69,7 @@ def verdict(results: Dict[str, Dict], tolerance: float) -> bool:
 
 def run(args) -> int:
     from microexpr import bridge
-    from microexpr.unity import net, parity
+    from microexpr.unity import clip_parity, net, parity
 
     if not args.tolerance >= 0:
         raise MicroExprError("the tolerance must be 0 or more", field="--tolerance", fix="e.g. 1e-9")
@@ -105,7 +105,7 @@ def run(args) -> int:
             clip = bridge.load_clip(args.clip)
             clip_cs = parity.csharp_clip_file(args.clip, clip)
             base = bridge.load_clip(args.base) if args.base else None
-            results = {"clip": parity.compare_clip(clip, clip_cs, base, rig=rig, clip_file=args.clip)}
+            results = {"clip": clip_parity.compare_clip(clip, clip_cs, base, rig=rig, clip_file=args.clip)}
             print("%s: C# read %s; %d frames, %d targets, %d events"
                   % (args.clip, parity.describe_file(args.clip), len(clip.weights), len(clip.targets),
                      len(clip.events)))

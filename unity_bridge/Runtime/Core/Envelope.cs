@@ -138,7 +138,7 @@ namespace MicroExpr.Runtime
             }
         }
 
-        /// <summary>The held weights of frame f (as Python's parity.held_weights).</summary>
+        /// <summary>The held weights of frame f (as Python's clip_parity.held_weights).</summary>
         public void EvaluateFrame(int f, double[] outWeights)
         {
             Array.Copy(Clip.Weights, rows[f] * Clip.TargetCount, outWeights, 0, Clip.TargetCount);
