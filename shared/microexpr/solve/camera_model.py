@@ -64,7 +64,7 @@ def choose_camera(S: np.ndarray, M: np.ndarray, t: np.ndarray, x: np.ndarray, w:
     Mi, ti = in_plane_fit(view, np.broadcast_to(S, (F, L, 3)), x, w + 1e-12)
     rss = {}
     for name, (Mc, tc) in (("weak_perspective", (M, t)), ("in_plane", (Mi, ti))):
-        r = x - np.einsum("fij,lj->fli", Mc, S) - tc[:, None, :]
+        r = x - S @ Mc.swapaxes(1, 2) - tc[:, None, :]
         rss[name] = float(np.sum(w[:, :, None] * r * r))
     n = float(2 * np.count_nonzero(w > 0))
     params = {"weak_perspective": 6 * F + 3 * L, "in_plane": 4 * F + 2 * L}

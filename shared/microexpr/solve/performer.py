@@ -236,19 +236,22 @@ def _fit_shape(X: np.ndarray, x_data: np.ndarray, conf: np.ndarray, floor: float
     M, t = camera_fit(np.broadcast_to(S[rig], (F, len(rig), 3)), x_data[:, rig], conf[:, rig] + 1e-12)
     x = x_data
     noise = floor
+    solver = None if expressions is None else _expression_solver(expressions, pinned, k)
     for it in range(ITERATIONS):
         if expressions is not None and it >= ALTERNATE_FROM and (it - ALTERNATE_FROM) % ALTERNATE_EVERY == 0:
             settled = it >= PLAIN_ITERATIONS        # the noise estimate is the noise by now
             x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise,
-                                     CALIBRATION_THRESHOLD if settled else 0.0)
+                                     CALIBRATION_THRESHOLD if settled else 0.0, solver)
         e = _residual_norms(x, M, t, S)
         noise = _noise(e, conf, k, floor)
         # plain least squares first: robust weights of a shape still far from the performer's
         # would freeze the landmarks that are furthest off (a real jaw can be 20 % away)
         w = conf * robust_weights(e, noise) if it >= PLAIN_ITERATIONS else conf.copy()
         lam = PRIOR_FRAMES * float(np.mean(camera_scale(M) ** 2))
-        A = np.einsum("fl,fai,faj->lij", w, M, M) + lam * np.eye(3)
-        b = np.einsum("fl,fai,fla->li", w, M, x - t[:, None, :]) + lam * _align(X, S)
+        # sum_f w_fl M_f^T M_f and sum_f w_fl M_f^T (x_fl - t_f), as matrix products (the
+        # three-operand einsums took 20x longer)
+        A = (w.T @ np.einsum("fai,faj->fij", M, M).reshape(F, 9)).reshape(COUNT, 3, 3) + lam * np.eye(3)
+        b = np.einsum("fl,fli->li", w, (x - t[:, None, :]) @ M) + lam * _align(X, S)
         step = np.linalg.solve(A, b[..., None])[..., 0] - S
         S = _align(S + OVER_RELAX * step, X)
         M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
@@ -264,35 +267,44 @@ def _check_spread(x: np.ndarray, conf: np.ndarray, tracks: Tracks) -> None:
                              field="landmarks", fix="check the tracker's export (all zeros?)")
 
 
-def _expression(x: np.ndarray, conf: np.ndarray, M: np.ndarray, t: np.ndarray, S: np.ndarray,
-                X: np.ndarray, B: np.ndarray, pinned: Optional[np.ndarray], noise: float,
-                threshold_noise: float = CALIBRATION_THRESHOLD) -> np.ndarray:
-    """Each calibration frame's expression, seen by its camera (F, 68, k): bounded weights of
-    the retargeted deltas solved on the frame's offsets from ``S`` (no temporal term)."""
+def _expression_solver(B: np.ndarray, pinned: Optional[np.ndarray], k: int):
+    """The bounded solver ``_expression`` uses for k-D tracks (built once per calibration)."""
     from microexpr.solve.projected_solver import ProjectedSolver
     from microexpr.solve.weight_solver import WeightSolver
 
     B = np.asarray(B, dtype=np.float64)
+    if k == 2:
+        return ProjectedSolver(B, np.eye(3)[:2], pinned=pinned)
+    return WeightSolver(B.reshape(COUNT * 3, -1), 3, pinned=pinned)
+
+
+def _expression(x: np.ndarray, conf: np.ndarray, M: np.ndarray, t: np.ndarray, S: np.ndarray,
+                X: np.ndarray, B: np.ndarray, pinned: Optional[np.ndarray], noise: float,
+                threshold_noise: float = CALIBRATION_THRESHOLD, solver=None) -> np.ndarray:
+    """Each calibration frame's expression, seen by its camera (F, 68, k): bounded weights of
+    the retargeted deltas solved on the frame's offsets from ``S`` (no temporal term);
+    ``solver`` from ``_expression_solver``, else built here."""
+    B = np.asarray(B, dtype=np.float64)
     F, k = x.shape[0], x.shape[2]
+    solver = _expression_solver(B, pinned, k) if solver is None else solver
     g = region_gains(S, X)
     s = camera_scale(M)
-    r = (x - np.einsum("fij,nj->fni", M, S) - t[:, None, :]) / s[:, None, None] / g[None, :, None]
+    r = (x - S @ M.swapaxes(1, 2) - t[:, None, :]) / s[:, None, None] / g[None, :, None]
     P = M / s[:, None, None]
     r = np.where(conf[:, :, None] > 0, r, 0.0)
     lam = (noise / CALIBRATION_PRIOR) ** 2
     if k == 2:
-        ps = ProjectedSolver(B, np.eye(3)[:2], pinned=pinned)
-        ps.lam, ps.mu = np.full(B.shape[2], lam), 0.0
-        W = ps.solve(r.reshape(F, -1), np.ascontiguousarray(P), conf)
+        solver.lam, solver.mu = np.full(B.shape[2], lam), 0.0
+        W = solver.solve(r.reshape(F, -1), np.ascontiguousarray(P), conf)
     else:
-        ws = WeightSolver(B.reshape(COUNT * 3, -1), 3, pinned=pinned)
-        ws.set_penalties(lam, 0.0)
-        W = ws.solve(np.einsum("fji,fnj->fni", P, r).reshape(F, -1), conf)
+        solver.set_penalties(lam, 0.0)
+        W = solver.solve(np.einsum("fji,fnj->fni", P, r).reshape(F, -1), conf)
     seen = np.sqrt(np.sum(B[:, :k] ** 2, axis=(0, 1)))
     with np.errstate(divide="ignore", invalid="ignore"):
         threshold = np.where(seen > 0, threshold_noise * noise / seen, np.inf)
     W = np.clip(W - threshold, 0.0, 1.0)
-    return np.einsum("fij,ljt,ft->fli", M, B * g[:, None, None], W)
+    seen_3d = (W @ (B * g[:, None, None]).reshape(COUNT * 3, -1).T).reshape(F, COUNT, 3)
+    return seen_3d @ M.swapaxes(1, 2)
 
 
 def _consecutive(M: np.ndarray, t: np.ndarray, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -305,7 +317,7 @@ def _consecutive(M: np.ndarray, t: np.ndarray, idx: np.ndarray) -> Tuple[np.ndar
 
 def _residual_norms(x: np.ndarray, M: np.ndarray, t: np.ndarray, S: np.ndarray) -> np.ndarray:
     """|x - (M S + t)| per frame and landmark, divided by the frame's camera scale."""
-    r = x - np.einsum("fij,nj->fni", M, S) - t[:, None, :]
+    r = x - S @ M.swapaxes(1, 2) - t[:, None, :]
     return np.linalg.norm(r, axis=2) / camera_scale(M)[:, None]
 
 
