@@ -157,6 +157,7 @@ IMPORTS = {
     "microexpr.unity.parity": (),
     "microexpr.unity.clip_parity": (),
     "microexpr.unity.long_parity": (),
+    "microexpr.unity.live_check": (),                 # the C# live receiver checked: numpy only
     # batch: Dask, matplotlib and the stages' heavy packages only inside the jobs and engines
     "microexpr.batch": (),
     "microexpr.batch.engines": (),

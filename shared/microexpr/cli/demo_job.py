@@ -3,12 +3,16 @@
 Builds the Table-1 and ARKit rigs, synthesises one micro-expression per EMFACS emotion on one
 timeline, turns it into 2-D landmark tracks with head motion and pixel noise, solves them back
 (rigid compensation) and measures how close the recovered weights are, exports bridge JSON, FBX
-and GLB, reviews the clip (sheet and report) and checks the C# runtime against the Python core.
+and GLB, reviews the clip (sheet and report) and checks the C# runtime against the Python core:
+the same solves, and the first seconds of the tracks streamed live over loopback UDP to the C#
+``UdpLandmarkSource`` and solved there as they arrive.
 """
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple, cast
@@ -19,6 +23,10 @@ from microexpr import bridge
 from microexpr.errors import MicroExprError
 
 EMOTIONS = ("happiness", "sadness", "surprise", "fear", "anger", "disgust", "contempt")
+#: Seconds of the tracks the live step streams, at the take's frame rate.
+LIVE_SECONDS = 3.0
+#: The largest C# - Python weight difference the live step accepts.
+LIVE_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -66,13 +74,15 @@ def _timeline(rig: bridge.Rig, fps: float, seed: int) -> bridge.Clip:
 
 
 def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
-             pixels_per_cm: float = 12.0, parity: bool = True, stream=None) -> DemoResult:
-    """Every step of the demo, written into ``out``; progress goes to ``stream`` (stderr)."""
+             pixels_per_cm: float = 12.0, parity: bool = True, stream=None,
+             live_seconds: float = LIVE_SECONDS) -> DemoResult:
+    """Every step of the demo, written into ``out``; progress goes to ``stream`` (stderr).
+    ``parity``: the two C# steps (solves compared, and ``live_seconds`` streamed live)."""
     from microexpr.rig.face import default_face
 
     os.makedirs(out, exist_ok=True)
     res = DemoResult(out)
-    steps = _Steps(7 if parity else 6, stream)
+    steps = _Steps(8 if parity else 6, stream)
     p = lambda name: os.path.join(out, name)  # noqa: E731
     face = steps.run("building the default face", default_face)
     table1, arkit = steps.run("building Table-1 and ARKit rigs", lambda: _rigs(face, out))
@@ -102,6 +112,8 @@ def run_demo(out: str, fps: float = 60.0, seed: int = 7, noise_px: float = 0.1,
                                                    for c in rv.checks)))
     if parity:
         res.figures += steps.run("C# runtime against the Python core", lambda: _parity(arkit, tracks, clip))
+        res.figures += steps.run("live over loopback UDP to the C# runtime",
+                                 lambda: _live(arkit, tracks, fps, live_seconds, out, res))
     res.seconds = time.perf_counter() - steps.t0
     return res
 
@@ -190,6 +202,82 @@ def _parity(rig, tracks, clip) -> List[Tuple[str, str]]:
     played = cast(float, compare_clip(clip, on_neutral=True)["max_abs_diff"])  # layered onto zeros
     return [("C# vs Python, solved weights (3 modes)", "%.1e max |diff|" % worst),
             ("C# vs Python, micro clip played and its events layered", "%.1e max |diff|" % played)]
+
+
+class _TakeSender:
+    """Sends frames as live packets (version 1, ``capture.live_packet``) from a thread to a
+    loopback port, one every 1/fps s from the first; each is stamped with its send time."""
+
+    def __init__(self, points: np.ndarray, confidence: np.ndarray, fps: float) -> None:
+        self.points, self.confidence, self.fps = points, confidence, fps
+        self.sent = 0
+        self.error: Optional[BaseException] = None
+        self.thread: Optional[threading.Thread] = None
+
+    def start(self, port: int) -> Callable[[], bool]:
+        """Start sending to ``127.0.0.1:port``; returns whether it has finished."""
+        thread = threading.Thread(target=self._run, args=(port,), name="demo-live-sender", daemon=True)
+        self.thread = thread
+        thread.start()
+        return lambda: not thread.is_alive()
+
+    def _run(self, port: int) -> None:
+        from microexpr.capture.live_packet import encode
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t0 = time.perf_counter()
+        try:
+            for seq, (pts, conf) in enumerate(zip(self.points, self.confidence)):
+                wait = t0 + seq / self.fps - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                sock.sendto(encode(seq, time.perf_counter(), bool(conf.any()), pts, conf),
+                            ("127.0.0.1", port))
+                self.sent += 1
+        except BaseException as exc:        # reported by the step, never lost in the thread
+            self.error = exc
+        finally:
+            sock.close()
+
+
+def _live(rig, tracks, fps: float, seconds: float, out: str, res: DemoResult) -> List[Tuple[str, str]]:
+    """The first ``seconds`` of ``tracks`` streamed at ``fps`` to the C# ``UdpLandmarkSource``
+    (this process, Mono), each new face solved by C#'s ``PerformerSolver``; Python's
+    ``PerformerStream`` solves the float32 landmarks sent in the same order, with the same
+    performer file (calibrated on those frames and written to ``performer.json``)."""
+    from microexpr.unity.build import missing_mono
+    from microexpr.unity.net import missing_pythonnet
+
+    why = missing_mono() or missing_pythonnet()
+    if why:
+        return [("live over loopback to C#", "not run: %s" % why)]
+    from microexpr.solve.performer import save_performer
+    from microexpr.solve.tracks_to_clip import calibrate_for
+    from microexpr.unity.live_check import listen, max_gap, python_weights
+
+    n = min(tracks.frames, max(1, int(round(seconds * fps))))
+    perf = os.path.join(out, "performer.json")
+    save_performer(calibrate_for(rig, tracks, (0, n)), perf)
+    res.files.append(("performer (calibrated on the %d streamed frames)" % n, perf))
+    sent = {"points": (tracks.points[:n] * [1.0, -1.0]).astype(np.float32),    # pixels, y down
+            "confidence": tracks.confidence[:n].astype(np.float32), "fps": fps}
+    sender = _TakeSender(sent["points"], sent["confidence"], fps)
+    run = listen(rig, perf, fps, sender.start, timeout=60.0 + 2.0 * n / fps)
+    if sender.error is not None:
+        raise sender.error
+    gap = max_gap(run.faces, python_weights(rig, perf, sent, run.faces))
+    med, p95 = run.latency_ms()
+    lost = sender.sent - run.received
+    if gap > LIVE_TOLERANCE or run.accepted != sender.sent or run.malformed or run.error:
+        res.problems.append("live over loopback: C# and Python differ by %.1e, or packets were "
+                            "lost (%s)" % (gap, run.error or "see the counts"))
+    return [("live over loopback, %.1f s at %g frames/s" % (n / fps, fps),
+             "%d packets sent, %d received, %d dropped, %d lost; %d solved in C#"
+             % (sender.sent, run.received, run.dropped + run.malformed, lost, len(run.faces))),
+            ("live over loopback, latency send -> C# weights", "median %.2f ms, 95th percentile "
+             "%.2f ms" % (med, p95)),
+            ("live over loopback, C# vs Python weights", "%.1e max |diff| (tolerance %g)"
+             % (gap, LIVE_TOLERANCE))]
 
 
 def print_summary(res: DemoResult, stream=None) -> None:
