@@ -139,3 +139,16 @@ def test_a_neutral_frame_past_the_end_of_a_csv_is_named_with_the_length(arkit_ri
                    chunk_frames=64)
     assert "neutral frame %d is outside the %d frames" % (F + 5, F) in str(err.value)
     assert not (tmp_path / "c.json").exists()
+
+
+def test_the_cli_refuses_a_chunk_size_below_one(arkit_rig, tmp_path, capsys):
+    from microexpr import bridge as B
+    from microexpr.cli.main import main
+
+    rig_path = str(tmp_path / "rig.microexpr")
+    B.save_rig(arkit_rig, rig_path)
+    path = _write(_take(arkit_rig, 2), tmp_path / "take.npy")
+    assert main(["solve", "--rig", rig_path, "--landmarks", path, "--out", str(tmp_path / "c.json"),
+                 "--chunk-frames", "0"]) == 2
+    assert "--chunk-frames" in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists()
