@@ -10,8 +10,9 @@ job="${1:-test}"; shift || true
 
 # libegl1, libegl-mesa0, libgl1-mesa-dri: headless OpenGL (Mesa's EGL, llvmpipe) for the
 # markerless-binding renderer (moderngl). chromium: headless browser that opens the batch
-# index page in tests/test_batch_jobs.py.
-APT_PACKAGES="mono-mcs mono-runtime libmonosgen-2.0-1 mono-devel nunit-console libnunit-cil-dev libassimp5 assimp-testmodels libegl1 libegl-mesa0 libgl1-mesa-dri chromium"
+# index page in tests/test_batch_jobs.py. libgl1, libglib2.0-0: the GUI OpenCV that
+# mediapipe pulls into .venv-mediapipe.
+APT_PACKAGES="mono-mcs mono-runtime libmonosgen-2.0-1 mono-devel nunit-console libnunit-cil-dev libassimp5 assimp-testmodels libegl1 libegl-mesa0 libgl1-mesa-dri chromium libgl1 libglib2.0-0"
 
 need_apt=0
 for p in $APT_PACKAGES; do
@@ -41,6 +42,27 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   set -e
   [ "$rc" -eq 0 ] || { echo "[bootstrap] pip install failed (exit $rc)" >&2; exit 1; }
   echo "$want" > "$stamp"
+fi
+# A second environment for `capture --tracker mediapipe`: mediapipe 0.10.21 (the last wheel
+# with the Face Mesh model inside) needs numpy < 2 and a GUI OpenCV, which .venv must not get.
+# Optional: a failure only warns here (tests/test_mediapipe.py skips locally, fails under CI).
+mp_venv="$here/.venv-mediapipe"
+mp_stamp="$mp_venv/.microexpr-installed"
+if [ ! -f "$mp_stamp" ] || [ "$(cat "$mp_stamp")" != "$want" ]; then
+  echo "[bootstrap] installing .venv-mediapipe (pip install -e .[capture,fast,mediapipe])"
+  set +e
+  ( [ -x "$mp_venv/bin/python" ] || python3 -m venv "$mp_venv" ) \
+    && "$mp_venv/bin/python" -m pip install -q --upgrade pip >/dev/null \
+    && "$mp_venv/bin/python" -m pip install -q -e ".[capture,fast,mediapipe]" 2>&1 \
+      | grep -v "^WARNING: Location"
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" -eq 0 ] && "$mp_venv/bin/python" -c "import mediapipe as mp; mp.solutions.face_mesh.FaceMesh" 2>/dev/null; then
+    echo "$want" > "$mp_stamp"
+  else
+    echo "[bootstrap] warning: .venv-mediapipe could not be set up; capture --tracker mediapipe" \
+         "and its tests need it (they fail under CI without it)" >&2
+  fi
 fi
 # Compile the solver's numba loops into the per-user cache now, not in the first solve (every
 # run: the cache follows the solver's source; a warm cache only loads, in a second or two).

@@ -15,6 +15,7 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("dlib")
 
+from microexpr.capture.detect import TrackerSettings  # noqa: E402
 from microexpr.capture.landmarks_to_clip import SolveSettings  # noqa: E402
 from microexpr.capture.pipeline import CaptureSettings, capture  # noqa: E402
 from microexpr.capture.testvideo import astronaut_frame, head_motion  # noqa: E402
@@ -60,8 +61,9 @@ def test_a_moving_real_portrait_shows_no_expression(name, arkit_rig, tmp_path):
     folder = _video(str(tmp_path / "frames"), still)
     figures = {}
     for mode in ("rigid", "performer"):
-        result = capture(folder, arkit_rig, CaptureSettings(fps=30.0, solve=SolveSettings(compensation=mode)),
-                         progress=False)
+        settings = CaptureSettings(tracker=TrackerSettings(stills=False), fps=30.0,
+                                   solve=SolveSettings(compensation=mode))   # frames of a video
+        result = capture(folder, arkit_rig, settings, progress=False)
         W = result.clip.weight_array()
         worst = int(np.argmax(W.max(axis=0)))
         figures[mode] = (float(W.max()), result.clip.targets[worst], float(W.mean()))

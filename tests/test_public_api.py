@@ -41,7 +41,8 @@ PUBLIC = [
 
 #: Heavy optional or compiled packages watched in sys.modules ("clr" is pythonnet's module).
 HEAVY = ("pydantic", "scipy", "matplotlib", "cv2", "dlib", "numba", "pygltflib", "pyassimp", "ufbx",
-         "clr", "pythonnet", "skimage", "imageio_ffmpeg", "face_recognition_models", "moderngl")
+         "clr", "pythonnet", "skimage", "imageio_ffmpeg", "face_recognition_models", "moderngl",
+         "mediapipe")
 
 #: module -> the heavy packages it may import at import time, and why. Everything else a
 #: module needs (matplotlib for sheets, dlib/cv2 for capture, the FBX/glTF libraries,
@@ -143,6 +144,7 @@ IMPORTS = {
     "microexpr.capture.landmarks_to_clip": ("pydantic",),   # builds Clip
     "microexpr.capture.live": (),
     "microexpr.capture.live_packet": (),              # numpy and struct only
+    "microexpr.capture.mediapipe_tracker": (),        # mediapipe inside MeshTracker only
     "microexpr.capture.markerless": (),
     "microexpr.capture.pipeline": ("pydantic",),
     "microexpr.capture.preview": (),

@@ -6,7 +6,9 @@ packet per frame (``capture.live_packet``), with a status line and an optional r
 
 Frames come from a video file (played at its own rate, late frames skipped like a camera
 would drop them) or a camera (OpenCV ``VideoCapture``). The face is followed by
-``detect.FaceTracker`` frame by frame, exactly as ``pipeline.track`` does for a whole take.
+``detect.open_tracker`` (dlib's ``FaceTracker``, or Face Mesh with ``tracker_name="mediapipe"``,
+which takes RGB frames: ``video_frames(path, color=True)``) frame by frame, exactly as
+``pipeline.track`` does for a whole take.
 Without a performer, the first ``calibration_seconds`` of frames calibrate one
 (``tracks_to_clip.calibrate_for``) before anything is sent.
 """
@@ -21,13 +23,13 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from microexpr.capture.detect import FaceTracker, TrackerSettings
+from microexpr.capture.detect import TrackerSettings, open_tracker
 from microexpr.capture.live_packet import encode, packet_size
 from microexpr.capture.smooth import EYE_SPAN_MM, OneEuroFilter, SmoothSettings, mm_per_pixel
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import COUNT, RIGID
 
-Frame = Tuple[int, float, np.ndarray]        # index, time in the source (s), gray image
+Frame = Tuple[int, float, np.ndarray]        # index, time in the source (s), gray or RGB image
 #: Frames with a face needed to calibrate (the calibration waits for them past its seconds).
 MIN_CALIBRATION = 10
 
@@ -43,6 +45,7 @@ class LiveSettings:
     smooth: Optional[SmoothSettings] = field(default_factory=lambda: SmoothSettings(two_pass=False))
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     model: Optional[str] = None               # dlib shape predictor .dat
+    tracker_name: str = "dlib"                # or "mediapipe" (frames then RGB: color=True)
     status: bool = True                       # the live status line on stderr
 
 
@@ -111,19 +114,19 @@ class Recorder:
         return buf.getvalue()
 
 
-def video_frames(path: str) -> Tuple[Iterator[Frame], float]:
-    """Gray frames of a video file (``video.open_frames``) and its frame rate."""
+def video_frames(path: str, color: bool = False) -> Tuple[Iterator[Frame], float]:
+    """Gray (or RGB) frames of a video file (``video.open_frames``) and its frame rate."""
     from microexpr.capture.video import open_frames
 
     source = open_frames(path)
     if source.kind != "video":
         raise MicroExprError("live plays a video file", file=path, field="--video",
                              fix="give a video file (images: use 'microexpr capture')")
-    return source.frames(color=False), float(source.fps)
+    return source.frames(color=color), float(source.fps)
 
 
-def camera_frames(index: int) -> Tuple[Iterator[Frame], float]:
-    """Gray frames from camera ``index`` (OpenCV ``VideoCapture``), timed on arrival."""
+def camera_frames(index: int, color: bool = False) -> Tuple[Iterator[Frame], float]:
+    """Gray (or RGB) frames from camera ``index`` (OpenCV ``VideoCapture``), timed on arrival."""
     import cv2
 
     cap = cv2.VideoCapture(int(index))
@@ -131,6 +134,7 @@ def camera_frames(index: int) -> Tuple[Iterator[Frame], float]:
         raise MicroExprError("cannot open camera %d" % index, field="--camera",
                              fix="check the camera is connected and not in use (try --camera 1)")
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 30.0
+    code = cv2.COLOR_BGR2RGB if color else cv2.COLOR_BGR2GRAY
 
     def frames() -> Iterator[Frame]:
         t0, i = time.perf_counter(), 0
@@ -139,7 +143,7 @@ def camera_frames(index: int) -> Tuple[Iterator[Frame], float]:
                 ok, img = cap.read()
                 if not ok:
                     return
-                yield i, time.perf_counter() - t0, cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+                yield i, time.perf_counter() - t0, cv2.cvtColor(img, code)
                 i += 1
         finally:
             cap.release()
@@ -179,7 +183,7 @@ class LiveSession:
     def __init__(self, rig, settings: Optional[LiveSettings] = None, performer=None,
                  record: bool = False) -> None:
         self.rig, self.s, self.performer = rig, settings or LiveSettings(), performer
-        self.tracker = FaceTracker(self.s.tracker, self.s.model)
+        self.tracker = open_tracker(self.s.tracker_name, self.s.tracker, self.s.model)
         self.smoother = LiveSmoother(self.s.smooth) if self.s.smooth is not None else None
         self.recorder = Recorder() if record else None
         self.stream: Any = None

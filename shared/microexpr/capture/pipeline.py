@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
 from microexpr.bridge import Clip, Rig
-from microexpr.capture.detect import FaceTracker, TrackerSettings, confidence
+from microexpr.capture.detect import TrackerSettings, confidence, open_tracker
 from microexpr.capture.landmarks_to_clip import SolveSettings, clip_from_landmarks
 from microexpr.capture.smooth import runs
 from microexpr.capture.video import FrameSource, open_frames
@@ -35,6 +35,7 @@ class CaptureSettings:
     min_face: float = MIN_FACE_PX      # px; smaller faces stop the run with an error
     fps: Optional[float] = None        # rate of an image folder (default 30)
     model: Optional[str] = None        # shape predictor .dat (default: face_recognition_models)
+    tracker_name: str = "dlib"         # "dlib" or "mediapipe" (detect.TRACKERS)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Tracked:
     timing: Dict[str, float]
     events: List[str]
     source: FrameSource
+    depth: Optional[np.ndarray] = None  # (F, 68) Face Mesh's relative depth, px; NaN, or None
 
     @property
     def confidence(self) -> np.ndarray:
@@ -88,6 +90,10 @@ class CaptureResult:
         extra = {"face_confidence": ["%.3f" % c for c in tr.confidence],
                  "face_score": ["" if not np.isfinite(s) else "%.3f" % s for s in tr.scores],
                  "face_found": [int(v) for v in tr.valid]}
+        if tr.depth is not None:          # not z0..: a z column would make the file 3-D tracks
+            for i in range(COUNT):
+                extra["depth%d" % i] = ["" if not np.isfinite(v) else "%.3f" % v
+                                        for v in tr.depth[:, i]]
         write_tracks_csv(path, self.tracks(), extra)
 
     def summary(self) -> str:
@@ -131,14 +137,14 @@ def _progress(total: int, enabled: bool):
 
 
 def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
-          model: Optional[str] = None, progress: bool = True) -> Tracked:
-    """Follow one face through every frame of ``source``."""
-    tracker = FaceTracker(settings or TrackerSettings(), model)
-    pts, times, scores, states, boxes, faces = [], [], [], [], [], []
+          model: Optional[str] = None, progress: bool = True, tracker_name: str = "dlib") -> Tracked:
+    """Follow one face through every frame of ``source`` (``detect.open_tracker``)."""
+    tracker = open_tracker(tracker_name, settings, model)
+    pts, times, scores, states, boxes, faces, depth = [], [], [], [], [], [], []
     nan_pts = np.full((COUNT, 2), np.nan)
     bar = _progress(source.count, progress)
     decode = 0.0
-    frames = source.frames(color=False)
+    frames = source.frames(color=tracker.color)
     try:
         while True:
             t = time.perf_counter()
@@ -154,11 +160,14 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
             states.append(face.state)
             boxes.append(face.box if face.box is not None else (np.nan,) * 4)
             faces.append(face.faces)
+            depth.append(face.depth if face.depth is not None else nan_pts[:, 0])
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
+        if hasattr(tracker, "close"):
+            tracker.close()
     if not pts:
         raise MicroExprError("no frame could be decoded", file=source.path,
                              fix="re-encode the video (e.g. H.264 mp4) or export its frames as images")
@@ -166,9 +175,12 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
     P = np.array(pts)
     P[~valid] = np.nan
     timing = {"decode": decode, "detect": tracker.timing["detect"], "predict": tracker.timing["predict"]}
+    D = np.array(depth, dtype=np.float64) if tracker_name == "mediapipe" else None
+    if D is not None:
+        D[~valid] = np.nan
     return Tracked(P, np.array(times, dtype=np.float64), valid, np.array(scores, dtype=np.float64),
                    states, np.array(boxes, dtype=np.float64), np.array(faces), timing,
-                   tracker.events, source)
+                   tracker.events, source, D)
 
 
 def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = None,
@@ -178,7 +190,10 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
     s = settings or CaptureSettings()
     t0 = time.perf_counter()
     source = open_frames(input_path, s.fps)
-    tracked = track(source, s.tracker, s.model, progress)
+    # image inputs are stills unless told otherwise: each image on its own, plain dlib's
+    # landmarks, nothing carried or smoothed across images (see capture.detect)
+    stills = source.kind != "video" if s.tracker.stills is None else bool(s.tracker.stills)
+    tracked = track(source, replace(s.tracker, stills=stills), s.model, progress, s.tracker_name)
     F = len(tracked.states)
     if not tracked.valid.any() and s.tracker.face_box is not None:
         b = s.tracker.face_box
@@ -203,7 +218,8 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
                 "(or lower --min-face to accept it)" % s.min_face)
     t1 = time.perf_counter()
     clip, smoothed, rep = clip_from_landmarks(rig, tracked.points, tracked.times, tracked.valid,
-                                              s.solve, input_path)
+                                              replace(s.solve, smooth=None) if stills else s.solve,
+                                              input_path)
     solve_t = time.perf_counter() - t1
     timing = dict(tracked.timing, solve=solve_t, total=time.perf_counter() - t0)
     report: Dict[str, Any] = {
@@ -232,5 +248,14 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
                                        "states", "max_faces")})
     from microexpr.capture.detect import model_path
 
-    cap["model"] = model_path(s.model)
+    cap["tracker"] = s.tracker_name
+    if s.tracker_name == "mediapipe":
+        from microexpr.capture.mediapipe_tracker import MEDIAPIPE_VERSION
+
+        cap["model"] = "MediaPipe Face Mesh (mediapipe %s)" % MEDIAPIPE_VERSION
+    else:
+        cap["model"] = model_path(s.model)
+    cap["stills"] = stills
+    if stills:
+        cap["noise_px"] = None          # second differences across unrelated images
     return CaptureResult(clip, tracked, smoothed, report, timing)

@@ -55,11 +55,31 @@ def add_parser(sub) -> None:
                         "dlib's landmarks are noisy)")
     p.add_argument("--temporal", type=float, default=0.0,
                    help="weight of |w - w_prev|^2, relative (default 0)")
+    add_tracker_option(p)
     p.add_argument("--model", help="dlib 68-point shape predictor .dat "
                                    "(default: the one from face_recognition_models)")
     p.add_argument("--report", help="also write a JSON report (gaps, timing, noise floor)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--sequence", action="store_true",
+                   help="a folder of images holds the frames of one video: track and smooth "
+                        "across them (default: each image on its own, as plain dlib finds it)")
     p.set_defaults(run=run)
+
+
+def add_tracker_option(p) -> None:
+    """``--tracker dlib|mediapipe`` (capture and live)."""
+    p.add_argument("--tracker", choices=("dlib", "mediapipe"), default="dlib",
+                   help="landmark tracker: dlib (default, the paper's method) or mediapipe "
+                        "(Face Mesh mapped to the 68 points, faster; needs "
+                        "'pip install microexpr[mediapipe]' in its own environment, numpy < 2; "
+                        "see docs/capture.md, Trackers)")
+
+
+def check_tracker(args) -> None:
+    """--model is dlib's: refuse it with --tracker mediapipe."""
+    if args.tracker == "mediapipe" and args.model:
+        raise MicroExprError("--model is a dlib shape predictor; Face Mesh brings its own",
+                             field="--model", fix="leave out --model or use --tracker dlib")
 
 
 def _face_box(text):
@@ -97,15 +117,17 @@ def settings_from_args(args):
     for name, ok, fix in checks:
         if not ok:
             raise MicroExprError("value out of range", field=name, fix=fix)
+    check_tracker(args)
     tracker = TrackerSettings(detect_width=args.detect_width, redetect_every=args.redetect_every,
-                              face_box=_face_box(args.face_box))
+                              face_box=_face_box(args.face_box),
+                              stills=False if args.sequence else None)
     solve = SolveSettings(compensation=args.compensation, neutral_frame=args.neutral_frame,
                           neutral_frames=args.neutral_frames, mirrored=args.mirrored,
                           bridge=args.bridge, reg=args.reg, temporal=args.temporal,
                           smooth=None if args.no_smooth else SmoothSettings(),
                           **(performer_settings(args) if args.compensation == "performer" else {}))
     return CaptureSettings(tracker=tracker, solve=solve, min_face=args.min_face, fps=args.fps,
-                           model=args.model)
+                           model=args.model, tracker_name=args.tracker)
 
 
 def run(args) -> int:

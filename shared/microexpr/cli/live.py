@@ -38,6 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--as-fast-as-possible", action="store_true",
                    help="--video: do not wait for each frame's time (tests, benchmarks)")
     p.add_argument("--no-smooth", action="store_true", help="no One Euro smoothing")
+    from microexpr.cli.capture import add_tracker_option
+
+    add_tracker_option(p)
     p.add_argument("--model", help="dlib 68-point shape predictor .dat "
                                    "(default: the face_recognition_models one)")
     p.add_argument("--quiet", action="store_true", help="no status line")
@@ -58,6 +61,9 @@ def parse_target(text: str):
 
 
 def _check(args) -> None:
+    from microexpr.cli.capture import check_tracker
+
+    check_tracker(args)
     if not (math.isfinite(args.calibration_seconds) and args.calibration_seconds > 0):
         raise MicroExprError("--calibration-seconds must be a positive number",
                              field="--calibration-seconds", fix="e.g. --calibration-seconds 2")
@@ -83,11 +89,13 @@ def run(args) -> int:
                             realtime=not args.as_fast_as_possible,
                             calibrate=bool(args.performer_out),
                             calibration_seconds=args.calibration_seconds, model=args.model,
-                            status=not args.quiet)
+                            status=not args.quiet, tracker_name=args.tracker)
     if args.no_smooth:
         settings.smooth = None
     session = LiveSession(rig, settings, performer, record=bool(args.record))
-    frames, fps = video_frames(args.video) if args.video else camera_frames(args.camera)
+    color = session.tracker.color
+    frames, fps = (video_frames(args.video, color) if args.video
+                   else camera_frames(args.camera, color))
     try:
         report = session.run(frames, fps)
     except KeyboardInterrupt:          # a camera runs until Ctrl-C: keep what was sent
