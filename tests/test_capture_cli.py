@@ -22,9 +22,7 @@ from microexpr.solve.tracks import load_tracks  # noqa: E402
 def work(tmp_path_factory, arkit_rig):
     d = tmp_path_factory.mktemp("capture_cli")
     bridge.save_rig(arkit_rig, str(d / "rig.json"))
-    base = tv.astronaut_frame()
-    frames = [tv.head_motion(base, shift=(i * 0.4, 0.0)) for i in range(16)]
-    tv.write_video(str(d / "take.avi"), frames, 30.0)
+    tv.drifting_take(str(d / "take.avi"), 16)
     return d
 
 

@@ -13,10 +13,9 @@ from microexpr import bridge
 from microexpr.errors import MicroExprError
 from microexpr.solve.long_take import solve_long
 from microexpr.solve.performer import calibrate
-from microexpr.solve.synthetic_tracks import head_motion, pose_landmarks
 from microexpr.solve.tracks import finish_tracks, load_tracks, write_tracks_csv
 from microexpr.solve.tracks_to_clip import solve_tracks
-from performer_cases import other_identity, sparse_micro
+from performer_cases import micro_take
 
 F = 300
 
@@ -24,15 +23,7 @@ F = 300
 def _take(rig, dims, seed=5):
     """Another identity's micro-expressions under head motion, 0.3 px noise at 100 px between
     the eye corners; frames and landmarks lost across the chunk boundaries used below."""
-    from microexpr.solve.performer import region_gains
-
-    X, B = rig.neutral_landmarks(), rig.landmark_delta_matrix()
-    P0 = other_identity(X, seed)
-    W = sparse_micro(rig.target_names(), seed)[:F]
-    lm = P0[None] + np.einsum("ljt,ft->flj", B * region_gains(P0, X)[:, None, None], W)
-    posed = pose_landmarks(lm, head_motion(F, seed=seed), 11.0)
-    rng = np.random.default_rng(seed)
-    pts = posed[:, :, :dims] + rng.normal(0.0, 0.3, (F, 68, dims))
+    pts = micro_take(rig, F, dims, seed)
     conf = np.ones((F, 68))
     pts[[49, 50, 99]] = np.nan                    # frames without a face, at and by boundaries
     pts[95:110, 48] = np.nan                      # a mouth corner lost across a boundary

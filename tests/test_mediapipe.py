@@ -119,9 +119,7 @@ def work(tmp_path_factory, arkit_rig):
     mp_python()
     d = tmp_path_factory.mktemp("mediapipe")
     bridge.save_rig(arkit_rig, str(d / "rig.json"))
-    base = tv.astronaut_frame()
-    frames = [tv.head_motion(base, shift=(i * 0.4, 0.0)) for i in range(30)]
-    tv.write_video(str(d / "take.mp4"), frames, 30.0)
+    tv.drifting_take(str(d / "take.mp4"), 30)
     return d
 
 

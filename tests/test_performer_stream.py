@@ -6,24 +6,17 @@ import numpy as np
 import pytest
 
 from microexpr.errors import MicroExprError
-from microexpr.solve.performer import calibrate, region_gains
+from microexpr.solve.performer import calibrate
 from microexpr.solve.performer_stream import PerformerStream
-from microexpr.solve.synthetic_tracks import head_motion, pose_landmarks
 from microexpr.solve.tracks import finish_tracks
 from microexpr.solve.tracks_to_clip import solve_tracks
-from performer_cases import other_identity, sparse_micro
+from performer_cases import micro_take
 
 F = 240
 
 
 def _tracks(rig, dims, seed=4):
-    X, B = rig.neutral_landmarks(), rig.landmark_delta_matrix()
-    P0 = other_identity(X, seed)
-    W = sparse_micro(rig.target_names(), seed)[:F]
-    lm = P0[None] + np.einsum("ljt,ft->flj", B * region_gains(P0, X)[:, None, None], W)
-    posed = pose_landmarks(lm, head_motion(F, seed=seed), 11.0)
-    rng = np.random.default_rng(seed)
-    pts = posed[:, :, :dims] + rng.normal(0.0, 0.3, (F, 68, dims))
+    pts = micro_take(rig, F, dims, seed)
     conf = np.ones((F, 68))
     pts[50] = np.nan                              # a frame without a face
     pts[80:90, 48] = np.nan                       # a mouth corner lost for a while

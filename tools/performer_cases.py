@@ -93,3 +93,19 @@ def oracle(P0, Bp, tracks, M, t, pinned, lam, mu):
     ps = ProjectedSolver(Bp, FRONTAL, pinned=pinned)
     ps.lam, ps.mu = np.full(Bp.shape[2], lam), mu
     return np.clip(ps.solve(r.reshape(F, -1), M / s[:, None, None]), 0.0, 1.0)
+
+
+def micro_take(rig, frames: int, dims: int, seed: int) -> np.ndarray:
+    """Landmarks (frames, 68, dims) of another identity doing sparse micro-expressions on
+    ``rig``'s deltas under smooth head motion, with 0.3 px noise at 100 px between the eye
+    corners (rig units, y up): the raw points a test then takes frames and landmarks out of."""
+    from microexpr.solve.performer import region_gains
+    from microexpr.solve.synthetic_tracks import pose_landmarks
+
+    X, B = rig.neutral_landmarks(), rig.landmark_delta_matrix()
+    P0 = other_identity(X, seed)
+    W = sparse_micro(rig.target_names(), seed)[:frames]
+    lm = P0[None] + np.einsum("ljt,ft->flj", B * region_gains(P0, X)[:, None, None], W)
+    posed = pose_landmarks(lm, head_motion(frames, seed=seed), 11.0)
+    rng = np.random.default_rng(seed)
+    return posed[:, :, :dims] + rng.normal(0.0, 0.3, (frames, 68, dims))

@@ -93,3 +93,10 @@ def write_video(path: str, frames: Iterable[np.ndarray], fps: float = 60.0) -> s
     finally:
         gen.close()
     return path
+
+
+def drifting_take(path: str, frames: int, fps: float = 30.0, step_px: float = 0.4) -> str:
+    """The astronaut portrait drifting sideways by ``step_px`` a frame: a short take with a
+    real face and nothing but head motion, written to ``path``."""
+    base = astronaut_frame()
+    return write_video(path, (head_motion(base, shift=(i * step_px, 0.0)) for i in range(frames)), fps)
