@@ -50,9 +50,11 @@ ITERATIONS = 80
 #: seen): each shape step is lengthened by this factor (successive over-relaxation).
 OVER_RELAX = 1.8
 #: With the rig's expressions given, the expression is solved and taken out of the landmarks
-#: from this iteration on, every few iterations.
+#: from this iteration on, every ``ALTERNATE_EVERY`` iterations (3: the calibration 3x faster
+#: than every iteration, the figures of tests/test_performer.py unchanged, the jaw-open
+#: take's neutral error 0.16 % -> 0.19 % of the eye distance).
 ALTERNATE_FROM = 2
-ALTERNATE_EVERY = 1
+ALTERNATE_EVERY = 3
 #: Once the robust iterations start (the noise estimate is then the noise, not the misfit of
 #: a shape still far off), that solve's weights are soft-thresholded by this many of their own
 #: noise (the landmark noise over the target's landmark motion seen from the front): weights
