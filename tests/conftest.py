@@ -57,3 +57,11 @@ def renderer():
         return context()
     except MicroExprError as exc:
         render_gate("no OpenGL renderer: %s" % exc)
+
+
+@pytest.fixture
+def mu(rt):
+    """The Unity package's ``MicroExpr.Unity`` namespace (C# under Mono, via ``rt``)."""
+    import MicroExpr.Unity as unity
+
+    return unity

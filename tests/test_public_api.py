@@ -147,6 +147,7 @@ IMPORTS = {
     "microexpr.capture.mediapipe_tracker": (),        # mediapipe inside MeshTracker only
     "microexpr.capture.markerless": (),
     "microexpr.capture.pipeline": ("pydantic",),
+    "microexpr.capture.prefetch": (),
     "microexpr.capture.preview": (),
     "microexpr.capture.skin": (),
     "microexpr.capture.smooth": (),

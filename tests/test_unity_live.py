@@ -57,13 +57,6 @@ class Sender:
 
 
 @pytest.fixture
-def mu(rt):
-    import MicroExpr.Unity as unity
-
-    return unity
-
-
-@pytest.fixture
 def source(mu):
     src = mu.UdpLandmarkSource(0, 2)
     src.ResyncSeconds = 0.0                     # the drop rules only (no new stream after a pause)

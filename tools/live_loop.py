@@ -55,14 +55,18 @@ def calibrated_take(d: str, rig, video: Sequence[np.ndarray], fps: float) -> Non
         raise RuntimeError("the calibration run of microexpr live exited %d" % code)
 
 
-def start_live(d: str, port: int, record: str, *extra: str) -> subprocess.Popen:
-    """``microexpr live`` on ``d``'s take in its own process, as fast as it can, to ``port``."""
-    cmd = [sys.executable, "-c", LIVE, "live", "--video", os.path.join(d, "take.avi"),
+def start_live(d: str, port: int, record: str, *extra: str,
+               python: str = sys.executable) -> subprocess.Popen:
+    """``microexpr live`` on ``d``'s take in its own process, as fast as it can, to ``port``;
+    ``python``: the interpreter to run it with (e.g. ``.venv-mediapipe/bin/python``, which
+    loads this checkout's package too)."""
+    cmd = [python, "-c", LIVE, "live", "--video", os.path.join(d, "take.avi"),
            "--rig", os.path.join(d, "rig.json"), "--send", "127.0.0.1:%d" % port,
            "--record", record, "--performer", os.path.join(d, "performer.json"),
            "--as-fast-as-possible", "--quiet", *extra]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.join(ROOT, "shared")] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    path = [os.path.join(ROOT, "shared")] + [p for p in [os.environ.get("PYTHONPATH")] if p]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path), GLOG_minloglevel="2",
+               TF_CPP_MIN_LOG_LEVEL="2")              # mediapipe's start-up logging
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from microexpr.bridge import Clip, Rig
 from microexpr.capture.detect import TrackerSettings, confidence, open_tracker
 from microexpr.capture.landmarks_to_clip import SolveSettings, clip_from_landmarks
+from microexpr.capture.prefetch import prefetched
 from microexpr.capture.smooth import runs
 from microexpr.capture.video import FrameSource, open_frames
 from microexpr.errors import MicroExprError
@@ -144,7 +145,7 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
     nan_pts = np.full((COUNT, 2), np.nan)
     bar = _progress(source.count, progress)
     decode = 0.0
-    frames = source.frames(color=tracker.color)
+    frames = prefetched(source.frames(color=tracker.color))       # decoding overlaps tracking
     try:
         while True:
             t = time.perf_counter()
@@ -164,6 +165,7 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
             if bar is not None:
                 bar.update(1)
     finally:
+        frames.close()                     # stops the reading thread, closes the source
         if bar is not None:
             bar.close()
         if hasattr(tracker, "close"):

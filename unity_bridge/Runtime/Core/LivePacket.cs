@@ -19,6 +19,8 @@ namespace MicroExpr.Runtime
     public enum LivePacketProblem
     {
         Ok = 0, Size, Magic, Version, Flags, Count, Dims, Reserved, Weights, Timestamp, Confidence,
+        /// <summary>An OpenSeeFace packet's image width or height is not a positive number.</summary>
+        ImageSize,
     }
 
     /// <summary>A decoded packet's header fields.</summary>

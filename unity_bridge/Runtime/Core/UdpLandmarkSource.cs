@@ -1,5 +1,8 @@
-// Landmarks streamed over UDP by 'microexpr live' (the live packet, LivePacket.cs). A background
-// thread receives and decodes each datagram and applies the drop rules:
+// Landmarks streamed over UDP by 'microexpr live' (the live packet, LivePacket.cs), or by
+// OpenSeeFace (Format = OpenSeeFace, OpenSeeFacePacket.cs: 2-D only; its packets carry no
+// sequence number, so they are ordered by capture time: one not newer than the last accepted
+// one is out of order). A background thread receives and decodes each datagram and applies
+// the drop rules:
 //   malformed     wrong magic, version, size, count, dims ... (LivePacket.TryDecode): counted;
 //   out of order  a sequence number not newer than the last accepted one (serial-number
 //   / duplicate   arithmetic, so the count may wrap at 2^32);
@@ -59,6 +62,7 @@ namespace MicroExpr.Unity
         volatile string lastError;
         long received, accepted, dropped, malformed, outOfOrder, stale;
         volatile bool forget;                 // Reset asked the receive thread to forget
+        volatile int format;                  // a LivePacketFormat
         bool hasLast;                         // receive thread only
         uint lastSeq;
         double lastStamp;
@@ -89,6 +93,25 @@ namespace MicroExpr.Unity
         }
 
         public int Dimensions { get { return dims; } }
+
+        /// <summary>The packet layout read: MicroExpr ('microexpr live', the default) or OpenSeeFace
+        /// (its facetracker.py, 2-D sources only; its default port is OpenSeeFacePacket.DefaultPort).
+        /// Changing it forgets the last packet, as Reset does.</summary>
+        public LivePacketFormat Format
+        {
+            get { return (LivePacketFormat)format; }
+            set
+            {
+                if (value != LivePacketFormat.MicroExpr && value != LivePacketFormat.OpenSeeFace)
+                    throw new MicroExprException("unknown packet format " + (int)value, null, "Format",
+                        "use LivePacketFormat.MicroExpr or LivePacketFormat.OpenSeeFace");
+                if (value == LivePacketFormat.OpenSeeFace && dims != 2)
+                    throw new MicroExprException("OpenSeeFace sends 2-D image points, not " + dims + "-D landmarks",
+                        null, "Format", "make the source with dims 2 to read OpenSeeFace");
+                format = (int)value;
+                Reset();
+            }
+        }
 
         /// <summary>2-D packets carry image pixels with y down (as trackers write them); 3-D
         /// packets carry bridge-space points (right-handed, y up, the rig's units), as 3-D tracks.</summary>
@@ -123,9 +146,11 @@ namespace MicroExpr.Unity
         /// <summary>Datagrams that are not a packet this source reads.</summary>
         public long Malformed { get { return Interlocked.Read(ref malformed); } }
 
-        /// <summary>The packet last returned by TryGetLandmarks / TryTake.</summary>
+        /// <summary>The packet last returned by TryGetLandmarks / TryTake (OpenSeeFace packets:
+        /// numbered by this source, 0 for the first accepted one).</summary>
         public uint LastSequence { get { return slots[front].Header.Sequence; } }
-        /// <summary>Its capture time (seconds, the sender's clock).</summary>
+        /// <summary>Its capture time (seconds, the sender's clock; OpenSeeFace: time.time(),
+        /// seconds since 1970).</summary>
         public double LastTimestamp { get { return slots[front].Header.Timestamp; } }
         /// <summary>Its solved weights (WeightCount of them, 0 when the packet had none).</summary>
         public double[] LastWeights { get { return slots[front].Weights; } }
@@ -242,7 +267,10 @@ namespace MicroExpr.Unity
             Slot slot = slots[back];
             LivePacketHeader h;
             LivePacketProblem problem;
-            if (!LivePacket.TryDecode(buffer, n, dims, slot.Points, slot.Confidence, slot.Weights, out h, out problem))
+            bool osf = format == (int)LivePacketFormat.OpenSeeFace;
+            bool ok = osf ? OpenSeeFacePacket.TryDecode(buffer, n, slot.Points, slot.Confidence, out h, out problem)
+                          : LivePacket.TryDecode(buffer, n, dims, slot.Points, slot.Confidence, slot.Weights, out h, out problem);
+            if (!ok)
             {
                 Interlocked.Increment(ref malformed);
                 return;
@@ -257,7 +285,7 @@ namespace MicroExpr.Unity
                           (now - lastAcceptedTicks) / (double)Stopwatch.Frequency > ResyncSeconds;
             if (hasLast && !resync)
             {
-                if (!LivePacket.Newer(h.Sequence, lastSeq))
+                if (osf ? !(h.Timestamp > lastStamp) : !LivePacket.Newer(h.Sequence, lastSeq))
                 {
                     Interlocked.Increment(ref outOfOrder);
                     Interlocked.Increment(ref dropped);
@@ -270,6 +298,7 @@ namespace MicroExpr.Unity
                     return;
                 }
             }
+            if (osf) h.Sequence = hasLast ? unchecked(lastSeq + 1) : 0u;   // numbered here
             hasLast = true;
             lastSeq = h.Sequence;
             lastStamp = h.Timestamp;

@@ -1,4 +1,5 @@
-// Landmarks from 'microexpr live --send HOST:PORT' as a component: assign it to the driver's
+// Landmarks from 'microexpr live --send HOST:PORT' (or from OpenSeeFace's facetracker, with
+// format OpenSeeFace and its port, 11573) as a component: assign it to the driver's
 // Landmark Source. It listens while enabled (UdpLandmarkSource: a background receive thread,
 // the drop rules, counters); the driver reads the newest packet in LateUpdate.
 #if UNITY_5_3_OR_NEWER
@@ -17,6 +18,8 @@ namespace MicroExpr.Unity
         public bool anyInterface;
         [Tooltip("3-D landmarks (microexpr live with 3-D tracks); off: 2-D image points.")]
         public bool threeD;
+        [Tooltip("The sender: microexpr live, or OpenSeeFace's facetracker (2-D; its port is 11573).")]
+        public LivePacketFormat format = LivePacketFormat.MicroExpr;
         [Tooltip("Drop packets captured this long (seconds) before the newest one.")]
         public float staleSeconds = 0.25f;
 
@@ -25,8 +28,10 @@ namespace MicroExpr.Unity
         /// <summary>The receiver while enabled (counters: Received, Accepted, Dropped, Malformed), else null.</summary>
         public UdpLandmarkSource Source { get { return source; } }
 
-        public int Dimensions { get { return threeD ? 3 : 2; } }
-        public LandmarkSpace Space { get { return threeD ? LandmarkSpace.Bridge : LandmarkSpace.ImagePixelsYDown; } }
+        bool ThreeD { get { return threeD && format == LivePacketFormat.MicroExpr; } }
+
+        public int Dimensions { get { return ThreeD ? 3 : 2; } }
+        public LandmarkSpace Space { get { return ThreeD ? LandmarkSpace.Bridge : LandmarkSpace.ImagePixelsYDown; } }
 
         void OnEnable()
         {
@@ -34,6 +39,7 @@ namespace MicroExpr.Unity
             {
                 source = new UdpLandmarkSource(port, Dimensions, anyInterface ? "0.0.0.0" : "127.0.0.1");
                 source.StaleSeconds = staleSeconds;
+                source.Format = format;
                 source.Start();
             }
             catch (MicroExprException e)
