@@ -185,6 +185,22 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
                    tracker.events, source, D)
 
 
+def _load_solver_meanwhile() -> None:
+    """Import the solver and load its compiled loops from numba's cache on a daemon thread
+    while the first frames are tracked (about 0.5 s a process pays once, otherwise added to
+    the solve after tracking). A failure there is left to the solve itself to report."""
+    import threading
+
+    def load() -> None:
+        try:
+            from microexpr.solve.warm import warm
+            warm()
+        except Exception:        # the solve imports and runs the same code, and says why
+            pass
+
+    threading.Thread(target=load, name="microexpr-solver-load", daemon=True).start()
+
+
 def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = None,
             progress: bool = True) -> CaptureResult:
     """Video file or image folder -> clip for ``rig``. Raises MicroExprError (unreadable
@@ -192,6 +208,7 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
     s = settings or CaptureSettings()
     t0 = time.perf_counter()
     source = open_frames(input_path, s.fps)
+    _load_solver_meanwhile()
     # image inputs are stills unless told otherwise: each image on its own, plain dlib's
     # landmarks, nothing carried or smoothed across images (see capture.detect)
     stills = source.kind != "video" if s.tracker.stills is None else bool(s.tracker.stills)
