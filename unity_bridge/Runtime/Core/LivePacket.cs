@@ -11,7 +11,6 @@
 // Decoding never throws and allocates nothing: a malformed packet returns false with the
 // check that failed.
 using System;
-using System.Runtime.InteropServices;
 
 namespace MicroExpr.Runtime
 {
@@ -46,15 +45,6 @@ namespace MicroExpr.Runtime
         public const int MaxDatagram = 65507;
         const int L = Landmarks.Count;
 
-        [StructLayout(LayoutKind.Explicit)]
-        struct Bits
-        {
-            [FieldOffset(0)] public int I;
-            [FieldOffset(0)] public float F;
-            [FieldOffset(0)] public long J;
-            [FieldOffset(0)] public double D;
-        }
-
         /// <summary>Bytes of a packet with <paramref name="dims"/>-D landmarks and
         /// <paramref name="weights"/> weights.</summary>
         public static int Size(int dims, int weights)
@@ -62,23 +52,13 @@ namespace MicroExpr.Runtime
             return HeaderSize + 4 * (L * dims + L + weights);
         }
 
-        static int U16(byte[] b, int o) { return b[o] | (b[o + 1] << 8); }
+        static int U16(byte[] b, int o) { return LittleEndian.U16(b, o); }
 
-        static int I32(byte[] b, int o) { return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24); }
+        static int I32(byte[] b, int o) { return LittleEndian.I32(b, o); }
 
-        static float F32(byte[] b, int o)
-        {
-            var bits = new Bits();
-            bits.I = I32(b, o);
-            return bits.F;
-        }
+        static float F32(byte[] b, int o) { return LittleEndian.F32(b, o); }
 
-        static double F64(byte[] b, int o)
-        {
-            var bits = new Bits();
-            bits.J = (uint)I32(b, o) | ((long)I32(b, o + 4) << 32);
-            return bits.D;
-        }
+        static double F64(byte[] b, int o) { return LittleEndian.F64(b, o); }
 
         /// <summary>Decodes <paramref name="length"/> bytes of <paramref name="buffer"/> as a packet of
         /// <paramref name="dims"/>-D landmarks into <paramref name="points"/> (68 * dims, as

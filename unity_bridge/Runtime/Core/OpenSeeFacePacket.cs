@@ -25,7 +25,6 @@
 // There is no sequence number: UdpLandmarkSource orders OpenSeeFace packets by their time.
 // Decoding never throws and allocates nothing: a malformed packet returns false with the
 // check that failed.
-using System.Runtime.InteropServices;
 
 namespace MicroExpr.Runtime
 {
@@ -71,23 +70,7 @@ namespace MicroExpr.Runtime
             return ibug >= 0 && ibug < L ? fromOsf[ibug] : -1;
         }
 
-        [StructLayout(LayoutKind.Explicit)]
-        struct Bits
-        {
-            [FieldOffset(0)] public int I;
-            [FieldOffset(0)] public float F;
-            [FieldOffset(0)] public long J;
-            [FieldOffset(0)] public double D;
-        }
-
-        static int I32(byte[] b, int o) { return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24); }
-
-        static double F32(byte[] b, int o)
-        {
-            var bits = new Bits();
-            bits.I = I32(b, o);
-            return bits.F;
-        }
+        static double F32(byte[] b, int o) { return LittleEndian.F32(b, o); }
 
         static bool Finite(double v) { return !double.IsNaN(v) && !double.IsInfinity(v); }
 
@@ -138,9 +121,7 @@ namespace MicroExpr.Runtime
                 }
                 confidence[l] = conf;
             }
-            var bits = new Bits();
-            bits.J = (uint)I32(buffer, 0) | ((long)I32(buffer, 4) << 32);
-            header.Timestamp = bits.D;
+            header.Timestamp = LittleEndian.F64(buffer, 0);
             header.Valid = true;
             header.Dims = 2;
             return true;
@@ -149,9 +130,7 @@ namespace MicroExpr.Runtime
         static LivePacketProblem Check(byte[] b, int n)
         {
             if (b == null || n < FaceSize || n > b.Length || n % FaceSize != 0) return LivePacketProblem.Size;
-            var bits = new Bits();
-            bits.J = (uint)I32(b, 0) | ((long)I32(b, 4) << 32);
-            if (!Finite(bits.D)) return LivePacketProblem.Timestamp;
+            if (!Finite(LittleEndian.F64(b, 0))) return LivePacketProblem.Timestamp;
             double w = F32(b, 12), h = F32(b, 16);
             if (!(w > 0.0 && h > 0.0) || double.IsInfinity(w) || double.IsInfinity(h))
                 return LivePacketProblem.ImageSize;
