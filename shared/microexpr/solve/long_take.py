@@ -75,13 +75,14 @@ def solve_long(rig: Rig, tracks_path: str, out_path: str, fmt: Optional[str] = N
     check_mode(mode)
     reader = TrackChunks(tracks_path, chunk_frames=chunk_frames)
     flip = (lambda t: t.mirrored()) if mirrored else (lambda t: t)
-    head = flip(reader.read(0, FPS_FRAMES + 1))
+    opening = reader.read(0, FPS_FRAMES + 1)
+    head = flip(opening)
     result = LongTake()
     result.fps = float(fps) if fps else head.fps()
     neutral_exists(reader, head, neutral_frame)
     on_the_fly = mode == "performer" and performer is None
     if on_the_fly:
-        performer = calibrate_for(rig, flip(calibration_take(reader, calibration_frames)),
+        performer = calibrate_for(rig, flip(calibration_take(reader, calibration_frames, opening)),
                                   calibration_frames)
     neutral = None if mode == "performer" else \
         flip(reader.read(neutral_frame, neutral_frame + 1))
@@ -119,23 +120,27 @@ def neutral_exists(reader, head: Tracks, n0: int) -> None:
     check_neutral_frame(n0, frames, reader.source)
 
 
-def calibration_take(reader, frames: Optional[Tuple[int, int]]) -> Tracks:
+def calibration_take(reader, frames: Optional[Tuple[int, int]],
+                     first: Optional[Tracks] = None) -> Tracks:
     """The first frames of the take, as many as the calibration reads: up to ``frames``' end,
     else until ``MAX_FRAMES`` frames show the face; at least ``FPS_FRAMES`` + 1, so the frame
-    rate is the whole take's."""
+    rate is the whole take's. ``first``: the take's first ``FPS_FRAMES`` + 1 frames if already
+    read (a CSV is not parsed twice when they are enough)."""
     from microexpr.landmarks import RIGID
     from microexpr.solve.key_weights import MIN_RIGID
     from microexpr.solve.performer import MAX_FRAMES
 
-    if frames is not None:
-        return reader.read(0, max(int(frames[1]), FPS_FRAMES + 1))
     n = FPS_FRAMES + 1
+    if frames is not None:
+        n = max(int(frames[1]), n)
+        return first if first is not None and n == FPS_FRAMES + 1 else reader.read(0, n)
+    tracks = first if first is not None else reader.read(0, n)
     while True:
-        tracks = reader.read(0, n)
         seen = (tracks.confidence[:, list(RIGID)] > 0).sum(axis=1) >= MIN_RIGID
         if seen.sum() >= MAX_FRAMES or tracks.frames < n:
             return tracks
         n *= 2
+        tracks = reader.read(0, n)
 
 
 def print_progress(done: int, total: Optional[int]) -> None:
