@@ -151,10 +151,7 @@ class ClipStream:
         if broken.any():
             raise ValueError("frames %d+: pose row %d is partly NaN or infinite: a frame "
                              "without pose is a row of NaN" % (self.frames, int(np.argmax(broken))))
-        out = np.full(p.shape, np.nan)
-        if has.any():
-            out[has] = [[round(float(x), 4) for x in row] for row in p[has]]
-        return out
+        return rounded_pose(p)
 
     def _spool(self, name: str) -> _Spool:
         spool = self._spools.get(name)
@@ -291,6 +288,22 @@ def _stored_dtype(field: str) -> str:
 def _items(values: List[Any]) -> str:
     """JSON list items as the bridge writes them, without the brackets."""
     return json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1]
+
+
+def rounded_pose(pose: np.ndarray) -> np.ndarray:
+    """Head pose rows (F, 4) as a solved clip stores them: 4 decimals, NaN rows where the
+    frame had no face."""
+    p = np.asarray(pose, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    has = np.isfinite(p[:, 0])
+    if has.any():
+        out[has] = [[round(float(x), 4) for x in row] for row in p[has]]
+    return out
+
+
+def pose_frames(pose: np.ndarray) -> List[Optional[List[float]]]:
+    """``source["head_pose"]["frames"]`` of a solved clip: rounded rows, None without a face."""
+    return _pose_list(rounded_pose(pose))
 
 
 def _pose_list(rows: np.ndarray) -> List[Optional[List[float]]]:

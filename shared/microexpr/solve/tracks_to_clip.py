@@ -8,6 +8,7 @@ import numpy as np
 
 from microexpr._version import __version__
 from microexpr.bridge import Clip, Rig
+from microexpr.bridge.clip_stream import POSE_COLUMNS, pose_frames
 from microexpr.solve.key_weights import FRONTAL, KeyWeights, key_weights
 from microexpr.solve.projected_solver import ProjectedSolver
 from microexpr.solve.refine import refine
@@ -124,21 +125,12 @@ def solve_tracks(rig: Rig, tracks: Tracks, mode: str = "rigid", neutral_frame: i
     W, valid, pose = take.chunk(0, tracks)
     report = take.report(mirrored, tracks.source, tracks.frames)
     if pose is not None:
-        report = dict(report, head_pose={"columns": list(POSE_COLUMNS), "frames": pose_rows(pose)})
+        report = dict(report, head_pose={"columns": list(POSE_COLUMNS), "frames": pose_frames(pose)})
     start = float(tracks.times[0]) if tracks.times is not None and np.isfinite(tracks.times[0]) else 0.0
     return Clip(generator="microexpr " + __version__, fps=take.fps, start_time=start,
                 targets=rig.target_names(), weights=W, valid=valid,
                 hold_invalid=True, rig_fingerprint=rig.mesh().fingerprint,
                 source={"kind": "solve", **report})
-
-
-#: The columns of a performer-mode solve's head pose (``source["head_pose"]``).
-POSE_COLUMNS = ("yaw_deg", "pitch_deg", "roll_deg", "scale")
-
-
-def pose_rows(pose: np.ndarray) -> List[Optional[List[float]]]:
-    """Head pose rows (F, 4) as the clip's source stores them: 4 decimals, None without a face."""
-    return [None if not np.isfinite(p[0]) else [round(float(v), 4) for v in p] for p in pose]
 
 
 def check_mode(mode: str) -> None:
