@@ -228,3 +228,36 @@ def test_the_review_sheet_shows_head_pose_beside_the_weights(arkit_rig, tmp_path
     assert head_pose_track(clip) is None
     write_sheet(tmp_path / "without.png", Reviewer(arkit_rig).review(clip), arkit_rig)
     assert (tmp_path / "with.png").read_bytes() != (tmp_path / "without.png").read_bytes()
+
+
+def test_anderson_mixing_reaches_a_slow_fixed_point_in_far_fewer_steps():
+    """The calibration's shape iteration is a slow fixed point; Anderson mixing of its steps
+    (``performer.Anderson``) must reach the point in a fraction of the plain iterations, and
+    memory 0 must be the plain iteration itself."""
+    from microexpr.solve.performer import Anderson
+
+    rng = np.random.default_rng(3)
+    Q = np.linalg.qr(rng.normal(size=(12, 12)))[0]
+    A = Q @ np.diag(np.linspace(0.5, 0.97, 12)) @ Q.T        # contraction, slowest rate 0.97
+    b = rng.normal(size=12)
+    fixed = np.linalg.solve(np.eye(12) - A, b)
+
+    def steps(memory):
+        mix, x = Anderson(memory), np.zeros(12)
+        for n in range(1, 500):
+            g = A @ x + b
+            if np.abs(g - x).max() < 1e-9:
+                return n, x
+            x = mix.step(x, g)
+        return 500, x
+
+    plain, x0 = steps(0)
+    fast, x5 = steps(5)
+    assert plain > 300 and fast < plain / 5, (plain, fast)
+    assert np.abs(x5 - fixed).max() < 1e-6
+    mix = Anderson(0)
+    assert np.array_equal(mix.step(np.zeros(3), np.ones(3)), np.ones(3))
+    mix = Anderson(3)                          # reset forgets the history: plain step again
+    mix.step(np.zeros(3), np.ones(3))
+    mix.reset()
+    assert np.array_equal(mix.step(np.ones(3), np.full(3, 2.0)), np.full(3, 2.0))

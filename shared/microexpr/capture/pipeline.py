@@ -122,9 +122,11 @@ class CaptureResult:
             lines.append("landmark jitter before smoothing %.2f px (%.2f mm)"
                          % (cap["noise_px"], cap["noise_px"] * mmpp))
         t = self.timing
-        lines.append("speed %.1f frames/s (decode %.1f, detect %.1f, predict %.1f, solve %.1f ms/frame)"
-                     % (F / max(t["total"], 1e-9), *(1000 * t[k] / max(F, 1)
-                                                     for k in ("decode", "detect", "predict", "solve"))))
+        lines.append("speed %.1f frames/s (decode %.1f, detect %.1f, predict %.1f, solve %.1f "
+                     "ms/frame) after %.2f s of start-up (tracker model, compiled solver)"
+                     % (F / max(t["total"] - t["start"], 1e-9),
+                        *(1000 * t[k] / max(F, 1) for k in ("decode", "detect", "predict", "solve")),
+                        t["start"]))
         return "\n".join(lines)
 
 
@@ -138,9 +140,11 @@ def _progress(total: int, enabled: bool):
 
 
 def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
-          model: Optional[str] = None, progress: bool = True, tracker_name: str = "dlib") -> Tracked:
-    """Follow one face through every frame of ``source`` (``detect.open_tracker``)."""
-    tracker = open_tracker(tracker_name, settings, model)
+          model: Optional[str] = None, progress: bool = True, tracker_name: str = "dlib",
+          tracker: Any = None) -> Tracked:
+    """Follow one face through every frame of ``source`` with ``tracker``, else a new
+    ``detect.open_tracker(tracker_name, settings, model)``; the tracker is closed at the end."""
+    tracker = open_tracker(tracker_name, settings, model) if tracker is None else tracker
     pts, times, scores, states, boxes, faces, depth = [], [], [], [], [], [], []
     nan_pts = np.full((COUNT, 2), np.nan)
     bar = _progress(source.count, progress)
@@ -185,10 +189,10 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
                    tracker.events, source, D)
 
 
-def _load_solver_meanwhile() -> None:
+def _load_solver_meanwhile():
     """Import the solver and load its compiled loops from numba's cache on a daemon thread
-    while the first frames are tracked (about 0.5 s a process pays once, otherwise added to
-    the solve after tracking). A failure there is left to the solve itself to report."""
+    (about 0.5-1 s a process pays once) while the tracker loads its model; the started
+    thread. A failure there is left to the solve itself to report."""
     import threading
 
     def load() -> None:
@@ -198,7 +202,9 @@ def _load_solver_meanwhile() -> None:
         except Exception:        # the solve imports and runs the same code, and says why
             pass
 
-    threading.Thread(target=load, name="microexpr-solver-load", daemon=True).start()
+    thread = threading.Thread(target=load, name="microexpr-solver-load", daemon=True)
+    thread.start()
+    return thread
 
 
 def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = None,
@@ -208,11 +214,19 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
     s = settings or CaptureSettings()
     t0 = time.perf_counter()
     source = open_frames(input_path, s.fps)
-    _load_solver_meanwhile()
     # image inputs are stills unless told otherwise: each image on its own, plain dlib's
     # landmarks, nothing carried or smoothed across images (see capture.detect)
     stills = source.kind != "video" if s.tracker.stills is None else bool(s.tracker.stills)
-    tracked = track(source, replace(s.tracker, stills=stills), s.model, progress, s.tracker_name)
+    # start-up, once per process: the tracker's model and the solver's compiled loops load
+    # side by side, and are both there before the first frame (none waits mid-take)
+    loader = _load_solver_meanwhile()
+    try:
+        tracker = open_tracker(s.tracker_name, replace(s.tracker, stills=stills), s.model)
+    finally:
+        loader.join()
+    start = time.perf_counter() - t0
+    tracked = track(source, replace(s.tracker, stills=stills), s.model, progress, s.tracker_name,
+                    tracker)
     F = len(tracked.states)
     if not tracked.valid.any() and s.tracker.face_box is not None:
         b = s.tracker.face_box
@@ -240,7 +254,7 @@ def capture(input_path: str, rig: Rig, settings: Optional[CaptureSettings] = Non
                                               replace(s.solve, smooth=None) if stills else s.solve,
                                               input_path)
     solve_t = time.perf_counter() - t1
-    timing = dict(tracked.timing, solve=solve_t, total=time.perf_counter() - t0)
+    timing = dict(tracked.timing, start=start, solve=solve_t, total=time.perf_counter() - t0)
     report: Dict[str, Any] = {
         "input": input_path, "kind": source.kind, "size": [source.width, source.height],
         "frames_found": int(tracked.valid.sum()), "face_px": face_px,

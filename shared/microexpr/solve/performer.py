@@ -11,8 +11,9 @@ head motion, the way structure from motion does:
    rig's landmark by a prior worth ``PRIOR_FRAMES`` frames (so what the motion does not show,
    e.g. depth when the head only turns in the image plane, stays the rig's).
 3. After ``PLAIN_ITERATIONS`` plain ones, robust (Cauchy) weights per frame and landmark: a
-   landmark moved by expression in some frames counts less there. Move ``S`` onto the rig's landmarks by a similarity (the gauge:
-   ``S`` keeps the rig's size and frame), refit the cameras, repeat ``ITERATIONS`` times.
+   landmark moved by expression in some frames counts less there. Move ``S`` onto the rig's
+   landmarks by a similarity (the gauge: ``S`` keeps the rig's size and frame), refit the
+   cameras, repeat ``ITERATIONS`` times, each step Anderson-accelerated (:class:`Anderson`).
 
 For 2-D tracks the calibration then picks the camera model by evidence
 (``solve.camera_model``): when the head does not turn in depth, the per-frame camera only
@@ -45,7 +46,7 @@ from microexpr.solve.tracks import Tracks
 
 #: On-the-fly calibration reads at most this many valid frames from the start of a take.
 MAX_FRAMES = 600
-ITERATIONS = 80
+ITERATIONS = 28
 #: Alternating shape and cameras converges slowly when the head turns little (depth is weakly
 #: seen): each shape step is lengthened by this factor (successive over-relaxation).
 OVER_RELAX = 1.8
@@ -64,7 +65,13 @@ CALIBRATION_THRESHOLD = 2.0
 #: undo part of the neutral (a jaw half open in the neutral, closed by other targets) cost more.
 CALIBRATION_PRIOR = 0.1
 #: The first iterations are plain least squares, the rest robust.
-PLAIN_ITERATIONS = 50
+PLAIN_ITERATIONS = 15
+#: The shape iteration is a slow fixed point (shape and cameras alternate); Anderson
+#: acceleration mixes the last ``ANDERSON_MEMORY`` steps. Measured on a 300-frame video of a
+#: real face (the capture benchmark's), as the largest clip weight's distance from the fixed
+#: point (600 plain iterations): 28 accelerated iterations 0.006 in a third of the time of 80
+#: plain ones (0.0003); 30 plain ones 0.033. tests/test_performer.py's figures did not move.
+ANDERSON_MEMORY = 5
 #: The shape is fitted on at most this many calibration frames, evenly spaced (a head moves
 #: smoothly: more frames add time, not information); cameras, noise and the pose filter then
 #: use every calibration frame.
@@ -239,7 +246,10 @@ def _fit_shape(X: np.ndarray, x_data: np.ndarray, conf: np.ndarray, floor: float
     x = x_data
     noise = floor
     solver = None if expressions is None else _expression_solver(expressions, pinned, k)
+    mix = Anderson(ANDERSON_MEMORY)
     for it in range(ITERATIONS):
+        if it in (ALTERNATE_FROM, PLAIN_ITERATIONS):
+            mix.reset()                             # the map changes: forget older steps
         if expressions is not None and it >= ALTERNATE_FROM and (it - ALTERNATE_FROM) % ALTERNATE_EVERY == 0:
             settled = it >= PLAIN_ITERATIONS        # the noise estimate is the noise by now
             x = x_data - _expression(x_data, conf, M, t, S, X, expressions, pinned, noise,
@@ -255,9 +265,36 @@ def _fit_shape(X: np.ndarray, x_data: np.ndarray, conf: np.ndarray, floor: float
         A = (w.T @ np.einsum("fai,faj->fij", M, M).reshape(F, 9)).reshape(COUNT, 3, 3) + lam * np.eye(3)
         b = np.einsum("fl,fli->li", w, (x - t[:, None, :]) @ M) + lam * _align(X, S)
         step = np.linalg.solve(A, b[..., None])[..., 0] - S
-        S = _align(S + OVER_RELAX * step, X)
+        S = _align(mix.step(S, _align(S + OVER_RELAX * step, X)), X)
         M, t = camera_fit(np.broadcast_to(S, (F, COUNT, 3)), x, w + 1e-12)
     return S, noise
+
+
+class Anderson:
+    """Anderson acceleration of a fixed point ``S -> G(S)``: :meth:`step` returns the next
+    iterate, mixing the last ``memory`` steps by least squares on their residuals
+    ``G(S) - S`` (plain ``G(S)`` until two are known). Written here because it is ten lines
+    of numpy around ``lstsq``; scipy's ``anderson`` owns the loop and cannot be interleaved
+    with the phase changes of ``_fit_shape``."""
+
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self.reset()
+
+    def reset(self) -> None:
+        self.xs: List[np.ndarray] = []
+        self.fs: List[np.ndarray] = []
+
+    def step(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        f = (g - x).ravel()
+        self.xs = (self.xs + [x.ravel().copy()])[-(self.memory + 1):]
+        self.fs = (self.fs + [f])[-(self.memory + 1):]
+        if self.memory < 1 or len(self.fs) < 2:
+            return g
+        dF = np.diff(np.array(self.fs), axis=0).T
+        dX = np.diff(np.array(self.xs), axis=0).T
+        gamma = np.linalg.lstsq(dF, f, rcond=None)[0]
+        return (x.ravel() + f - (dX + dF) @ gamma).reshape(x.shape)
 
 
 def _check_spread(x: np.ndarray, conf: np.ndarray, tracks: Tracks) -> None:
