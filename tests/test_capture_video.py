@@ -127,6 +127,12 @@ def test_frames_without_a_face_stay_invalid(base, folder, arkit_rig):
     W = result.clip.weight_array()
     np.testing.assert_allclose(W[20:32], np.repeat(W[19:20], 12, axis=0))   # held
     assert "2 gap(s)" in result.summary()
+    # the speed line counts the frames' work after the start-up, which is printed apart
+    t = result.timing
+    assert 0.0 < t["start"] < t["total"]
+    line = [x for x in result.summary().splitlines() if x.startswith("speed ")][0]
+    assert "after %.2f s of start-up" % t["start"] in line
+    assert abs(float(line.split()[1]) - len(valid) / (t["total"] - t["start"])) < 0.1
     # found again at a new place, the face reads as the same neutral face
     print("after the gap: max weight %.3f" % W[32:44].max())
     assert W[32:44].max() < 0.15
