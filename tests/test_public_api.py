@@ -99,6 +99,7 @@ IMPORTS = {
     "microexpr.rig.softmod": (),
     # solve: numba compiles the solver loops at definition (optional)
     "microexpr.solve": (),
+    "microexpr.solve.aot": (),                        # numba.pycc only inside build()
     "microexpr.solve.jit": ("numba",),                # picks the cache folder, then imports numba
     "microexpr.solve.key_weights": (),
     "microexpr.solve.projected_solver": ("numba",),
@@ -219,7 +220,8 @@ def _modules():
 
 
 def _probe(module):
-    env = dict(os.environ, PYTHONPATH=SHARED, MPLBACKEND="Agg")
+    # numba's path (the ahead-of-time module, when built, imports no numba: tests/test_aot.py)
+    env = dict(os.environ, PYTHONPATH=SHARED, MPLBACKEND="Agg", MICROEXPR_AOT="0")
     r = subprocess.run([sys.executable, "-c", _PROBE, module, json.dumps(HEAVY)],
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert r.returncode == 0, "importing %s failed:\n%s" % (module, r.stderr[-3000:])

@@ -16,6 +16,11 @@ numba can compile, and decorated with ``kernel``. Python code calls them through
   uncompiled, giving the same weights to rounding. A loop may name a numpy ``plain`` twin that
   does the same arithmetic in the same order, only faster than the loop in Python.
 
+- **Ahead of time** when ``python -m microexpr.solve.warm`` also built the loops into an
+  extension module (``solve.aot``) for this source: its loops run without numba, which is
+  then imported only when a loop the module lacks is called (``MICROEXPR_AOT=0``: never use
+  the module).
+
 Warnings go to the ``microexpr.solve`` logger (printed to stderr when logging is not set up).
 """
 from __future__ import annotations
@@ -25,9 +30,11 @@ import logging
 import os
 import sys
 import tempfile
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 CACHE_ENV = "NUMBA_CACHE_DIR"
+#: Set to 0 to never run the ahead-of-time module (``solve.aot``).
+AOT_ENV = "MICROEXPR_AOT"
 #: MicroExpr's own cache root (shared with the Unity DLL cache); numba's folder is under it.
 MICROEXPR_CACHE_ENV = "MICROEXPR_CACHE"
 LOG = logging.getLogger("microexpr.solve")
@@ -66,11 +73,32 @@ def unwritable(folder: str) -> Optional[str]:
     return None
 
 
-class _Kernel(NamedTuple):
-    space: Dict[str, Any]          # the defining module's globals
-    name: str
-    compiled: Any                  # the numba dispatcher
-    plain: Callable[..., Any]      # what runs without numba
+class _Kernel:
+    """One solver loop: where it is defined and what runs it now."""
+
+    def __init__(self, func: Callable[..., Any], parallel: bool, plain: Callable[..., Any]) -> None:
+        self.space: Dict[str, Any] = func.__globals__     # the defining module's globals
+        self.module: str = func.__module__
+        self.name: str = func.__name__
+        self.func = func
+        self.parallel = parallel
+        self.plain = plain                 # what runs without numba
+        self.compiled: Any = None          # numba's dispatcher, a _Deferred, or ``plain``
+        self.aot: Any = None               # the ahead-of-time module's function, if any
+        self.spec: List[list] = []         # its argument types (solve.aot.matches)
+        self.before: List[Any] = []        # what ``compiled`` was (kept: ids stay unique)
+
+
+class _Deferred:
+    """Stands for a loop while numba is not imported (the ahead-of-time module runs the
+    others); calling it imports numba and compiles every loop (``_numba_now``)."""
+
+    def __init__(self, k: _Kernel) -> None:
+        self.kernel = k
+        self.__name__ = k.name
+
+    def __call__(self, *args: Any) -> Any:
+        return run(self, *args)
 
 
 class _State:
@@ -81,6 +109,10 @@ class _State:
     missing = False                # numba is not installed
     notes: List[str] = []          # warnings not printed yet
     kernels: List[_Kernel] = []
+    by_id: Dict[int, _Kernel] = {}  # id(what a module's name is bound to) -> its loop
+    aot: Any = None                # the ahead-of-time module (solve.aot), or None
+    aot_specs: Dict[str, List[list]] = {}
+    deferred = False               # numba not imported yet: the module covers the loops
 
 
 def _one_line(exc: BaseException) -> str:
@@ -88,17 +120,39 @@ def _one_line(exc: BaseException) -> str:
     return "%s: %s" % (type(exc).__name__, text[0] if text else "")
 
 
+def _rebind(k: _Kernel, new: Any) -> None:
+    """Point the defining module's name of loop ``k`` (and jit's index) at ``new``."""
+    old = k.compiled
+    if k.space.get(k.name) is old:
+        k.space[k.name] = new
+    k.before.append(old)        # the old object stays indexed: another module may hold it
+    k.compiled = new
+    _State.by_id[id(new)] = k
+
+
 def _plain_because(why: str) -> None:
     """Switch every loop to plain Python (rebinding the names in the modules that hold them)."""
     _State.plain = why
+    _State.deferred = False
     _State.notes.append("microexpr: the solver runs uncompiled, as plain Python (slower): "
                         + why)
-    swap = {id(k.compiled): k.plain for k in _State.kernels}
-    spaces = {id(k.space): k.space for k in _State.kernels}
-    for space in spaces.values():
-        for name, value in list(space.items()):
-            if id(value) in swap:
-                space[name] = swap[id(value)]
+    for k in _State.kernels:
+        _rebind(k, k.plain)
+
+
+def _load_aot(folder: str) -> None:
+    """Use the ahead-of-time module built for this source under ``folder``, if there is one."""
+    if os.environ.get(AOT_ENV, "1").strip() == "0":
+        return
+    from microexpr.solve import aot
+
+    module, specs, why = aot.load(folder)
+    if why:
+        _State.notes.append("microexpr: the solver's ahead-of-time module %s cannot be loaded; "
+                            "numba runs the loops (python -m microexpr.solve.warm builds it "
+                            "again)" % why)
+    if module is not None:
+        _State.aot, _State.aot_specs = module, specs
 
 
 def _start() -> None:
@@ -123,6 +177,15 @@ def _start() -> None:
     else:
         _State.folder, _State.source = folder, source
         os.environ.setdefault(CACHE_ENV, folder)
+        _load_aot(folder)
+        if _State.aot is not None:
+            _State.deferred = True          # numba only for a loop the module lacks
+            return
+    _import_numba()
+
+
+def _import_numba() -> None:
+    """Import numba for the loops (at start, or when a loop the module lacks is called)."""
     try:
         import numba as imported
     except Exception as exc:    # a broken install: llvmlite's library, a numpy mismatch
@@ -148,18 +211,52 @@ def kernel(parallel: bool = False,
     plain mode, ``plain`` (default: the loop itself, run by Python)."""
 
     def wrap(func: Callable[..., Any]) -> Any:
-        twin = plain or func
+        from microexpr.solve.aot import export_name
+
+        k = _Kernel(func, parallel, plain or func)
+        name = export_name(k.module, k.name)
+        if _State.aot is not None and name in _State.aot_specs:
+            k.aot, k.spec = getattr(_State.aot, name), _State.aot_specs[name]
+        _State.kernels.append(k)
         if _State.plain is not None:
-            return twin
-        try:
-            compiled = _State.numba.njit(cache=_State.folder is not None, parallel=parallel)(func)
-        except Exception as exc:
-            _plain_because("numba could not set up %s (%s)" % (func.__name__, _one_line(exc)))
-            return twin
-        _State.kernels.append(_Kernel(func.__globals__, func.__name__, compiled, twin))
-        return compiled
+            k.compiled = k.plain
+        elif _State.deferred:
+            k.compiled = _Deferred(k)
+        else:
+            try:
+                k.compiled = _State.numba.njit(cache=_State.folder is not None,
+                                               parallel=parallel)(func)
+            except Exception as exc:
+                k.compiled = k.plain
+                _State.by_id[id(k.compiled)] = k
+                _plain_because("numba could not set up %s (%s)" % (func.__name__, _one_line(exc)))
+                return k.plain
+        _State.by_id[id(k.compiled)] = k
+        return k.compiled
 
     return wrap
+
+
+def _numba_now() -> None:
+    """Import numba and compile every loop (a loop the ahead-of-time module lacks is called)."""
+    _State.deferred = False
+    _import_numba()
+    if _State.plain is not None:
+        for k in _State.kernels:
+            _rebind(k, k.plain)
+        return
+    global prange
+    prange = _State.numba.prange
+    for k in _State.kernels:
+        if k.space.get("prange") is range:
+            k.space["prange"] = prange
+    for k in _State.kernels:
+        try:
+            _rebind(k, _State.numba.njit(cache=_State.folder is not None,
+                                         parallel=k.parallel)(k.func))
+        except Exception as exc:
+            _plain_because("numba could not set up %s (%s)" % (k.name, _one_line(exc)))
+            return
 
 
 def _announce() -> None:
@@ -168,10 +265,22 @@ def _announce() -> None:
 
 
 def run(loop: Any, *args: Any) -> Any:
-    """Call a solver loop from Python. A loop numba fails to compile (or to load from the
+    """Call a solver loop from Python: the ahead-of-time module's when it has the loop and the
+    arguments are its types, else numba's. A loop numba fails to compile (or to load from the
     cache) switches every loop to plain Python, and this call runs again that way: the
     arguments are untouched, since numba compiles before it runs."""
     _announce()
+    k = loop.kernel if isinstance(loop, _Deferred) else _State.by_id.get(id(loop))
+    if k is not None and k.aot is not None:
+        from microexpr.solve.aot import matches
+
+        if matches(args, k.spec):
+            return k.aot(*args)
+    if k is not None:
+        if isinstance(k.compiled, _Deferred):
+            _numba_now()
+            _announce()
+        loop = k.compiled             # what runs it now (``loop`` may be a stale name)
     if _State.plain is None:
         try:
             return loop(*args)
@@ -179,9 +288,11 @@ def run(loop: Any, *args: Any) -> Any:
             name = getattr(loop, "__name__", "a solver loop")
             _plain_because("numba could not compile %s (%s)" % (name, _one_line(exc)))
             _announce()
-    for k in _State.kernels:
-        if k.compiled is loop:
-            return k.plain(*args)
+    if k is not None:
+        return k.plain(*args)
+    for other in _State.kernels:
+        if other.compiled is loop:
+            return other.plain(*args)
     return loop(*args)
 
 
@@ -192,11 +303,22 @@ def compiled() -> bool:
 
 def status() -> str:
     """One line: how the loops run and where their cache lives."""
+    built = ""
+    if _State.aot is not None:
+        built = "; %d loop(s) ahead of time (%s)" % (len(_State.aot_specs),
+                                                     os.path.dirname(_State.aot.__file__))
     if _State.plain is not None:
-        return "plain Python: " + _State.plain
+        return "plain Python: " + _State.plain + built
     where = ("cache %s (from %s)" % (_State.folder, _State.source) if _State.folder
              else "no disk cache (the folder cannot be written)")
-    return "numba %s, %s" % (_State.numba.__version__, where)
+    if _State.deferred:
+        return "numba (not imported: no loop has needed it), %s%s" % (where, built)
+    return "numba %s, %s%s" % (_State.numba.__version__, where, built)
+
+
+def ahead_of_time() -> bool:
+    """Whether the ahead-of-time module (``solve.aot``) is loaded."""
+    return _State.aot is not None
 
 
 def numba_missing() -> bool:
@@ -212,4 +334,9 @@ def cache_dir() -> Optional[str]:
 
 def loops() -> List[Any]:
     """The compiled loops (numba dispatchers), for the warm-up's report."""
-    return [k.compiled for k in _State.kernels] if _State.plain is None else []
+    return [k.compiled for k in _State.kernels if hasattr(k.compiled, "stats")]
+
+
+def kernels() -> List[_Kernel]:
+    """Every loop's record (``solve.aot.build`` compiles them)."""
+    return list(_State.kernels)

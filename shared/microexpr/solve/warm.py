@@ -3,12 +3,16 @@
 Runs every solver path once on a tiny random problem (both ``WeightSolver`` paths, one frame
 at a time, and the projected solver), with the array types a real solve passes, so each loop
 is compiled and written to the cache folder (see ``microexpr.solve.jit``) and the next
-``microexpr solve`` loads it instead of compiling. Prints how the loops run, where the cache
-lives, and how many loops were compiled or loaded.
+``microexpr solve`` loads it instead of compiling. Then it builds the same loops ahead of
+time into an extension module beside the cache (``microexpr.solve.aot``; needs a C compiler,
+skipped with ``--no-aot``), which later processes run without importing numba. Prints how
+the loops run, where the cache lives, how many loops were compiled or loaded, and the module.
 
 Exit code: 0 when the loops are compiled and cached, or when numba is not installed (nothing to
 cache: the solver runs as plain Python); 1 when numba is there but compiling or caching failed
-(the solver still works, as plain Python or compiled in every process).
+(the solver still works, as plain Python or compiled in every process). A module that cannot
+be built is reported and leaves the code 0: numba's cache does the same work, only slower to
+start.
 """
 from __future__ import annotations
 
@@ -43,9 +47,11 @@ def warm() -> Tuple[int, int]:
     ps = ProjectedSolver(B3, view, pinned=pinned)
     ps.solve(D, cams, conf)
     ps.solve_frame(D[0], view, conf[1])
+    from microexpr.solve.pose_filter import smooth_cameras
     from microexpr.solve.refine import warm_up as refine_warm_up
 
     refine_warm_up()                                # in-betweens and correctives
+    smooth_cameras(cams, np.zeros((F, 2)), np.ones(F, bool), np.full(8, 0.5), np.full(8, 0.1))
     hits = misses = 0
     for loop in jit.loops():
         hits += sum(loop.stats.cache_hits.values())
@@ -54,9 +60,14 @@ def warm() -> Tuple[int, int]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    import os
+
     ap = argparse.ArgumentParser(prog="python -m microexpr.solve.warm",
                                  description=(__doc__ or "").splitlines()[0])
-    ap.parse_args(argv)
+    ap.add_argument("--no-aot", action="store_true",
+                    help="only fill numba's cache; do not build the ahead-of-time module")
+    args = ap.parse_args(argv)
+    os.environ["MICROEXPR_AOT"] = "0"          # warm numba's loops, not an older module's
     from microexpr.solve import jit
 
     start = time.perf_counter()
@@ -71,6 +82,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     print("%d loop(s) loaded from the cache, %d compiled and cached, in %.1f s"
           % (hits, misses, seconds))
+    if not args.no_aot:
+        from microexpr.solve import aot
+
+        cache = jit.cache_dir() or ""
+        try:
+            built, took = aot.build(cache, jit.kernels())
+            print("ahead-of-time module: %d loop(s) in %s (%s)" % (
+                len(built), aot.folder(cache), "built in %.1f s" % took if took else "up to date"))
+        except Exception as exc:                   # no C compiler, an old numba
+            print("ahead-of-time module not built (%s: %s); numba's cache runs the loops"
+                  % (type(exc).__name__, str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""))
     return 0
 
 
