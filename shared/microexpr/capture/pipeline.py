@@ -190,15 +190,21 @@ def track(source: FrameSource, settings: Optional[TrackerSettings] = None,
 
 
 def _load_solver_meanwhile():
-    """Import the solver and load its compiled loops from numba's cache on a daemon thread
-    (about 0.5-1 s a process pays once) while the tracker loads its model; the started
-    thread. A failure there is left to the solve itself to report."""
+    """Import the solver and, without the ahead-of-time module, load its compiled loops from
+    numba's cache on a daemon thread (about 0.5-1 s a process pays once) while the tracker
+    loads its model; the started thread. A failure there is left to the solve itself to
+    report."""
     import threading
 
     def load() -> None:
         try:
-            from microexpr.solve.warm import warm
-            warm()
+            from microexpr.solve import (
+                jit,
+                tracks_to_clip,  # noqa: F401 - the solve's modules
+            )
+            if not jit.ahead_of_time():      # the module is loaded already; numba needs a run
+                from microexpr.solve.warm import warm
+                warm()
         except Exception:        # the solve imports and runs the same code, and says why
             pass
 
