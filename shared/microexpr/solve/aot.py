@@ -127,8 +127,10 @@ def _describe(t: Any) -> Optional[list]:
 
 def build(cache: str, kernels: Sequence[Any]) -> Tuple[List[str], float]:
     """Compile ``kernels`` (jit's records: ``module``, ``name``, ``func``, ``parallel``,
-    ``compiled`` numba dispatchers that have run) into :func:`folder`; (loops built,
-    seconds). Already built for this key: nothing to do. Raises on a failed compile."""
+    ``called``, ``compiled`` numba dispatchers) into :func:`folder`: those Python called
+    (``jit.run``), with the argument types of their first call; the loops they call are
+    compiled into them. (loops built, seconds). Already built for this key: nothing to do.
+    Raises on a failed compile."""
     start = time.perf_counter()
     where = folder(cache)
     if load(cache)[0] is not None:
@@ -141,7 +143,7 @@ def build(cache: str, kernels: Sequence[Any]) -> Tuple[List[str], float]:
         specs: Dict[str, List[list]] = {}
         for k in kernels:
             sigs = getattr(k.compiled, "signatures", None)
-            if k.parallel or not sigs:
+            if k.parallel or not sigs or not k.called:
                 continue
             full = k.compiled.overloads[sigs[0]].signature
             described = [_describe(t) for t in full.args]

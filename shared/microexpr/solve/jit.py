@@ -87,6 +87,7 @@ class _Kernel:
         self.aot: Any = None               # the ahead-of-time module's function, if any
         self.spec: List[list] = []         # its argument types (solve.aot.matches)
         self.before: List[Any] = []        # what ``compiled`` was (kept: ids stay unique)
+        self.called = False                # run from Python (not only inside other loops)
 
 
 class _Deferred:
@@ -271,6 +272,8 @@ def run(loop: Any, *args: Any) -> Any:
     arguments are untouched, since numba compiles before it runs."""
     _announce()
     k = loop.kernel if isinstance(loop, _Deferred) else _State.by_id.get(id(loop))
+    if k is not None:
+        k.called = True
     if k is not None and k.aot is not None:
         from microexpr.solve.aot import matches
 
