@@ -69,6 +69,12 @@ fi
 echo "[bootstrap] warming the solver's numba cache (python -m microexpr.solve.warm)"
 "$venv/bin/python" -m microexpr.solve.warm \
   || echo "[bootstrap] warning: the solver's numba cache could not be warmed; it runs anyway" >&2
+# .venv-mediapipe has its own numpy (< 2), so its own ahead-of-time module (capture there
+# then starts without numba's set-up).
+if [ -x "$mp_venv/bin/python" ] && [ -f "$mp_stamp" ]; then
+  "$mp_venv/bin/python" -m microexpr.solve.warm >/dev/null \
+    || echo "[bootstrap] warning: .venv-mediapipe's solver loops could not be warmed" >&2
+fi
 # The real head scan the markerless-binding tests measure against (menpo3d's james.obj,
 # fetched from its source archive on PyPI into .venv/data, never committed; the tests fail
 # under CI without it). pip reads the archive's metadata in this environment: wheel + cython.
