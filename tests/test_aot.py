@@ -209,3 +209,18 @@ def test_a_broken_module_is_said_and_numba_runs(built, tmp_path):
     with np.load(weights) as a, np.load(ref) as b:
         for name in a.files:
             assert np.array_equal(a[name], b[name]), name
+
+
+def test_without_pycc_the_warm_up_says_so_and_succeeds(built, tmp_path):
+    """numba marks pycc as pending deprecation: a numba without it builds no module, says so,
+    and the warm-up still succeeds (numba's cache runs the loops)."""
+    cache = str(tmp_path / "cache")
+    shutil.copytree(built, cache)                      # numba's loops cached, no module
+    shutil.rmtree(aot.folder(cache))
+    code = ("import sys; sys.modules['numba.pycc'] = None; "
+            "from microexpr.solve.warm import main; sys.exit(main([]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env=_env(NUMBA_CACHE_DIR=cache), timeout=900, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ahead-of-time module not built (ModuleNotFoundError" in r.stdout, r.stdout
+    assert not os.path.exists(aot.folder(cache))
