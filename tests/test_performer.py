@@ -261,3 +261,21 @@ def test_anderson_mixing_reaches_a_slow_fixed_point_in_far_fewer_steps():
     mix.step(np.zeros(3), np.ones(3))
     mix.reset()
     assert np.array_equal(mix.step(np.ones(3), np.full(3, 2.0)), np.full(3, 2.0))
+
+
+def test_nearest_scaled_orthographic_is_the_svd_answer():
+    """The camera fits' closed form (C#'s HeadFit) against numpy's SVD, and finite on the
+    degenerate: a zero row, parallel rows, all zeros."""
+    from microexpr.solve.key_weights import nearest_scaled_orthographic
+
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(5000, 2, 3))
+    U, S, Vt = np.linalg.svd(A, full_matrices=False)
+    ref = S.mean(axis=-1)[..., None, None] * (U @ Vt)
+    well = S[:, 1] > 0.1 * S[:, 0]                  # cameras are: their singular values agree
+    assert well.sum() > 4000
+    assert np.abs(nearest_scaled_orthographic(A) - ref)[well].max() < 1e-12
+    bad = np.zeros((3, 2, 3))
+    bad[0, 0] = [1.0, 2.0, 3.0]
+    bad[1, 0], bad[1, 1] = [1.0, 0.0, 1.0], [2.0, 0.0, 2.0]
+    assert np.isfinite(nearest_scaled_orthographic(bad)).all()

@@ -89,7 +89,8 @@ def weak_perspective_fit(X: np.ndarray, x: np.ndarray, w: Optional[np.ndarray] =
                          ) -> Tuple[np.ndarray, np.ndarray]:
     """Weighted fit ``x ~ M X + t`` with M = s * (two orthonormal rows); batched.
 
-    An affine fit, then the nearest scaled-orthographic M (SVD, equal singular values).
+    An affine fit, then the nearest scaled-orthographic M (equal singular values:
+    :func:`nearest_scaled_orthographic`).
     Returns (M (..., 2, 3), t (..., 2)).
     """
     X = np.asarray(X, dtype=np.float64)
@@ -103,10 +104,40 @@ def weak_perspective_fit(X: np.ndarray, x: np.ndarray, w: Optional[np.ndarray] =
     XX = XX + np.eye(3) * (1e-10 * np.trace(XX, axis1=-2, axis2=-1))[..., None, None]
     xX = b.swapaxes(-1, -2) @ wA
     aff = np.linalg.solve(XX.swapaxes(-1, -2), xX.swapaxes(-1, -2)).swapaxes(-1, -2)
-    U, S, Vt = np.linalg.svd(aff, full_matrices=False)
-    M = S.mean(axis=-1)[..., None, None] * (U @ Vt)
+    M = nearest_scaled_orthographic(aff)
     t = mx - np.einsum("...ij,...j->...i", M, mX)
     return M, t
+
+
+def nearest_scaled_orthographic(aff: np.ndarray) -> np.ndarray:
+    """The nearest ``s * (two orthonormal rows)`` to each 2 x 3 ``aff`` (..., 2, 3): its polar
+    factor ``(aff aff')^-1/2 aff`` times the mean of its two singular values, from the 2 x 2
+    ``aff aff'`` in closed form (one Jacobi rotation, as the C# ``HeadFit`` does; a batched
+    SVD took most of a camera fit)."""
+    r0, r1 = aff[..., 0, :], aff[..., 1, :]
+    a = np.sum(r0 * r0, axis=-1)
+    b = np.sum(r0 * r1, axis=-1)
+    c = np.sum(r1 * r1, axis=-1)
+    flat = b == 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(flat, 0.0, (c - a) / np.where(flat, 1.0, 2.0 * b))
+        big = np.abs(theta) > 1e150
+        tt = np.where(big, 0.5 / np.where(big, theta, 1.0),
+                      np.where(theta >= 0, 1.0, -1.0) / (np.abs(theta) + np.sqrt(theta * theta + 1.0)))
+    tt = np.where(flat, 0.0, tt)
+    cs = 1.0 / np.sqrt(tt * tt + 1.0)
+    sn = tt * cs
+    s0 = np.sqrt(np.maximum(a - tt * b, 0.0))
+    s1 = np.sqrt(np.maximum(c + tt * b, 0.0))
+    with np.errstate(divide="ignore"):
+        i0 = np.where(s0 > 0.0, 1.0 / np.where(s0 > 0.0, s0, 1.0), 0.0)
+        i1 = np.where(s1 > 0.0, 1.0 / np.where(s1 > 0.0, s1, 1.0), 0.0)
+    p00 = cs * cs * i0 + sn * sn * i1
+    p01 = -cs * sn * i0 + sn * cs * i1
+    p11 = sn * sn * i0 + cs * cs * i1
+    scale = (0.5 * (s0 + s1))[..., None]
+    return np.stack([scale * (p00[..., None] * r0 + p01[..., None] * r1),
+                     scale * (p01[..., None] * r0 + p11[..., None] * r1)], axis=-2)
 
 
 @dataclass
