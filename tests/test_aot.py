@@ -224,3 +224,18 @@ def test_without_pycc_the_warm_up_says_so_and_succeeds(built, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ahead-of-time module not built (ModuleNotFoundError" in r.stdout, r.stdout
     assert not os.path.exists(aot.folder(cache))
+
+
+def test_numba_brought_in_later_rebinds_the_loops_other_modules_call(built, tmp_path):
+    """A loop the module lacks (the parallel one) brings numba in: every module's name for a
+    loop must then be numba's, also where one loop module imports another's (refine's
+    ``box_qp``), or numba could not compile the loops that call it."""
+    code = """
+import numpy as np
+from microexpr.solve import jit, refine, weight_solver as ws
+assert jit.ahead_of_time()
+ws.WeightSolver(np.random.default_rng(0).normal(size=(136, 4)), 2).solve(np.zeros((3, 136)))
+print("REFINE", type(refine.box_qp).__name__, type(ws.box_qp).__name__)
+"""
+    r = _child(code, built, tmp_path)
+    assert "REFINE CPUDispatcher CPUDispatcher" in r.stdout, r.stdout

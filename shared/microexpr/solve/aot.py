@@ -6,9 +6,8 @@ compiler before the first loop runs (about 0.8 s: most of a short ``microexpr so
 ``microexpr_loops``, that needs nothing but the C runtime. ``python -m microexpr.solve.warm``
 builds it at install time (after filling numba's cache, whose loops give the argument types)
 into ``aot-<key>`` inside numba's cache folder. The key hashes the loops' source files (and
-the warm-up's), the
-numpy and Python versions and the machine, so a changed loop or another numpy never loads an
-old module. ``jit`` loads it when present and then imports numba only if a loop it lacks is
+the warm-up's), the numpy and Python versions and the machine, so a changed loop or another
+numpy never loads an old module. ``jit`` loads it when present and then imports numba only if a loop it lacks is
 called (loops numba runs in parallel, with ``prange``, are not built: they stay with numba).
 
 An extension module checks nothing about its arguments (a float32 array where float64 was
@@ -133,8 +132,9 @@ def build(cache: str, kernels: Sequence[Any]) -> Tuple[List[str], float]:
     Raises on a failed compile."""
     start = time.perf_counter()
     where = folder(cache)
-    if load(cache)[0] is not None:
-        return sorted(load(cache)[1]), 0.0
+    module, built, _ = load(cache)
+    if module is not None:
+        return sorted(built), 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from numba.pycc import CC

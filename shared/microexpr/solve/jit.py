@@ -122,10 +122,15 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _rebind(k: _Kernel, new: Any) -> None:
-    """Point the defining module's name of loop ``k`` (and jit's index) at ``new``."""
+    """Point every name bound to loop ``k`` in the loops' modules (its own, and those that
+    import it to call it from their loops, e.g. ``refine``'s ``box_qp``), and jit's index,
+    at ``new``."""
     old = k.compiled
-    if k.space.get(k.name) is old:
-        k.space[k.name] = new
+    spaces = {id(other.space): other.space for other in _State.kernels}
+    for space in spaces.values():
+        for name, value in list(space.items()):
+            if value is old:
+                space[name] = new
     k.before.append(old)        # the old object stays indexed: another module may hold it
     k.compiled = new
     _State.by_id[id(new)] = k
