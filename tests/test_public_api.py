@@ -104,6 +104,7 @@ IMPORTS = {
     "microexpr.solve.key_weights": (),
     "microexpr.solve.projected_solver": ("numba",),
     "microexpr.solve.refine": ("numba",),
+    "microexpr.solve.refine_coefs": ("numba",),       # the loops through solve.jit
     "microexpr.solve.performer": (),                  # calibration: numpy (pydantic on save/load)
     "microexpr.solve.performer_solve": ("numba",),    # the per-frame solve
     "microexpr.solve.pose_filter": ("numba",),

@@ -25,8 +25,18 @@ in-betweens, the best weight on each other segment of its curve (the 1-D least s
 its own curve, the others held) replaces the current one when the objective, with the
 combinations the target drives, goes down (``_jump``).
 
-``w_prev`` is the previous frame's refined weights; invalid frames hold them. The C# runtime
-(``Refiner.cs``) takes the same steps; ``refine_numpy`` runs them without numba.
+**Where the sums run.** The model is linear in the matrix's columns: ``m(w) = X a(w)``, with
+``a`` the columns' coefficients (a target's weight; the hat functions of a curve's knots at
+its weight or its drivers' product) and ``J = X A(w)`` (``A``: a few entries per target). So
+every sum over landmarks is done once per frame, in the Gram matrix ``Q = X'CX`` and
+``b = X'Cd`` (``Q`` from the per-frame camera as ``projected_solver`` does it), and a step
+costs ``A'QA``, the columns' size squared, instead of ``J'CJ``, the landmarks times the
+targets squared: on a 52-of-250-target rig with 57 curves some 20 times less. Columns no
+allowed target can reach (a pinned target's, a combination with a pinned driver) are left
+out. The C# runtime (``Refiner.cs``) and ``refine_numpy`` take the same steps with the sums
+over landmarks: the weights agree to rounding.
+
+``w_prev`` is the previous frame's refined weights; invalid frames hold them.
 
 Measured on the ARKit rig with in-betweens on a third of its targets and a corrective (tracks
 made by ``rig.build.evaluate``): the rms landmark error of the linear solve drops some 300
@@ -39,6 +49,15 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from microexpr.solve.jit import kernel, run
+from microexpr.solve.refine_coefs import (
+    _change,
+    _coefs,
+    _data,
+    _gram,
+    _moved_data,
+    _segment,
+    _segment_minimum,
+)
 from microexpr.solve.refine_numpy import HALVINGS, JUMPS, REFINE_STEPS, STEP_TOL, sequence_numpy
 from microexpr.solve.solve_set import SolveModel
 from microexpr.solve.weight_solver import box_qp
@@ -78,63 +97,36 @@ class Curves:
     def arrays(self):
         return self.lin, self.target, self.kstart, self.kn, self.kc, self.dstart, self.dr
 
+    def live(self, allowed: np.ndarray, columns: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(live columns, each target's own live column or -1, ``kc`` in live numbering) for
+        the ``allowed`` targets: a column is live when an allowed target's weight can give it
+        a coefficient (a linear target's own; the knots of an allowed target's curve; a
+        combination's whose drivers are all allowed)."""
+        S = len(self.lin)
+        used = np.zeros(columns, bool)
+        used[:S] = self.lin & allowed
+        for k, t in enumerate(self.target):
+            drivers = self.dr[self.dstart[k]:self.dstart[k + 1]]
+            reach = bool(allowed[t]) if t >= 0 else bool(np.all(allowed[drivers]))
+            if reach:
+                cols = self.kc[self.kstart[k]:self.kstart[k + 1]]
+                used[cols[cols >= 0]] = True
+        cols = np.flatnonzero(used)
+        number = np.full(columns, -1, np.int64)
+        number[cols] = np.arange(len(cols))
+        tcol = np.where(self.lin, number[:S], -1)
+        kc = np.where(self.kc >= 0, number[np.maximum(self.kc, 0)], -1)
+        return cols, tcol.astype(np.int64), kc.astype(np.int64)
+
 
 # -- the loops (numba) ---------------------------------------------------------------------
-@kernel()
-def _model(X, w, lin, target, kstart, kn, kc, dstart, dr, m, J, prods, jac):
-    """m = the landmark model at w (M,); with ``jac`` also its Jacobian J (M, S)."""
-    M, S = J.shape
-    for i in range(M):
-        s = 0.0
-        for t in range(S):
-            if jac:
-                J[i, t] = X[i, t]
-            if lin[t]:
-                s += X[i, t] * w[t]
-        m[i] = s
-    for k in range(target.shape[0]):
-        t = target[k]
-        if t >= 0:
-            x = w[t]
-        else:
-            x = 1.0
-            for e in range(dstart[k], dstart[k + 1]):
-                x *= w[dr[e]]
-            for j in range(dstart[k], dstart[k + 1]):
-                p = 1.0
-                for e in range(dstart[k], dstart[k + 1]):
-                    if e != j:
-                        p *= w[dr[e]]
-                prods[j - dstart[k]] = p
-        a = kstart[k]
-        ns = kstart[k + 1] - a - 1
-        seg = 0
-        for q in range(1, ns):
-            if kn[a + q] <= x:
-                seg = q
-        k0 = kn[a + seg]
-        k1 = kn[a + seg + 1]
-        clo = kc[a + seg]
-        chi = kc[a + seg + 1]
-        for i in range(M):
-            lo = X[i, clo] if clo >= 0 else 0.0
-            slope = (X[i, chi] - lo) / (k1 - k0)
-            m[i] += lo + (x - k0) * slope
-            if jac:
-                if t >= 0:
-                    J[i, t] = slope
-                else:
-                    for j in range(dstart[k], dstart[k + 1]):
-                        J[i, dr[j]] += slope * prods[j - dstart[k]]
 
 
 @kernel()
-def _objective(X, d, c, kd, w, wprev, lam, mu, lin, target, kstart, kn, kc, dstart, dr, m, J, prods):
-    _model(X, w, lin, target, kstart, kn, kc, dstart, dr, m, J, prods, False)
-    val = 0.0
-    for i in range(m.shape[0]):
-        r = m[i] - d[i]
-        val += c[i // kd] * r * r
+def _objective(Q, b, dd, w, wprev, lam, mu, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej,
+               ev, nzi):
+    _coefs(w, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej, ev, False)
+    val = _data(a, Q, b, dd, nzi)
     for t in range(w.shape[0]):
         val += lam[t] * w[t] * w[t]
     if mu != 0.0:
@@ -144,69 +136,59 @@ def _objective(X, d, c, kd, w, wprev, lam, mu, lin, target, kstart, kn, kc, dsta
 
 
 @kernel()
-def _step(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc, dstart, dr,
-          m, J, prods, H, g, v, idx, work, rhs, free, cache):
-    """One Gauss-Newton step's box QP: its solution into v (warm-started at w)."""
-    M, S = J.shape
-    _model(X, w, lin, target, kstart, kn, kc, dstart, dr, m, J, prods, True)
-    for a in range(S):
-        g[a] = 0.0
-        for b in range(S):
-            H[a, b] = 0.0
-    for i in range(M):
-        ci = c[i // kd]
-        if ci == 0.0:
-            continue
-        nz = 0
-        r = d[i] - m[i]
+def _step(Q, b, w, wprev, lam, mu, allowed, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej,
+          ev, z, y, T1, H, g, v, work, rhs, free, cache):
+    """One Gauss-Newton step's box QP: H = A'QA + diag(lam + mu), g = A'(b - Q(a - Aw)) +
+    mu w_prev; its solution into v (warm-started at w)."""
+    N = a.shape[0]
+    S = w.shape[0]
+    n = _coefs(w, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej, ev, True)
+    for p in range(N):
+        z[p] = a[p]
         for t in range(S):
-            if J[i, t] != 0.0:
-                idx[nz] = t
-                nz += 1
-                r += J[i, t] * w[t]
-        for p in range(nz):
-            a = idx[p]
-            va = ci * J[i, a]
-            g[a] += va * r
-            for q in range(p, nz):
-                H[a, idx[q]] += va * J[i, idx[q]]
-    for a in range(S):
-        for b in range(a + 1, S):
-            H[b, a] = H[a, b]
-        H[a, a] += lam[a] + mu
-        g[a] += mu * wprev[a]
-        v[a] = w[a]
+            T1[p, t] = 0.0
+    for e in range(n):
+        z[ep[e]] -= ev[e] * w[ej[e]]
+    for p in range(N):
+        s = b[p]
+        for q in range(N):
+            if z[q] != 0.0:
+                s -= Q[p, q] * z[q]
+        y[p] = s
+    for t in range(S):
+        g[t] = mu * wprev[t]
+        for u in range(S):
+            H[t, u] = 0.0
+    for e in range(n):
+        g[ej[e]] += ev[e] * y[ep[e]]
+        col = ep[e]
+        t = ej[e]
+        for p in range(N):
+            T1[p, t] += ev[e] * Q[p, col]
+    for e in range(n):
+        i = ej[e]
+        for j in range(i, S):
+            H[i, j] += ev[e] * T1[ep[e], j]
+    for i in range(S):
+        for j in range(i + 1, S):
+            H[j, i] = H[i, j]
+        H[i, i] += lam[i] + mu
+        v[i] = w[i]
     cache[0] = -1
     box_qp(H, g, v, allowed, work, rhs, free, cache)
 
 
 @kernel()
-def _refine_frame(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc, dstart,
-                  dr, m, J, prods, H, g, v, u, idx, work, rhs, free, cache):
-    """Refines w (S,) in place: Gauss-Newton steps, then segment jumps each followed by more
-    steps; returns the steps and jumps kept."""
-    kept = _gauss_newton(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc,
-                         dstart, dr, m, J, prods, H, g, v, u, idx, work, rhs, free, cache)
-    for _ in range(JUMPS):
-        if not _jump(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc, dstart,
-                     dr, m, J, prods):
-            break
-        kept += 1 + _gauss_newton(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart,
-                                  kn, kc, dstart, dr, m, J, prods, H, g, v, u, idx, work, rhs,
-                                  free, cache)
-    return kept
-
-
-@kernel()
-def _gauss_newton(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc, dstart,
-                  dr, m, J, prods, H, g, v, u, idx, work, rhs, free, cache):
+def _gauss_newton(Q, b, dd, w, wprev, lam, mu, allowed, tcol, target, kstart, kn, kc, dstart, dr,
+                  a, ep, ej, ev, nzi, z, y, T1, H, g, v, u, work, rhs, free, cache):
     """Up to REFINE_STEPS steps on w (S,) in place; returns the steps kept."""
     S = w.shape[0]
-    best = _objective(X, d, c, kd, w, wprev, lam, mu, lin, target, kstart, kn, kc, dstart, dr, m, J, prods)
+    best = _objective(Q, b, dd, w, wprev, lam, mu, tcol, target, kstart, kn, kc, dstart, dr, a, ep,
+                      ej, ev, nzi)
     kept = 0
     for _ in range(REFINE_STEPS):
-        _step(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc, dstart, dr,
-              m, J, prods, H, g, v, idx, work, rhs, free, cache)
+        _step(Q, b, w, wprev, lam, mu, allowed, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej,
+              ev, z, y, T1, H, g, v, work, rhs, free, cache)
         size = 0.0
         for t in range(S):
             if abs(v[t] - w[t]) > size:
@@ -215,11 +197,12 @@ def _gauss_newton(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, 
             break
         alpha = 1.0
         found = False
+        val = best
         for _h in range(HALVINGS + 1):
             for t in range(S):
                 u[t] = w[t] + alpha * (v[t] - w[t])
-            val = _objective(X, d, c, kd, u, wprev, lam, mu, lin, target, kstart, kn, kc, dstart,
-                             dr, m, J, prods)
+            val = _objective(Q, b, dd, u, wprev, lam, mu, tcol, target, kstart, kn, kc, dstart, dr,
+                             a, ep, ej, ev, nzi)
             if val < best:
                 found = True
                 break
@@ -237,115 +220,54 @@ def _gauss_newton(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, 
 
 
 @kernel()
-def _jump(X, d, c, kd, w, wprev, lam, mu, allowed, lin, target, kstart, kn, kc, dstart, dr, m, J,
-          prods):
+def _jump(Q, b, dd, w, wprev, lam, mu, allowed, tcol, target, kstart, kn, kc, dstart, dr, a, ep,
+          ej, ev, nzi, ga, col, val):
     """Segment jumps: for each target with in-betweens, the best weight on each other segment
     with the other weights held (the 1-D least squares of its own curve), kept when the
     objective (with the combinations it drives) goes down. Returns whether any weight moved."""
-    _model(X, w, lin, target, kstart, kn, kc, dstart, dr, m, J, prods, False)
-    M = m.shape[0]
-    delta = np.empty(M)
+    N = a.shape[0]
+    _coefs(w, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej, ev, False)
+    for p in range(N):
+        s = -b[p]
+        for q in range(N):
+            if a[q] != 0.0:
+                s += Q[p, q] * a[q]
+        ga[p] = s
+    data = dd
+    for p in range(N):
+        data += a[p] * (ga[p] - b[p])
     moved = False
     for k in range(target.shape[0]):
         t = target[k]
-        a = kstart[k]
-        ns = kstart[k + 1] - a - 1
+        a0 = kstart[k]
+        ns = kstart[k + 1] - a0 - 1
         if t < 0 or ns < 2 or not allowed[t]:
             continue
         x = w[t]
-        cur = 0
-        for q in range(1, ns):
-            if kn[a + q] <= x:
-                cur = q
-        best = 0.0
-        for i in range(M):
-            r = m[i] - d[i]
-            best += c[i // kd] * r * r
-        best += lam[t] * x * x + mu * (x - wprev[t]) * (x - wprev[t])
+        cur = _segment(x, a0, ns, kn)
+        best = data + lam[t] * x * x + mu * (x - wprev[t]) * (x - wprev[t])
         best_x = x
         best_s = cur
         for s in range(ns):
             if s == cur:
                 continue
-            y = _segment_minimum(X, d, c, kd, m, x, cur, s, a, kn, kc, lam[t], mu, wprev[t])
+            y = _segment_minimum(Q, ga, x, k, s, kstart, kn, kc, lam[t], mu, wprev[t], col, val)
             if abs(y - x) < STEP_TOL:
                 continue
-            _change(X, w, t, x, y, k, cur, s, target, kstart, kn, kc, dstart, dr, delta)
-            val = 0.0
-            for i in range(M):
-                r = m[i] + delta[i] - d[i]
-                val += c[i // kd] * r * r
-            val += lam[t] * y * y + mu * (y - wprev[t]) * (y - wprev[t])
-            if val < best:
-                best, best_x, best_s = val, y, s
+            n = _change(w, t, x, y, k, target, kstart, kn, kc, dstart, dr, col, val)
+            v = _moved_data(data, ga, Q, col, val, n) + lam[t] * y * y + mu * (y - wprev[t]) * (y - wprev[t])
+            if v < best:
+                best, best_x, best_s = v, y, s
         if best_s != cur:
-            _change(X, w, t, x, best_x, k, cur, best_s, target, kstart, kn, kc, dstart, dr, delta)
-            for i in range(M):
-                m[i] += delta[i]
+            n = _change(w, t, x, best_x, k, target, kstart, kn, kc, dstart, dr, col, val)
+            data = _moved_data(data, ga, Q, col, val, n)
+            for e in range(n):
+                a[col[e]] += val[e]
+                for p in range(N):
+                    ga[p] += Q[p, col[e]] * val[e]
             w[t] = best_x
             moved = True
     return moved
-
-
-@kernel()
-def _change(X, w, t, x, y, k, cur, s, target, kstart, kn, kc, dstart, dr, delta):
-    """delta = the change of the model when target t (curve k) moves from x on segment cur to
-    y on segment s, with the combinations it drives."""
-    a = kstart[k]
-    for i in range(delta.shape[0]):
-        delta[i] = _on_segment(X, i, s, a, kn, kc, y) - _on_segment(X, i, cur, a, kn, kc, x)
-    for k2 in range(target.shape[0]):
-        if target[k2] >= 0:
-            continue
-        has = False
-        p = 1.0
-        q = 1.0
-        for e in range(dstart[k2], dstart[k2 + 1]):
-            p *= w[dr[e]]
-            if dr[e] == t:
-                has = True
-                q *= y
-            else:
-                q *= w[dr[e]]
-        if not has:
-            continue
-        a2 = kstart[k2]
-        sp = 0
-        sq = 0
-        for j in range(1, kstart[k2 + 1] - a2 - 1):
-            if kn[a2 + j] <= p:
-                sp = j
-            if kn[a2 + j] <= q:
-                sq = j
-        for i in range(delta.shape[0]):
-            delta[i] += _on_segment(X, i, sq, a2, kn, kc, q) - _on_segment(X, i, sp, a2, kn, kc, p)
-
-
-@kernel()
-def _on_segment(X, i, s, a, kn, kc, y):
-    """Row i of a curve's offset at weight y, read on segment s (knots from a)."""
-    clo = kc[a + s]
-    lo = X[i, clo] if clo >= 0 else 0.0
-    slope = (X[i, kc[a + s + 1]] - lo) / (kn[a + s + 1] - kn[a + s])
-    return lo + (y - kn[a + s]) * slope
-
-
-@kernel()
-def _segment_minimum(X, d, c, kd, m, x, cur, s, a, kn, kc, lam, mu, wp):
-    """The weight on segment s (within 0-1) that minimises the objective along one target's
-    own curve (m: the model with it at x on segment cur; its combinations held)."""
-    num = 0.0
-    den = 0.0
-    for i in range(m.shape[0]):
-        sl = _on_segment(X, i, s, a, kn, kc, 1.0) - _on_segment(X, i, s, a, kn, kc, 0.0)
-        r0 = m[i] - _on_segment(X, i, cur, a, kn, kc, x) + _on_segment(X, i, s, a, kn, kc, 0.0) - d[i]
-        ci = c[i // kd]
-        num += ci * r0 * sl
-        den += ci * sl * sl
-    y = (mu * wp - num) / (den + lam + mu)
-    lo = max(kn[a + s], 0.0)
-    hi = min(kn[a + s + 1], 1.0)
-    return lo if y < lo else (hi if y > hi else y)
 
 
 @kernel()
@@ -370,35 +292,35 @@ def _same_segments(w, u, target, kstart, kn, dstart, dr):
     return True
 
 
-@kernel()
-def _frame_columns(B3, P, X):
-    """X = P B3: the 3-D columns (L, 3, C) seen by camera P (2x3), rows landmark-major."""
-    L, _, C = B3.shape
-    for l in range(L):
-        for i in range(2):
-            for col in range(C):
-                X[l * 2 + i, col] = (P[i, 0] * B3[l, 0, col] + P[i, 1] * B3[l, 1, col]
-                                     + P[i, 2] * B3[l, 2, col])
-
-
-
 @kernel(plain=sequence_numpy)
 def _sequence(X0, B3, cams, projected, D, C, valid, W, out, kd, lam, mu, allowed, lin, target,
-              kstart, kn, kc, dstart, dr, start):
+              kstart, kn, kc, dstart, dr, start, Bk, G, tcol, kcl, nz_start, nz_col):
     """Every frame in order from its linear weights W (F, S) into ``out``; returns the steps
-    kept. ``projected``: frame f's columns are cams[f] B3, else X0. ``start``: the refined
-    weights of the frame before the first (zeros for a take's start)."""
+    kept. ``projected``: frame f's rows are cams[f] B3, else X0 (both held as the blocks Bk,
+    Gram G of ``refine``). ``start``: the refined weights of the frame before the first
+    (zeros for a take's start)."""
     F, S = W.shape
-    M = D.shape[1]
-    X = X0 if not projected else np.empty((M, B3.shape[2]))
-    m = np.empty(M)
-    J = np.empty((M, S))
-    prods = np.empty(max(1, dr.shape[0]))
+    L, Dm, N = Bk.shape
+    cap = S + 4 * (dr.shape[0] + target.shape[0]) + 4
+    Q = np.empty((N, N))
+    b = np.empty(N)
+    A = np.zeros((Dm, Dm))
+    r = np.empty((L, Dm))
+    a = np.empty(N)
+    ep = np.empty(cap, np.int64)
+    ej = np.empty(cap, np.int64)
+    ev = np.empty(cap)
+    nzi = np.empty(N, np.int64)
+    z = np.empty(N)
+    y = np.empty(N)
+    ga = np.empty(N)
+    col = np.empty(cap, np.int64)
+    val = np.empty(cap)
+    T1 = np.empty((N, S))
     H = np.empty((S, S))
     g = np.empty(S)
     v = np.empty(S)
     u = np.empty(S)
-    idx = np.empty(S, np.int64)
     work = np.empty((S, S))
     rhs = np.empty(S)
     free = np.empty(S, np.int64)
@@ -406,20 +328,63 @@ def _sequence(X0, B3, cams, projected, D, C, valid, W, out, kd, lam, mu, allowed
     w = np.zeros(S)
     wprev = start.copy()
     kept = 0
+    if not projected:
+        for p in range(Dm):
+            A[p, p] = 1.0
     for f in range(F):
         if valid[f]:
+            d = D[f]
+            c = C[f]
+            dd = 0.0
+            for l in range(L):
+                for i in range(kd):
+                    dd += c[l] * d[l * kd + i] * d[l * kd + i]
             if projected:
-                _frame_columns(B3, cams[f], X)
+                P = cams[f]
+                for p in range(3):
+                    for q in range(3):
+                        A[p, q] = P[0, p] * P[0, q] + P[1, p] * P[1, q]
+                for l in range(L):
+                    for p in range(3):
+                        r[l, p] = P[0, p] * d[l * 2] + P[1, p] * d[l * 2 + 1]
+            else:
+                for l in range(L):
+                    for p in range(Dm):
+                        r[l, p] = d[l * kd + p]
+            _gram(Bk, G, A, r, c, Q, b, nz_start, nz_col)
             for t in range(S):
                 w[t] = W[f, t]
-            kept += _refine_frame(X, D[f], C[f], kd, w, wprev, lam, mu, allowed, lin, target,
-                                  kstart, kn, kc, dstart, dr, m, J, prods, H, g, v, u, idx, work,
+            kept += _gauss_newton(Q, b, dd, w, wprev, lam, mu, allowed, tcol, target, kstart, kn,
+                                  kcl, dstart, dr, a, ep, ej, ev, nzi, z, y, T1, H, g, v, u, work,
                                   rhs, free, cache)
+            for _ in range(JUMPS):
+                if not _jump(Q, b, dd, w, wprev, lam, mu, allowed, tcol, target, kstart, kn, kcl,
+                             dstart, dr, a, ep, ej, ev, nzi, ga, col, val):
+                    break
+                kept += 1 + _gauss_newton(Q, b, dd, w, wprev, lam, mu, allowed, tcol, target,
+                                          kstart, kn, kcl, dstart, dr, a, ep, ej, ev, nzi, z, y,
+                                          T1, H, g, v, u, work, rhs, free, cache)
             for t in range(S):
                 wprev[t] = w[t]
         for t in range(S):
             out[f, t] = wprev[t]
     return kept
+
+
+def _blocks(kw, B3: np.ndarray, cols: np.ndarray):
+    """The frame rows' blocks (L, D, N) over the live columns, their Gram (D, D, N, N) and
+    each landmark's live columns (start, column)."""
+    if kw.cameras is not None:
+        Bk = np.ascontiguousarray(B3[:, :, cols], dtype=np.float64)
+    else:
+        X0 = np.asarray(kw.basis, dtype=np.float64)
+        Bk = np.ascontiguousarray(X0[:, cols].reshape(X0.shape[0] // kw.k, kw.k, len(cols)))
+    G = np.ascontiguousarray(np.einsum("lai,lbj->abij", Bk, Bk))
+    moves = np.any(Bk != 0.0, axis=1)
+    nz_start = np.zeros(len(Bk) + 1, np.int64)
+    nz_start[1:] = np.cumsum(moves.sum(axis=1))
+    nz_col = np.ascontiguousarray(np.nonzero(moves)[1], dtype=np.int64)
+    return Bk, G, nz_start, nz_col
 
 
 def refine(model: SolveModel, W: np.ndarray, kw, lam: np.ndarray, mu: float,
@@ -430,7 +395,10 @@ def refine(model: SolveModel, W: np.ndarray, kw, lam: np.ndarray, mu: float,
     2-D rigid mode (``kw.cameras``), else ``kw.basis`` is used. ``start``: the refined weights
     of the frame before the first (a take solved in chunks), else zeros."""
     cv = Curves(model)
+    allowed = np.asarray(allowed, np.bool_)
     projected = kw.cameras is not None
+    cols, tcol, kcl = cv.live(allowed, model.columns)
+    Bk, G, nz_start, nz_col = _blocks(kw, B3, cols)
     out = np.zeros_like(W)
     X0 = np.ascontiguousarray(kw.basis) if not projected else np.zeros((1, 1))
     B = np.ascontiguousarray(B3) if projected else np.zeros((1, 1, 1))
@@ -438,8 +406,9 @@ def refine(model: SolveModel, W: np.ndarray, kw, lam: np.ndarray, mu: float,
     kept = run(_sequence, X0, B, cams, projected, np.ascontiguousarray(kw.deltas),
                np.ascontiguousarray(kw.confidence), np.asarray(kw.valid, np.bool_),
                np.ascontiguousarray(W), out, kw.k, np.asarray(lam, np.float64), float(mu),
-               np.asarray(allowed, np.bool_), *cv.arrays(),
-               np.zeros(W.shape[1]) if start is None else np.array(start, np.float64))
+               allowed, *cv.arrays(),
+               np.zeros(W.shape[1]) if start is None else np.array(start, np.float64),
+               Bk, G, tcol, kcl, nz_start, nz_col)
     return out, {"frames": int(np.sum(kw.valid)), "steps": int(kept)}
 
 

@@ -23,8 +23,9 @@ STEP_TOL = 1e-6
 
 
 def sequence_numpy(X0, B3, cams, projected, D, C, valid, W, out, kd, lam, mu, allowed, lin,
-                   target, kstart, kn, kc, dstart, dr, start):
-    """``_sequence`` without numba: numpy per frame (the same steps, sums in another order)."""
+                   target, kstart, kn, kc, dstart, dr, start, *gram):
+    """``_sequence`` without numba: numpy per frame (the same steps, sums over the landmarks;
+    ``gram``, ``refine``'s Gram-matrix arrays, is not used)."""
     wprev = start.copy()
     kept = 0
     ref = NumpyFrame(lam, mu, allowed, kd, (lin, target, kstart, kn, kc, dstart, dr))
