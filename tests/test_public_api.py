@@ -92,7 +92,7 @@ IMPORTS = {
     "microexpr.rig.convert": (),
     "microexpr.rig.face": ("scipy",),                 # Delaunay and k-d trees build the face
     "microexpr.rig.falloff": (),                      # numpy + heapq: no scipy anywhere
-    "microexpr.rig.landmark_picking": (),
+    "microexpr.rig.film": (),                         # Maya film fit: numpy
     "microexpr.rig.presets": (),
     "microexpr.rig.render": (),                       # moderngl only inside the render call
     "microexpr.rig.shaded": (),                       # sheet pictures: render, moderngl on use
@@ -147,6 +147,7 @@ IMPORTS = {
     "microexpr.capture.live": (),
     "microexpr.capture.live_packet": (),              # numpy and struct only
     "microexpr.capture.mediapipe_tracker": (),        # mediapipe inside MeshTracker only
+    "microexpr.capture.image_binding": (),            # scipy, moderngl inside functions
     "microexpr.capture.markerless": (),
     "microexpr.capture.pipeline": ("pydantic",),
     "microexpr.capture.prefetch": (),

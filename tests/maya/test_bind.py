@@ -79,6 +79,7 @@ def test_bind_from_image_landmarks_through_a_front_camera(make_head, small_face,
     cmds.setAttr(cam_shape + ".orthographicWidth", 24.0)
     cmds.setAttr(cam_shape + ".focalLength", 50.0)
     cmds.setAttr(cam_shape + ".horizontalFilmAperture", 1.0)
+    cmds.setAttr(cam_shape + ".filmFit", 1)          # horizontal: the picture spans hfa
     size = 1000.0
     lm = small_face.skin.points[small_face.landmark_vertices]
     if orthographic:

@@ -112,6 +112,45 @@ def test_the_panels_bind_button_shows_the_preview(finder, make_head, face, qt):
     panel.close()
 
 
+@pytest.mark.slow
+def test_the_shelfs_bind_button_finds_the_landmarks_and_shows_them(finder, make_head, face,
+                                                                   qt):
+    """The shelf's Bind asks for no file: bind_key_points(selected mesh), then the panel
+    opens on the mesh with the picture of what was found."""
+    from maya import cmds
+    from test_markerless import check_accuracy
+
+    from microexpr_maya import panel, shelf
+
+    head = make_head(face)
+    cmds.select(head, replace=True)
+    button = [b for b in shelf.BUTTONS if b.key == "bind"][0]
+    exec(compile(button.command, button.label, "exec"), {"__name__": "__main__"})
+    pts = face.skin.points
+    check_accuracy("default face", pts[_landmarks(cmds, head)], pts[face.landmark_vertices])
+    shown = panel._OPEN[-1]
+    assert not shown.preview.pixmap().isNull()
+    panel._OPEN.pop().close()
+
+
+@pytest.mark.slow
+def test_the_command_takes_the_heads_axes(finder, plugin, face):
+    """A Z-up head (front -Y): -up/-front tell the finder; the binding matches +Y up."""
+    from test_markerless import check_accuracy
+
+    from microexpr.mesh import Mesh
+    from microexpr_maya import scene_io
+
+    p = face.skin.points
+    z_up = np.column_stack([p[:, 0], -p[:, 2], p[:, 1]])       # +Y -> +Z, +Z -> -Y
+    head = scene_io.create_mesh(Mesh("zup", z_up, face.skin.face_counts,
+                                     face.skin.face_indices), "zup")
+    plugin.select(clear=True)
+    plugin.microexprBindKeyPoints(head, up="+Z", front="-Y")
+    got = _landmarks(plugin, head)
+    check_accuracy("default face", p[got], p[face.landmark_vertices])
+
+
 # ------------------------------------------------------------------ move_key_point
 @pytest.fixture
 def bound_head(make_head, small_face):

@@ -7,8 +7,11 @@ import pytest
 #: command -> (module, function, keyword flags given, options the function must receive)
 CASES = {
     "microexprBindKeyPoints": (
-        "bind", "bind_key_points", {"landmarkFile": "head.lmk", "preset": "table1"},
-        {"landmark_file": "head.lmk", "preset": "table1"}),
+        "bind", "bind_key_points",
+        {"landmarkFile": "head.lmk", "preset": "table1", "up": "+Z", "front": "-Y",
+         "preview": "head_lm.png"},
+        {"landmark_file": "head.lmk", "preset": "table1", "up": "+Z", "front": "-Y",
+         "preview": "head_lm.png"}),
     "microexprGenerateBlendShapes": (
         "generate", "generate_blendshapes",
         {"preset": "table1", "keepTargets": True, "blendShape": "bs1", "replace": True},

@@ -151,19 +151,25 @@ def _run(button_key: str) -> None:
     exec(compile(button.command, button.label, "exec"), {"__name__": "__main__"})
 
 
-def test_bind_generate_export_buttons(face, ui, tmp_path):
+def test_bind_generate_export_buttons(face, ui, qt, tmp_path):
+    """Bind asks for no file: with 68 of the mesh's vertices selected in iBUG order it binds
+    to them (as bind_key_points(mesh) does) and opens the panel on the mesh."""
     from maya import cmds
 
-    from microexpr.landmarks import write_landmark_vertices
+    from microexpr_maya import panel
 
     mesh, f = face
-    lm_file = str(tmp_path / "head_landmarks.txt")
-    write_landmark_vertices(lm_file, [int(v) for v in f.landmark_vertices])
-    cmds.select(mesh, replace=True)
-    ui.DIALOG_ANSWERS.append([lm_file])
+    cmds.selectPref(trackSelectionOrder=True)
+    cmds.select(clear=True)
+    for v in f.landmark_vertices:
+        cmds.select("%s.vtx[%d]" % (mesh, v), add=True)
+    asked = len(ui.DIALOGS)
     _run("bind")
-    assert ui.DIALOGS[-1]["fileMode"] == 1
-    assert cmds.attributeQuery("microexprLandmarks", node=mesh, exists=True)
+    assert len(ui.DIALOGS) == asked               # no file dialog
+    assert cmds.getAttr(mesh + ".microexprLandmarks").split() == \
+        [str(int(v)) for v in f.landmark_vertices]
+    assert panel._OPEN and panel._OPEN[-1].model.mesh.split("|")[-1] == mesh
+    panel._OPEN.pop().close()
     cmds.select(mesh, replace=True)
     _run("generate")
     assert cmds.ls(type="blendShape")
@@ -175,13 +181,13 @@ def test_bind_generate_export_buttons(face, ui, tmp_path):
     assert os.path.getsize(out) > 0
 
 
-def test_cancelled_dialog_changes_nothing(face, ui):
+def test_bind_with_nothing_selected_names_the_fix_and_changes_nothing(face, ui):
     from maya import cmds
 
     mesh, _ = face
-    cmds.select(mesh, replace=True)
-    ui.DIALOG_ANSWERS.append(None)
-    _run("bind")
+    cmds.select(clear=True)
+    with pytest.raises(MicroExprError, match="select the face mesh"):
+        _run("bind")
     assert not cmds.attributeQuery("microexprLandmarks", node=mesh, exists=True)
 
 

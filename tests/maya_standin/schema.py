@@ -119,6 +119,19 @@ define("camera", ("shape",), [
     Attr("orthographic", "o", "bool", False),
     Attr("orthographicWidth", "ow", "double", 30.0),
     Attr("nearClipPlane", "ncp", "double", 0.1),
+    # The attributes that shape the picture (Maya's camera node; filmFit in MFnCamera's
+    # FilmFit order, Fill by default as in the Attribute Editor).
+    Attr("horizontalFilmOffset", "hfo", "double", 0.0),
+    Attr("verticalFilmOffset", "vfo", "double", 0.0),
+    Attr("filmFit", "ff", "enum", 0, enum=("fill", "horizontal", "vertical", "overscan")),
+    Attr("filmFitOffset", "ffo", "double", 0.0),
+    Attr("cameraScale", "cs", "double", 1.0),
+    Attr("lensSqueezeRatio", "lsr", "double", 1.0),
+    Attr("preScale", "psc", "double", 1.0),
+    Attr("postScale", "ptsc", "double", 1.0),
+    Attr("filmTranslateH", "fth", "double", 0.0),
+    Attr("filmTranslateV", "ftv", "double", 0.0),
+    Attr("filmRollValue", "frv", "doubleAngle", 0.0),
 ])
 define("locator", ("shape",), vec3("localPosition", "lp", keyable=False)
        + vec3("localScale", "ls", 1.0, keyable=False))

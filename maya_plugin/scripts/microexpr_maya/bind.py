@@ -1,11 +1,11 @@
 """bind_key_points: landmark vertices on a mesh, and one manipulator + locator per key point.
 
 The 68 landmark vertices come from a landmark-vertex file, from 68 given (or selected, in
-selection order) vertex indices, from 68 landmarks in a front camera's image projected
-onto the mesh (the vertex nearest to each camera ray: the core's
-``microexpr.rig.landmark_picking`` picks it, this module only reads the camera and the mesh),
-or, with none of these, from dlib on renders of the mesh (:mod:`.markerless`: the core's
-markerless binding, as ``microexpr landmarks find``).
+selection order) vertex indices, from 68 landmarks in a picture taken by a camera of the
+scene (:mod:`.image_landmarks`: the core renders the mesh through that camera and binds
+each landmark to the skin vertex under it), or, with none of these, from dlib on renders
+of the mesh (:mod:`.markerless`: the core's markerless binding, as ``microexpr landmarks
+find``).
 They are stored on the mesh's transform as the string attribute ``microexprLandmarks`` (68
 whitespace-separated indices).
 """
@@ -19,15 +19,10 @@ import numpy as np
 
 from microexpr.errors import MicroExprError
 from microexpr.landmarks import parse_landmark_vertices, read_landmark_vertices
-from microexpr.mesh import Mesh
-from microexpr.rig.landmark_picking import (
-    Camera,
-    image_landmark_pixels,
-    vertices_under_landmarks,
-)
 from microexpr.rig.presets import preset_key_points, preset_targets
 from microexpr.rig.softmod import SoftMod
 
+from . import image_landmarks as images
 from . import markerless, scene_io
 from ._maya import cmds, names, set_attr
 from .nodes import FALLOFF_CURVES, FALLOFF_MODES, LOCATOR_TYPE, MANIPULATOR_TYPE
@@ -55,32 +50,40 @@ def bind_key_points(mesh: str, landmark_file: Optional[PathLike] = None,
                     preview: Optional[PathLike] = None) -> List[str]:
     """Bind the preset's key points to ``mesh``; returns the key-point handles (transforms).
 
-    Give at most one of ``landmark_file``, ``vertices`` or ``image_landmarks`` (with
-    ``camera``; pixel coordinates, origin top-left, in an image of ``image_size`` =
-    (width, height), default the render resolution).  With none, the 68 selected vertices
-    are used in selection order; with no vertex of the mesh selected, the landmarks are
-    found on renders of the mesh (``up``/``front``: the head's axes, default +Y and +Z),
-    and the picture of what was found is written to ``preview`` (default: the temp folder;
-    see :func:`preview_path`).  Binding again replaces the previous key points.
+    Give at most one of ``landmark_file``, ``vertices`` or ``image_landmarks`` (68 iBUG
+    points in a picture taken by ``camera``, any camera of the scene, perspective or
+    orthographic; pixels from the picture's top-left corner, in a picture of
+    ``image_size`` = (width, height), default the render resolution).  With none, the 68
+    selected vertices are used in selection order; with no vertex of the mesh selected,
+    the landmarks are found on renders of the mesh (``up``/``front``: the head's axes,
+    default +Y and +Z).  With image landmarks or renders, the picture of the binding is
+    written to ``preview`` (default: the temp folder; see :func:`preview_path`).  Binding
+    again replaces the previous key points.
     """
     ensure_plugin()
     transform, shape = scene_io.mesh_nodes(mesh)
-    base = scene_io.base_mesh(transform, shape)
-    lv = resolve_landmarks(transform, shape, landmark_file, vertices, image_landmarks, camera,
-                           image_size)
-    if lv is not None and (up or front):
+    if (up or front) and any(x is not None for x in (landmark_file, vertices,
+                                                     image_landmarks)):
         raise MicroExprError("up and front are only used when the landmarks are found on "
                              "renders", field="up/front",
                              fix="leave up and front out, or give no landmark source")
+    base = scene_io.base_mesh(transform, shape)
+    shown = markerless.preview_file(transform) if preview is None else os.fspath(preview)
+    lv = resolve_landmarks(transform, shape, landmark_file, vertices, image_landmarks, camera,
+                           image_size, shown)
+    if lv is not None and (up or front):
+        raise MicroExprError("up and front are only used when the landmarks are found on "
+                             "renders", field="up/front",
+                             fix="leave up and front out, or deselect the mesh's vertices")
+    pictured = lv is None or image_landmarks is not None
     keys = preset_key_points(preset)
     with command_chunk("MicroExpr: bind key points"), \
             Progress("MicroExpr: binding key points", len(keys) + 1, progress) as bar:
         bar.step("finding the landmarks" if lv is None else "landmarks")
         if lv is None:
-            lv = markerless.find_landmark_vertices(transform, shape, up, front, preview)
-            scene_io.set_string_attr(transform, markerless.PREVIEW_ATTR,
-                                     markerless.preview_file(transform) if preview is None
-                                     else os.fspath(preview))
+            lv = markerless.find_landmark_vertices(transform, shape, up, front, shown)
+        if pictured:
+            scene_io.set_string_attr(transform, markerless.PREVIEW_ATTR, shown)
         mods = _softmods_by_key(preset, base.points, base.triangles(), lv)
         _remove_previous(transform)
         scene_io.set_string_attr(transform, scene_io.LANDMARK_ATTR,
@@ -105,8 +108,8 @@ def bind_key_points(mesh: str, landmark_file: Optional[PathLike] = None,
 
 
 def preview_path(mesh: str) -> Optional[str]:
-    """The preview picture written by the last bind of ``mesh`` that found its landmarks on
-    renders, or None (bound from a file, vertices or an image, or the file is gone)."""
+    """The preview picture written by the last bind of ``mesh`` from image landmarks or
+    renders, or None (bound from a file or vertices, or the file is gone)."""
     transform, _shape = scene_io.mesh_nodes(mesh)
     path = scene_io.get_string_attr(transform, markerless.PREVIEW_ATTR)
     return path if path and os.path.isfile(path) else None
@@ -167,9 +170,11 @@ def resolve_landmarks(transform: str, shape: str, landmark_file: Optional[PathLi
                       vertices: Optional[Sequence[int]],
                       image_landmarks: Optional[Sequence[Sequence[float]]],
                       camera: Optional[str],
-                      image_size: Optional[Tuple[int, int]] = None) -> Optional[np.ndarray]:
+                      image_size: Optional[Tuple[int, int]] = None,
+                      preview: Optional[PathLike] = None) -> Optional[np.ndarray]:
     """The 68 landmark vertices from the source given (or the selection); None when there
-    is none (the caller finds them on renders)."""
+    is none (the caller finds them on renders). ``preview``: where the picture of an image
+    binding goes."""
     count = scene_io.vertex_count(shape)
     given = [x is not None for x in (landmark_file, vertices, image_landmarks)]
     if sum(given) > 1:
@@ -183,7 +188,8 @@ def resolve_landmarks(transform: str, shape: str, landmark_file: Optional[PathLi
         if not camera:
             raise MicroExprError("image landmarks need the camera they were seen from",
                                  field="camera", fix="pass camera='front' (or your camera)")
-        return project_image_landmarks(transform, shape, image_landmarks, camera, image_size)
+        return images.bind_image_landmarks(transform, shape, image_landmarks, camera,
+                                           image_size, preview)
     if not _picked(transform, shape):
         return None
     return selected_vertices(transform, shape, count)
@@ -217,44 +223,3 @@ def _picked(transform: str, shape: str) -> List[int]:
         if m and (cmds.ls(m.group("node"), long=True) or [""])[0] in mine:
             picked.append(int(m.group("i")))
     return picked
-
-
-def project_image_landmarks(transform: str, shape: str,
-                            image_landmarks: Sequence[Sequence[float]], camera: str,
-                            image_size: Optional[Tuple[int, int]] = None) -> np.ndarray:
-    """Vertex nearest to the camera ray through each of 68 image landmarks (pixels)."""
-    xy = image_landmark_pixels(image_landmarks)
-    cam_transform, cam_shape = _camera_nodes(camera)
-    if image_size is None:
-        image_size = (int(cmds.getAttr("defaultResolution.width")),
-                      int(cmds.getAttr("defaultResolution.height")))
-    counts, connects = scene_io.read_topology(shape)
-    mesh = Mesh(scene_io.short_name(transform), scene_io.read_points(shape, world=True),
-                counts, connects)
-    return vertices_under_landmarks(mesh, xy, image_size, _camera(cam_transform, cam_shape))
-
-
-def _camera(transform: str, shape: str) -> Camera:
-    """The core's view of a Maya camera (horizontal film fit, centimetres)."""
-    to_world = scene_io.world_matrix(transform)
-    if cmds.getAttr(shape + ".orthographic"):
-        width = float(cmds.getAttr(shape + ".orthographicWidth")) / scene_io.ui_per_cm()
-        return Camera(to_world, ortho_width=width)
-    aperture_mm = float(cmds.getAttr(shape + ".horizontalFilmAperture")) * 25.4
-    return Camera(to_world,
-                  tan_half_fov=aperture_mm / 2.0 / float(cmds.getAttr(shape + ".focalLength")))
-
-
-def _camera_nodes(camera: str) -> Tuple[str, str]:
-    found = cmds.ls(camera, long=True) or []
-    if not found:
-        raise MicroExprError("no camera named %r" % camera, field="camera",
-                             fix="pass an existing camera, e.g. 'front'")
-    node = found[0]
-    if cmds.nodeType(node) == "camera":
-        return (cmds.listRelatives(node, parent=True, fullPath=True) or [node])[0], node
-    shapes = cmds.listRelatives(node, shapes=True, fullPath=True, type="camera") or []
-    if not shapes:
-        raise MicroExprError("%r is not a camera" % camera, field="camera",
-                             fix="pass a camera transform or shape")
-    return node, shapes[0]

@@ -78,7 +78,10 @@ def _one(objects: List[str], what: str) -> str:
 class BindKeyPoints(_Command):
     NAME = "microexprBindKeyPoints"
     FLAGS = (("lf", "landmarkFile", "landmark_file", om.MSyntax.kString),
-             ("p", "preset", "preset", om.MSyntax.kString))
+             ("p", "preset", "preset", om.MSyntax.kString),
+             ("up", "upAxis", "up", om.MSyntax.kString),
+             ("fr", "front", "front", om.MSyntax.kString),
+             ("pv", "preview", "preview", om.MSyntax.kString))
 
     def run(self, objects: List[str], options: Dict[str, Any]) -> Any:
         from .bind import bind_key_points

@@ -43,16 +43,16 @@ def find_landmark_vertices(transform: str, shape: str, up: Optional[str] = None,
     try:
         binding = find_landmarks(mesh, up=up, front=front, stated_axes=True)
     except LandmarkError as exc:
-        seen = _write_preview(path, exc.preview)
+        seen = write_preview(path, exc.preview)
         note = " (what the renders showed: %s)" % path if seen else ""
         raise LandmarkError("%s: %s%s" % (scene_io.short_name(transform), exc.problem, note),
                             field="mesh", fix=FIX, preview=exc.preview,
                             report=exc.report) from exc
-    _write_preview(path, binding.preview)
+    write_preview(path, binding.preview)
     return np.asarray(binding.vertices, dtype=np.int64)
 
 
-def _write_preview(path: str, image: Optional[np.ndarray]) -> bool:
+def write_preview(path: str, image: Optional[np.ndarray]) -> bool:
     from microexpr.atomicio import immediate, write_bytes
     from microexpr.capture.bind_preview import png
 

@@ -114,7 +114,8 @@ class KeyPointPanel(QtWidgets.QWidget):
         """The preview picture, and moving a key point to the selected vertex."""
         row = QtWidgets.QHBoxLayout()
         self.preview = QtWidgets.QLabel()
-        self.preview.setToolTip("The landmarks the last Bind found on renders of the mesh")
+        self.preview.setToolTip("The landmarks of the last Bind from renders of the mesh or from "
+                                "image landmarks")
         row.addWidget(self.preview, 1)
         self.key_choice = QtWidgets.QComboBox()
         row.addWidget(self.key_choice)

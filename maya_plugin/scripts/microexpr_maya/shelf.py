@@ -44,12 +44,13 @@ class Button(NamedTuple):
 _HEAD = "import microexpr_maya as _mx\nfrom microexpr_maya import shelf as _mxs\n"
 
 BUTTONS: List[Button] = [
-    Button("bind", "Bind", "Bind key points: pick a landmark file for the selected face mesh",
-           "bind_key_points",
-           _HEAD + "_path = _mxs.ask_path('Landmark file for the selected mesh', "
-                   "_mxs.LANDMARK_FILTER)\n"
-                   "if _path:\n"
-                   "    _mx.bind_key_points(_mxs.selected_mesh(), landmark_file=_path)\n"),
+    Button("bind", "Bind", "Bind key points to the selected face mesh: its landmarks are "
+           "found on renders of it (or taken from 68 of its vertices selected in iBUG order); "
+           "the panel opens on the picture of the binding", "bind_key_points",
+           _HEAD + "_mesh = _mxs.selected_mesh()\n"
+                   "_mx.bind_key_points(_mesh)\n"
+                   "from microexpr_maya import panel as _mxp\n"
+                   "_mxp.show(_mesh)\n"),
     Button("generate", "Generate", "Generate the micro-expression blend shapes "
            "for the selected bound mesh", "generate_blendshapes",
            _HEAD + "_mx.generate_blendshapes(_mxs.selected_mesh())\n"),

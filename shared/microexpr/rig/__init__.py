@@ -8,10 +8,11 @@
 - ``build``: a rig from a mesh and landmarks (preset targets) or from sculpted targets;
   evaluating a rig's weights.
 - ``convert``: rig <-> interchange scene (FBX/glTF/Collada) and rigs from OBJ targets.
-- ``landmark_picking``: mesh vertices under image landmarks (rays from a camera).
-
-- ``render``: a headless OpenGL render of a mesh with a triangle-id buffer (moderngl on EGL).
+- ``render``: a headless OpenGL render of a mesh with a triangle-id buffer (moderngl on EGL),
+  orthographic or perspective.
+- ``film``: a camera as Maya describes it (focal length, film back, film fit) as a render view.
 
 Markerless binding (dlib on a render of the mesh) is ``capture.markerless``: it needs the
-detector, which lives in ``capture/``.
+detector, which lives in ``capture/``; binding a user's image landmarks seen through a camera
+is ``capture.image_binding``.
 """

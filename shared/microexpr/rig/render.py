@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -127,7 +127,7 @@ class Frame:
     bary: np.ndarray
     depth: np.ndarray
     front: np.ndarray
-    view: View
+    view: "Union[View, PerspectiveView]"
 
     @property
     def covered(self) -> np.ndarray:
@@ -295,12 +295,13 @@ def _corner_uvs(uvs, tri: np.ndarray) -> np.ndarray:
 
 
 def _draw(data: np.ndarray, size: Tuple[int, int], depth_range: Tuple[float, float],
-          texture, light: Light) -> Tuple[np.ndarray, np.ndarray]:
-    """One pass into a colour and a geometry target; both read back top row first."""
+          texture, light: Light, program=None) -> Tuple[np.ndarray, np.ndarray]:
+    """One pass into a colour and a geometry target; both read back top row first.
+    ``program``: another shader program with the same inputs (default: orthographic)."""
     import moderngl
 
     ctx = context()
-    prog = _CONTEXT["program"]
+    prog = _CONTEXT["program"] if program is None else program
     w, h = size
     targets = [ctx.texture((w, h), 4, dtype="f1"), ctx.texture((w, h), 4, dtype="f4")]
     depth = ctx.depth_renderbuffer((w, h))
@@ -351,3 +352,112 @@ def gray(frame: Frame, background: Optional[int] = None) -> np.ndarray:
     if background is not None:
         g[~frame.covered] = background
     return g
+
+
+# ------------------------------------------------------------------ perspective cameras
+@dataclass(frozen=True)
+class PerspectiveView:
+    """A pinhole camera. ``rotation`` rows are the camera's right, up and back (toward the
+    viewer) directions in world space; ``eye`` its world position; ``window`` = (left,
+    right, bottom, top): where the picture's edges cross the plane one world unit in front
+    of the eye (camera x and y; an off-centre window is a film offset); ``pixels`` =
+    (width, height). Depth is the distance along the view axis (larger = farther)."""
+
+    rotation: np.ndarray
+    eye: np.ndarray
+    window: Tuple[float, float, float, float]
+    pixels: Tuple[int, int]
+
+    def to_camera(self, points) -> np.ndarray:
+        """(N, 3) world points in camera space, relative to ``eye``."""
+        return (np.asarray(points, dtype=np.float64) - self.eye) @ self.rotation.T
+
+    def to_pixels(self, points) -> Tuple[np.ndarray, np.ndarray]:
+        """(pixel x, y) (N, 2) and depth (N,) of points; points at or behind the eye get
+        NaN pixels."""
+        c = self.to_camera(points).reshape(-1, 3)
+        depth = -c[:, 2]
+        left, right, bottom, top = self.window
+        w, h = self.pixels
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(depth > 0, c[:, 0] / depth, np.nan)
+            v = np.where(depth > 0, c[:, 1] / depth, np.nan)
+        xy = np.column_stack([(u - left) / (right - left) * w, (top - v) / (top - bottom) * h])
+        return xy, depth
+
+    def from_pixels(self, xy, depth) -> np.ndarray:
+        """World points at pixels ``xy`` (N, 2) and ``depth`` (N,)."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        d = np.asarray(depth, dtype=np.float64).reshape(-1)
+        left, right, bottom, top = self.window
+        w, h = self.pixels
+        u = left + xy[:, 0] / w * (right - left)
+        v = top - xy[:, 1] / h * (top - bottom)
+        return np.column_stack([u * d, v * d, -d]) @ self.rotation + self.eye
+
+
+_VERTEX_PERSPECTIVE = """
+#version 330
+in vec3 in_pos;      // camera x, y and depth (world units)
+in vec3 in_normal;   // camera space
+in vec3 in_colour;
+in vec3 in_bary;
+in vec2 in_uv;
+uniform vec2 depth_range;   // near, far
+uniform vec4 lens;          // x scale, x shift, y scale, y shift (clip = scale * c + shift * depth)
+out vec3 v_normal; out vec3 v_colour; out vec3 v_bary; out vec2 v_uv; out float v_depth;
+void main() {
+    float n = depth_range.x, f = depth_range.y, d = in_pos.z;
+    gl_Position = vec4(lens.x * in_pos.x + lens.y * d, lens.z * in_pos.y + lens.w * d,
+                       (f + n) / (f - n) * d - 2.0 * f * n / (f - n), d);
+    v_normal = in_normal; v_colour = in_colour; v_bary = in_bary; v_uv = in_uv;
+    v_depth = d;
+}
+"""
+
+
+def render_perspective(points, triangles, view: PerspectiveView, colours=None, texture=None,
+                       uvs=None, light: Light = Light(), normals=None) -> Frame:
+    """:func:`render` through a :class:`PerspectiveView` (same inputs, same
+    :class:`Frame`; attributes are interpolated perspective-correct, so ``bary`` and
+    ``depth`` are exact on each triangle). Polygons behind the eye are clipped."""
+    from microexpr.mesh import vertex_normals
+
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    tri = np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
+    if len(tri) >= 2 ** 24:
+        raise MicroExprError("%d triangles: the renderer takes up to 16.7 million" % len(tri),
+                             field="triangles", fix="decimate the mesh")
+    left, right, bottom, top = (float(v) for v in view.window)
+    if not (right > left and top > bottom):
+        raise MicroExprError("the camera window %r is empty" % (view.window,), field="window",
+                             fix="give left < right and bottom < top")
+    cam = view.to_camera(p)
+    depth = -cam[:, 2]
+    ahead = depth[depth > 0]
+    if not len(ahead):
+        raise MicroExprError("the whole mesh is behind the camera", field="camera",
+                             fix="use the camera the picture was taken with")
+    nrm = vertex_normals(p, tri) if normals is None else np.asarray(normals, dtype=np.float64)
+    col = _colours(colours, len(p))
+    corner_uv = _corner_uvs(uvs, tri) if texture is not None else np.zeros((len(tri), 3, 2))
+    pos = np.column_stack([cam[:, 0], cam[:, 1], depth])
+    data = np.concatenate([pos[tri], (nrm @ view.rotation.T)[tri], col[tri],
+                           np.broadcast_to(np.eye(3), (len(tri), 3, 3)), corner_uv], axis=2)
+    far = float(ahead.max()) * 1.01 + 1e-9
+    near = max(float(ahead.min()) * 0.99, far * 1e-4)
+    ctx = context()
+    if "perspective" not in _CONTEXT:
+        _CONTEXT["perspective"] = ctx.program(vertex_shader=_VERTEX_PERSPECTIVE,
+                                              fragment_shader=_FRAGMENT)
+    prog = _CONTEXT["perspective"]
+    prog["lens"].value = (2.0 / (right - left), -(right + left) / (right - left),
+                          2.0 / (top - bottom), -(top + bottom) / (top - bottom))
+    colour, geometry = _draw(data.astype("f4").reshape(-1, 14), view.pixels, (near, far),
+                             texture, light, program=prog)
+    ident = np.rint(geometry[..., 3]).astype(np.int64)
+    bary = np.empty(geometry.shape[:2] + (3,), dtype=np.float32)
+    bary[..., :2] = geometry[..., :2]
+    bary[..., 2] = 1.0 - geometry[..., 0] - geometry[..., 1]
+    depth_px = np.where(ident != 0, geometry[..., 2], np.inf).astype(np.float32)
+    return Frame(colour, np.abs(ident) - 1, bary, depth_px, ident > 0, view)
