@@ -8,11 +8,12 @@ keeps it on the skin). Steps:
 1. Axes: the given up/front pair, or the stated one (FBX, glTF, Collada: +Y up, +Z front
    once read), or for an OBJ the pairs in :data:`AXIS_ORDER` until a face is found on a
    quick whole-mesh render.
-2. Views framed on the face found: straight on and turned a few degrees (yaw, pitch), each
-   searched without and with the detector's upsampling; every detection is predicted from
-   a few nudged boxes and averaged (``FaceTracker.predict``).
+2. Views framed on the face found: straight on and turned a few degrees (yaw, pitch), lit
+   softly (:data:`SOFT_AMBIENT`); every detection is predicted from a few nudged boxes and
+   averaged (``FaceTracker.predict``).
 3. On each view, points over a hole go to the nearest skin pixel, eye and mouth landmarks
-   are fitted to the openings where the mesh has them, jaw points go to the silhouette.
+   are fitted to the openings where the mesh has them, jaw points go to the silhouette
+   (the occluding contour, ``skin.contour_vertices``).
 4. The views' 3-D points are combined per landmark (median, outliers rejected); a mesh
    with a mirror symmetry gets a mirror-symmetric binding; each point binds to the nearest
    skin vertex visible from the front. A confidence (0-1) per landmark comes from how well
@@ -47,6 +48,10 @@ INNER = tuple(range(17, COUNT))
 OPENINGS = (((36, 39), (37, 38), (41, 40), ()), ((42, 45), (43, 44), (47, 46), ()),
             ((60, 64), (61, 62, 63), (67, 66, 65), tuple(range(48, 60))))
 NON_SKIN_GREY = 0.3
+#: Ambient share of the detection renders' light: soft, nearly shadowless light, as in most
+#: of the photographs dlib's model learnt from (the renderer's default, 0.22, is a modelling
+#: light with deep shadows; dlib then reads shadow edges as features).
+SOFT_AMBIENT = 0.55
 
 
 @dataclass
@@ -56,15 +61,16 @@ class Settings:
 
     pixels: int = 640
     face_share: float = 0.5
-    views: Tuple[Tuple[float, float], ...] = ((0, 0), (7, 0), (-7, 0), (0, 6), (0, -6))
-    upsample: Tuple[int, ...] = (0, 1)
+    views: Tuple[Tuple[float, float], ...] = ((0, 0), (7, 0), (-7, 0), (0, 6), (0, -6),
+                                             (12, 0), (-12, 0), (0, 10), (0, -10))
+    upsample: Tuple[int, ...] = (0,)
     ensemble: int = 9
     threshold: float = -0.3            # detector score needed
     search_pixels: int = 400           # whole-mesh render for the axis search
     outlier: float = 0.05              # share of the eye-corner distance
     contour_radius: float = 0.08       # jaw points reach the silhouette this far (eye dist.)
     preview_pixels: int = 900
-    light: Light = field(default_factory=Light)
+    light: Light = field(default_factory=lambda: Light(ambient=SOFT_AMBIENT))
     mirror: bool = True                # also predict on the mirrored picture
     background: int = 0                # gray level behind the mesh
 
