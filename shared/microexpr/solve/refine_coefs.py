@@ -131,11 +131,11 @@ def _coefs(w, tcol, target, kstart, kn, kc, dstart, dr, a, ep, ej, ev, jac):
             slope = 1.0 / span
             if t < 0:
                 who = dr[j]
-                p = 1.0
+                prod = 1.0
                 for e in range(dstart[k], dstart[k + 1]):
                     if e != j:
-                        p *= w[dr[e]]
-                slope = p / span
+                        prod *= w[dr[e]]
+                slope = prod / span
             if chi >= 0:
                 ep[n] = chi
                 ej[n] = who
