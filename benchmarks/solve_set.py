@@ -16,8 +16,10 @@ padded with ten more to 52, linear) on the same kind of tracks:
 Then ``review`` of a 10-second clip of the rig (600 frames, in-betweens and correctives
 evaluated), next to the review that takes the targets as linear (the rig without them).
 
-Goals (reported, never enforced): the solve set's linear per-frame solve within 1.25x the
-ARKit rig's; review of the 10-second clip < 10 s. Checks: targets outside the solve set get
+Goals (reported, never enforced): the solve set's per-frame solve within 1.25x the ARKit
+rig's, linear and with the in-betweens and correctives followed (issue #15: "as fast as the
+default ARKit rig's"; the refinement costs a few box QPs a frame, so the second is missed);
+review of the 10-second clip < 10 s. Checks: targets outside the solve set get
 exactly 0; following the in-betweens lowers the rms landmark error at least tenfold (3-D tracks,
 raw mode); the review's largest displacement equals ``rig.build.evaluate``'s at its apex frame.
 Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a
@@ -241,6 +243,8 @@ def main(argv=None) -> int:
           "%.2e / %.2e" % (err["linear"], err["linear max"], err["followed"], err["followed max"]))
     verdict.goal("solve set of %d per frame within %.2fx the ARKit rig's" % (len(chosen), SPEED_GOAL),
                  lin_us <= SPEED_GOAL * base_us)
+    verdict.goal("the same with in-betweens and correctives followed within %.2fx" % SPEED_GOAL,
+                 ref_us <= SPEED_GOAL * base_us)
     verdict.goal("review of 10 s of clip < %.0f s" % REVIEW_GOAL, review_s < REVIEW_GOAL)
     verdict.check("targets outside the solve set are 0 in every frame",
                   bool(np.all(W_ref[:, outside] == 0.0) and np.all(W_lin[:, outside] == 0.0)))
