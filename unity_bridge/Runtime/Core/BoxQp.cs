@@ -254,13 +254,23 @@ namespace MicroExpr.Runtime
         /// whether anything changed.</summary>
         bool PrimalDualStep(double[] H, double[] g, double[] w, int nf, double tol)
         {
+            int[] state = this.state, free = this.free, rowStart = this.rowStart, rowCols = this.rowCols;
+            double[] x = this.x;
             for (int a = 0; a < nf; a++) w[free[a]] = x[a];
             bool changed = false;
             for (int t = 0; t < T; t++)
             {
-                if (state[t] != 0 && state[t] != 2) continue;
-                double r = Pull(H, g, w, t);
-                double v = state[t] == 0 ? -r : r;
+                int st = state[t];
+                if (st != 0 && st != 2) continue;
+                double r = -g[t];                              // Pull(H, g, w, t), inlined
+                int ht = t * T, end = rowStart[t + 1];
+                for (int p = rowStart[t]; p < end; p++)
+                {
+                    int u = rowCols[p];
+                    double wu = w[u];
+                    if (wu != 0.0) r += H[ht + u] * wu;
+                }
+                double v = st == 0 ? -r : r;
                 if (v > tol) { state[t] = 4; changed = true; }
             }
             for (int a = 0; a < nf; a++)
