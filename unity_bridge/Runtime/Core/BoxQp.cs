@@ -376,8 +376,13 @@ namespace MicroExpr.Runtime
                 {
                     double u = work[rk + i];
                     if (u == 0.0) continue;
-                    int ri = o + i * m;
-                    for (int j = i; j < m; j++) work[ri + j] -= u * work[rk + j];
+                    int ri = o + i * m, j = i;
+                    for (; j + 1 < m; j += 2)
+                    {
+                        work[ri + j] -= u * work[rk + j];
+                        work[ri + j + 1] -= u * work[rk + j + 1];
+                    }
+                    if (j < m) work[ri + j] -= u * work[rk + j];
                 }
             }
         }

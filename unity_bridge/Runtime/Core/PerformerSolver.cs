@@ -404,6 +404,7 @@ namespace MicroExpr.Runtime
             Move[] expr = this.expr;
             double s = Math.Sqrt(M[0] * M[0] + M[1] * M[1] + M[2] * M[2]);
             double scale = Robust * Performer.Noise;
+            double m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], t0 = t[0], t1 = t[1];
             for (int l = 0; l < L; l++)
             {
                 double s0 = 0.0, s1 = 0.0, s2 = 0.0;
@@ -417,12 +418,15 @@ namespace MicroExpr.Runtime
                     s2 += e.B2 * wk;
                 }
                 int o = l * 3;
-                double X0 = neutral[o] + s0, X1 = neutral[o + 1] + s1, X2 = neutral[o + 2] + s2, e2 = 0.0;
+                double X0 = neutral[o] + s0, X1 = neutral[o + 1] + s1, X2 = neutral[o + 2] + s2, e2;
                 shape[o] = X0; shape[o + 1] = X1; shape[o + 2] = X2;
-                for (int i = 0; i < K; i++)
+                double v0 = x[l * K] - (m0 * X0 + m1 * X1 + m2 * X2) - t0;
+                double v1 = x[l * K + 1] - (m3 * X0 + m4 * X1 + m5 * X2) - t1;
+                if (K == 2) e2 = v0 * v0 + v1 * v1;
+                else
                 {
-                    double v = x[l * K + i] - (M[i * 3] * X0 + M[i * 3 + 1] * X1 + M[i * 3 + 2] * X2) - t[i];
-                    e2 += v * v;
+                    double v2 = x[o + 2] - (M[6] * X0 + M[7] * X1 + M[8] * X2) - t[2];
+                    e2 = v0 * v0 + v1 * v1 + v2 * v2;
                 }
                 double q = Math.Sqrt(e2) / s / scale;
                 fitWeights[l] = conf[l] * (1.0 / (1.0 + q * q)) + Tiny;
