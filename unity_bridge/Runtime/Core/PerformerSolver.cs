@@ -17,8 +17,9 @@
 // lam = (noise / prior)^2, mu = (noise / (speed / fps))^2. Pinned targets depend on the rig and
 // the camera model only (FaceSolver.PinnedTargets: FrontalView for 2-D, none for 3-D). Each pass
 // follows in-betweens and combinations (Refiner) as FaceSolver does and keeps its own previous
-// weights. A frame with fewer than 6 rigid landmarks holds the weights and the filter. Causal:
-// frames fed one by one give the weights of Python's batch solve of the same take.
+// weights (3-D: its own WeightSolver, so each keeps its factor of the constant matrix). A frame
+// with fewer than 6 rigid landmarks holds the weights and the filter. Causal: frames fed one by
+// one give the weights of Python's batch solve of the same take.
 // Set-up allocates; Step allocates nothing.
 using System;
 using System.Collections.Generic;
