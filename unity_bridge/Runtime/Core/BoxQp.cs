@@ -11,7 +11,10 @@
 //     (after a zero-length step, only the strongest, once). None: stop.
 //  5. At most 4 T + 20 steps.
 // The Cholesky factor stays in `work` with the free set it belongs to, across steps and
-// frames, until H changes (InvalidateFactor), exactly as Python's `cache`.
+// frames, until H changes (InvalidateFactor), as Python's `cache`; it is kept per connected
+// component of H's pattern (no nonzero between them), so a step that frees or binds a weight
+// refactors only that weight's component (the same bits: each component's factor is what the
+// whole one holds there).
 using System;
 using System.Collections.Generic;
 
@@ -20,19 +23,27 @@ namespace MicroExpr.Runtime
     public sealed class BoxQp
     {
         readonly int T;
-        readonly double[] work;      // the factor: U = L', one packed block per group
+        readonly double[] work;      // the factor: U = L', one packed block per component
         readonly double[] rhs;
         readonly double[] x;
         readonly int[] free;
+        readonly int[] posOf;        // target -> its position in free (free targets only)
         readonly int[] upper;        // weights at 1
         readonly int[] state;        // 0 at lower, 1 free, 2 at upper, 3 pinned, 4 to be freed
-        readonly int[] cache;        // [0] = size of the factored free set (-1: none), then the set
 
-        readonly int[] targetComp;   // target -> connected component of H's pattern
-        readonly int[] label;        // component -> group of this factor, -1 outside Components()
-        readonly int[] compOf, compSize, compStart, compPos, blockStart;
-        readonly double[] xl;        // one group's unknowns
-        int compCount;
+        readonly int compCount;      // connected components of H's pattern
+        readonly int[] compStart;    // component c: its targets compMembers[compStart[c] ..], ascending
+        readonly int[] compMembers;
+        readonly int[] compBase;     // component c's block in work
+        readonly int[] freeStart;    // this step: component c's free targets grouped[freeStart[c] ..]
+        readonly int[] grouped;
+        readonly int[] cacheCount;   // component c: size of the free set its block holds the factor of (-1: none)
+        readonly int[] cacheSet;     // ... and that set, at compStart[c]
+        readonly double[] xl;        // one component's unknowns
+        readonly double[] xsol;      // per target: its component's last solution ...
+        readonly bool[] solved;      // ... valid for the component's current factor and right-hand side
+        readonly int[] lastUpper;    // the weights at 1 of the last solve
+        int lastNu;
         readonly int[] rowStart;     // pattern of H: row t's possibly nonzero columns, ascending
         readonly int[] rowCols;
 
@@ -47,18 +58,12 @@ namespace MicroExpr.Runtime
             rhs = new double[T];
             x = new double[T];
             free = new int[T];
+            posOf = new int[T];
             upper = new int[T];
             state = new int[T];
-            cache = new int[T + 1];
-            cache[0] = -1;
-            label = new int[T];
-            for (int t = 0; t < T; t++) label[t] = -1;
-            compOf = new int[T];
-            compSize = new int[T + 1];
-            compStart = new int[T + 1];
-            compPos = new int[T];
-            blockStart = new int[T + 1];
             xl = new double[T];
+            xsol = new double[T];
+            lastUpper = new int[T];
             rowStart = new int[T + 1];
             var cols = new List<int>();
             for (int t = 0; t < T; t++)
@@ -72,7 +77,7 @@ namespace MicroExpr.Runtime
             }
             rowStart[T] = cols.Count;
             rowCols = cols.ToArray();
-            targetComp = new int[T];
+            var targetComp = new int[T];
             for (int t = 0; t < T; t++) targetComp[t] = -1;
             var stack = new Stack<int>();
             int n = 0;
@@ -89,6 +94,24 @@ namespace MicroExpr.Runtime
                 }
                 n++;
             }
+            compCount = n;
+            compStart = new int[n + 1];
+            compMembers = new int[T];
+            compBase = new int[n + 1];
+            freeStart = new int[n + 1];
+            grouped = new int[T];
+            cacheCount = new int[n];
+            cacheSet = new int[T];
+            solved = new bool[n];
+            for (int c = 0, m = 0; c < n; c++)
+            {
+                compStart[c] = m;
+                for (int t = 0; t < T; t++) if (targetComp[t] == c) compMembers[m++] = t;
+                compStart[c + 1] = m;
+                int size = m - compStart[c];
+                compBase[c + 1] = compBase[c] + size * size;
+            }
+            InvalidateFactor();
         }
 
         /// <summary>The pattern of H = sum over groups of (members x members): targets sharing a
@@ -107,7 +130,10 @@ namespace MicroExpr.Runtime
         }
 
         /// <summary>Forget the factor: call whenever H changes.</summary>
-        public void InvalidateFactor() { cache[0] = -1; }
+        public void InvalidateFactor()
+        {
+            for (int c = 0; c < compCount; c++) cacheCount[c] = -1;
+        }
 
         /// <summary>Solves in place; returns the number of steps taken.</summary>
         public int Solve(double[] H, double[] g, double[] w, bool[] allowed)
@@ -116,6 +142,8 @@ namespace MicroExpr.Runtime
             for (int t = 0; t < T; t++) if (Math.Abs(g[t]) > gmax) gmax = Math.Abs(g[t]);
             double tol = 1e-12 * (1.0 + gmax);
             ClipStart(w, allowed);
+            for (int c = 0; c < compCount; c++) solved[c] = false;   // g is new
+            lastNu = -1;
             int steps = 0;
             bool single = false;
             int fast = 8;
@@ -155,18 +183,27 @@ namespace MicroExpr.Runtime
         }
 
         /// <summary>Step 2: the free weights with the bound ones fixed, into x; returns how many
-        /// are free. The factor is rebuilt only when the free set is not the one in cache.</summary>
+        /// are free. A component's factor is rebuilt only when its free set is not the one its
+        /// block holds.</summary>
         int SolveFree(double[] H, double[] g)
         {
+            int[] state = this.state, free = this.free, upper = this.upper, posOf = this.posOf;
             int nf = 0, nu = 0;
             for (int t = 0; t < T; t++)
             {
-                if (state[t] == 1) free[nf++] = t;
-                else if (state[t] == 2) upper[nu++] = t;
+                int st = state[t];
+                if (st == 1) { posOf[t] = nf; free[nf++] = t; }
+                else if (st == 2) upper[nu++] = t;
             }
-            bool same = cache[0] == nf;
-            if (same)
-                for (int a = 0; a < nf; a++) if (cache[1 + a] != free[a]) { same = false; break; }
+            bool sameUpper = nu == lastNu;
+            for (int b = 0; sameUpper && b < nu; b++) sameUpper = upper[b] == lastUpper[b];
+            if (!sameUpper)                              // every right-hand side changes
+            {
+                for (int c = 0; c < compCount; c++) solved[c] = false;
+                for (int b = 0; b < nu; b++) lastUpper[b] = upper[b];
+                lastNu = nu;
+            }
+            double[] rhs = this.rhs;
             for (int a = 0; a < nf; a++)
             {
                 int i = free[a], hi = i * T;
@@ -174,23 +211,34 @@ namespace MicroExpr.Runtime
                 for (int b = 0; b < nu; b++) s -= H[hi + upper[b]];
                 rhs[a] = s;
             }
-            if (!same)
+            int[] grouped = this.grouped, compMembers = this.compMembers, cacheSet = this.cacheSet;
+            int q = 0;
+            for (int c = 0; c < compCount; c++)
             {
-                Components(nf);
-                for (int c = 0; c < compCount; c++)
+                int q0 = q, m0 = compStart[c], m1 = compStart[c + 1];
+                freeStart[c] = q0;
+                for (int p = m0; p < m1; p++)
                 {
-                    int c0 = compStart[c], m = compStart[c + 1] - c0, o = blockStart[c];
-                    for (int qa = 0; qa < m; qa++)
-                    {
-                        int hi = free[compPos[c0 + qa]] * T;
-                        for (int qb = 0; qb <= qa; qb++) work[o + qb * m + qa] = H[hi + free[compPos[c0 + qb]]];
-                    }
+                    int t = compMembers[p];
+                    if (state[t] == 1) grouped[q++] = t;
                 }
-                Factor();
-                cache[0] = nf;
-                for (int a = 0; a < nf; a++) cache[1 + a] = free[a];
+                int m = q - q0;
+                bool same = cacheCount[c] == m;
+                for (int k = 0; same && k < m; k++) same = cacheSet[m0 + k] == grouped[q0 + k];
+                if (same) continue;
+                int o = compBase[c];
+                for (int qa = 0; qa < m; qa++)
+                {
+                    int hi = grouped[q0 + qa] * T;
+                    for (int qb = 0; qb <= qa; qb++) work[o + qb * m + qa] = H[hi + grouped[q0 + qb]];
+                }
+                Factor(o, m);
+                solved[c] = false;
+                cacheCount[c] = m;
+                for (int k = 0; k < m; k++) cacheSet[m0 + k] = grouped[q0 + k];
             }
-            Substitute(nf);
+            freeStart[compCount] = q;
+            Substitute();
             return nf;
         }
 
@@ -206,13 +254,23 @@ namespace MicroExpr.Runtime
         /// whether anything changed.</summary>
         bool PrimalDualStep(double[] H, double[] g, double[] w, int nf, double tol)
         {
+            int[] state = this.state, free = this.free, rowStart = this.rowStart, rowCols = this.rowCols;
+            double[] x = this.x;
             for (int a = 0; a < nf; a++) w[free[a]] = x[a];
             bool changed = false;
             for (int t = 0; t < T; t++)
             {
-                if (state[t] != 0 && state[t] != 2) continue;
-                double r = Pull(H, g, w, t);
-                double v = state[t] == 0 ? -r : r;
+                int st = state[t];
+                if (st != 0 && st != 2) continue;
+                double r = -g[t];                              // Pull(H, g, w, t), inlined
+                int ht = t * T, end = rowStart[t + 1];
+                for (int p = rowStart[t]; p < end; p++)
+                {
+                    int u = rowCols[p];
+                    double wu = w[u];
+                    if (wu != 0.0) r += H[ht + u] * wu;
+                }
+                double v = st == 0 ? -r : r;
                 if (v > tol) { state[t] = 4; changed = true; }
             }
             for (int a = 0; a < nf; a++)
@@ -286,6 +344,7 @@ namespace MicroExpr.Runtime
         /// <summary>r_t = (Hw - g)_t, summed over the nonzero weights in index order (Python's order).</summary>
         double Pull(double[] H, double[] g, double[] w, int t)
         {
+            int[] rowCols = this.rowCols;
             double r = -g[t];
             int ht = t * T, end = rowStart[t + 1];
             for (int p = rowStart[t]; p < end; p++)
@@ -297,73 +356,56 @@ namespace MicroExpr.Runtime
             return r;
         }
 
-        /// <summary>Groups the free positions by the connected component of H's pattern their
-        /// target belongs to (H has no nonzero between components); positions ascend in each
-        /// group.</summary>
-        void Components(int nf)
-        {
-            compCount = 0;
-            for (int a = 0; a < nf; a++)
-            {
-                int r = targetComp[free[a]];
-                if (label[r] < 0) { label[r] = compCount; compSize[compCount] = 0; compCount++; }
-                compOf[a] = label[r];
-                compSize[label[r]]++;
-            }
-            compStart[0] = 0;
-            blockStart[0] = 0;
-            for (int c = 0; c < compCount; c++)
-            {
-                compStart[c + 1] = compStart[c] + compSize[c];
-                blockStart[c + 1] = blockStart[c] + compSize[c] * compSize[c];
-                compSize[c] = 0;
-            }
-            for (int a = 0; a < nf; a++)
-            {
-                int c = compOf[a];
-                compPos[compStart[c] + compSize[c]++] = a;
-            }
-            for (int a = 0; a < nf; a++) label[targetComp[free[a]]] = -1;
-        }
-
         /// <summary>Cholesky factor H_free = U'U, U = L' (row k of U is column k of Python's L),
-        /// one group of the free set at a time, each group's rows packed in its own block of
-        /// work (entries between groups are zero and stay zero). Right-looking: each entry
-        /// receives the same subtractions in the same order as in Python's _chol_factor, so
-        /// the factor is the same to the bit; updates by an exact zero change nothing and are
-        /// skipped.</summary>
-        void Factor()
+        /// of one component's free set: its m rows packed from work[o]. Entries between
+        /// components are zero and stay zero. Right-looking: each entry receives the same
+        /// subtractions in the same order as in Python's _chol_factor, so the factor is the
+        /// same to the bit; updates by an exact zero change nothing and are skipped.</summary>
+        void Factor(int o, int m)
         {
-            for (int c = 0; c < compCount; c++)
+            double[] work = this.work;
+            for (int k = 0; k < m; k++)
             {
-                int m = compStart[c + 1] - compStart[c], o = blockStart[c];
-                for (int k = 0; k < m; k++)
+                int rk = o + k * m;
+                double s = work[rk + k];
+                if (s <= 0.0) s = 1e-300;
+                double d = Math.Sqrt(s);
+                work[rk + k] = d;
+                for (int j = k + 1; j < m; j++) work[rk + j] = work[rk + j] / d;
+                for (int i = k + 1; i < m; i++)
                 {
-                    int rk = o + k * m;
-                    double s = work[rk + k];
-                    if (s <= 0.0) s = 1e-300;
-                    double d = Math.Sqrt(s);
-                    work[rk + k] = d;
-                    for (int j = k + 1; j < m; j++) work[rk + j] = work[rk + j] / d;
-                    for (int i = k + 1; i < m; i++)
+                    double u = work[rk + i];
+                    if (u == 0.0) continue;
+                    int ri = o + i * m, j = i;
+                    for (; j + 1 < m; j += 2)
                     {
-                        double u = work[rk + i];
-                        if (u == 0.0) continue;
-                        int ri = o + i * m;
-                        for (int j = i; j < m; j++) work[ri + j] -= u * work[rk + j];
+                        work[ri + j] -= u * work[rk + j];
+                        work[ri + j + 1] -= u * work[rk + j + 1];
                     }
+                    if (j < m) work[ri + j] -= u * work[rk + j];
                 }
             }
         }
 
-        /// <summary>Forward and back substitution with the factor, group by group (Python's
-        /// _chol_subst: the same nonzero operations in the same order).</summary>
-        void Substitute(int n)
+        /// <summary>Forward and back substitution with the factor, component by component
+        /// (Python's _chol_subst: the same nonzero operations in the same order), from rhs
+        /// into x (both by position in free). A component whose factor and right-hand side
+        /// are those of its last solution keeps it.</summary>
+        void Substitute()
         {
+            double[] work = this.work, xl = this.xl, rhs = this.rhs, x = this.x, xsol = this.xsol;
+            int[] grouped = this.grouped, posOf = this.posOf;
             for (int c = 0; c < compCount; c++)
             {
-                int c0 = compStart[c], m = compStart[c + 1] - c0, o = blockStart[c];
-                for (int q = 0; q < m; q++) xl[q] = rhs[compPos[c0 + q]];
+                int c0 = freeStart[c], m = freeStart[c + 1] - c0, o = compBase[c];
+                if (m == 0) continue;
+                if (solved[c])
+                {
+                    for (int q = c0; q < c0 + m; q++) x[posOf[grouped[q]]] = xsol[grouped[q]];
+                    continue;
+                }
+                solved[c] = true;
+                for (int q = 0; q < m; q++) xl[q] = rhs[posOf[grouped[c0 + q]]];
                 for (int k = 0; k < m; k++)
                 {
                     int rk = o + k * m;
@@ -383,7 +425,12 @@ namespace MicroExpr.Runtime
                     for (int k = i + 1; k < m; k++) s -= work[ri + k] * xl[k];
                     xl[i] = s / work[ri + i];
                 }
-                for (int q = 0; q < m; q++) x[compPos[c0 + q]] = xl[q];
+                for (int q = 0; q < m; q++)
+                {
+                    int t = grouped[c0 + q];
+                    x[posOf[t]] = xl[q];
+                    xsol[t] = xl[q];
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ namespace MicroExpr.Runtime
             ms0 /= wsum; ms1 /= wsum; ms2 /= wsum;
             md0 /= wsum; md1 /= wsum; md2 /= wsum;
             double[] cov = scratch;                        // [0..8] cov, [9..17] V, [18..23] spare
-            for (int k = 0; k < 9; k++) cov[k] = 0.0;
+            double c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0, c4 = 0.0, c5 = 0.0, c6 = 0.0, c7 = 0.0, c8 = 0.0;
             double var = 0.0;
             for (int n = 0; n < idx.Length; n++)
             {
@@ -37,11 +37,12 @@ namespace MicroExpr.Runtime
                 double a0 = src[l] - ms0, a1 = src[l + 1] - ms1, a2 = src[l + 2] - ms2;
                 double b0 = dst[l] - md0, b1 = dst[l + 1] - md1, b2 = dst[l + 2] - md2;
                 double wb0 = wn * b0, wb1 = wn * b1, wb2 = wn * b2;
-                cov[0] += wb0 * a0; cov[1] += wb0 * a1; cov[2] += wb0 * a2;
-                cov[3] += wb1 * a0; cov[4] += wb1 * a1; cov[5] += wb1 * a2;
-                cov[6] += wb2 * a0; cov[7] += wb2 * a1; cov[8] += wb2 * a2;
+                c0 += wb0 * a0; c1 += wb0 * a1; c2 += wb0 * a2;
+                c3 += wb1 * a0; c4 += wb1 * a1; c5 += wb1 * a2;
+                c6 += wb2 * a0; c7 += wb2 * a1; c8 += wb2 * a2;
                 var += wn * a0 * a0 + wn * a1 * a1 + wn * a2 * a2;
             }
+            cov[0] = c0; cov[1] = c1; cov[2] = c2; cov[3] = c3; cov[4] = c4; cov[5] = c5; cov[6] = c6; cov[7] = c7; cov[8] = c8;
             for (int k = 0; k < 9; k++) cov[k] /= wsum;
             var /= wsum;
             double det = Det3(cov);
@@ -135,28 +136,31 @@ namespace MicroExpr.Runtime
             double wsum = 0.0, mX0 = 0.0, mX1 = 0.0, mX2 = 0.0, mx0 = 0.0, mx1 = 0.0;
             for (int n = 0; n < idx.Length; n++)
             {
-                int l = idx[n];
+                int l = idx[n], o = l * 3, p = l * 2;
                 double wn = w[l];
                 wsum += wn;
-                mX0 += wn * X[l * 3]; mX1 += wn * X[l * 3 + 1]; mX2 += wn * X[l * 3 + 2];
-                mx0 += wn * x[l * 2]; mx1 += wn * x[l * 2 + 1];
+                mX0 += wn * X[o]; mX1 += wn * X[o + 1]; mX2 += wn * X[o + 2];
+                mx0 += wn * x[p]; mx1 += wn * x[p + 1];
             }
             mX0 /= wsum; mX1 /= wsum; mX2 /= wsum; mx0 /= wsum; mx1 /= wsum;
             double[] XX = scratch;          // [0..8] XX, [9..14] xX, [15..20] affine
-            for (int k = 0; k < 15; k++) XX[k] = 0.0;
+            double xx0 = 0.0, xx1 = 0.0, xx2 = 0.0, xx4 = 0.0, xx5 = 0.0, xx8 = 0.0;
+            double xy0 = 0.0, xy1 = 0.0, xy2 = 0.0, xy3 = 0.0, xy4 = 0.0, xy5 = 0.0;
             for (int n = 0; n < idx.Length; n++)
             {
-                int l = idx[n];
+                int l = idx[n], o = l * 3, p = l * 2;
                 double wn = w[l];
-                double a0 = X[l * 3] - mX0, a1 = X[l * 3 + 1] - mX1, a2 = X[l * 3 + 2] - mX2;
-                double b0 = x[l * 2] - mx0, b1 = x[l * 2 + 1] - mx1;
+                double a0 = X[o] - mX0, a1 = X[o + 1] - mX1, a2 = X[o + 2] - mX2;
+                double b0 = x[p] - mx0, b1 = x[p + 1] - mx1;
                 double wa0 = wn * a0, wa1 = wn * a1, wa2 = wn * a2;
-                XX[0] += wa0 * a0; XX[1] += wa0 * a1; XX[2] += wa0 * a2;
-                XX[4] += wa1 * a1; XX[5] += wa1 * a2; XX[8] += wa2 * a2;
+                xx0 += wa0 * a0; xx1 += wa0 * a1; xx2 += wa0 * a2;
+                xx4 += wa1 * a1; xx5 += wa1 * a2; xx8 += wa2 * a2;
                 double wb0 = wn * b0, wb1 = wn * b1;
-                XX[9] += wb0 * a0; XX[10] += wb0 * a1; XX[11] += wb0 * a2;
-                XX[12] += wb1 * a0; XX[13] += wb1 * a1; XX[14] += wb1 * a2;
+                xy0 += wb0 * a0; xy1 += wb0 * a1; xy2 += wb0 * a2;
+                xy3 += wb1 * a0; xy4 += wb1 * a1; xy5 += wb1 * a2;
             }
+            XX[0] = xx0; XX[1] = xx1; XX[2] = xx2; XX[4] = xx4; XX[5] = xx5; XX[8] = xx8;
+            XX[9] = xy0; XX[10] = xy1; XX[11] = xy2; XX[12] = xy3; XX[13] = xy4; XX[14] = xy5;
             XX[3] = XX[1]; XX[6] = XX[2]; XX[7] = XX[5];
             // a tiny ridge keeps a flat (planar) rigid set solvable
             double ridge = 1e-10 * (XX[0] + XX[4] + XX[8]);

@@ -35,7 +35,7 @@ namespace MicroExpr.Runtime
                 for (int i = 0; i < k; i++)
                 {
                     double v = points[src * k + i];
-                    if (double.IsNaN(v) || double.IsInfinity(v)) finite = false;
+                    if (!(v - v == 0.0)) finite = false;        // NaN or infinite
                 }
                 if (!finite) c = 0.0;
                 for (int i = 0; i < k; i++)

@@ -17,8 +17,9 @@
 // lam = (noise / prior)^2, mu = (noise / (speed / fps))^2. Pinned targets depend on the rig and
 // the camera model only (FaceSolver.PinnedTargets: FrontalView for 2-D, none for 3-D). Each pass
 // follows in-betweens and combinations (Refiner) as FaceSolver does and keeps its own previous
-// weights. A frame with fewer than 6 rigid landmarks holds the weights and the filter. Causal:
-// frames fed one by one give the weights of Python's batch solve of the same take.
+// weights (3-D: its own WeightSolver, so each keeps its factor of the constant matrix). A frame
+// with fewer than 6 rigid landmarks holds the weights and the filter. Causal: frames fed one by
+// one give the weights of Python's batch solve of the same take.
 // Set-up allocates; Step allocates nothing.
 using System;
 using System.Collections.Generic;
@@ -49,14 +50,14 @@ namespace MicroExpr.Runtime
         public readonly bool Mirrored;
 
         readonly ProjectedSolver projected;     // 2-D tracks
-        readonly WeightSolver solver;           // 3-D tracks
+        readonly WeightSolver solver, solver1;  // 3-D tracks: pass 2's and pass 1's (each keeps its factor)
         readonly Refiner refiner;               // null for a linear rig
         readonly double[] columns;              // the refiner's columns [row][column]
         readonly double[] neutral, gains;
         readonly int[] all = new int[L];
-        readonly double[] expr;                 // (g B) of each solved target [k][l*3+j]
-        readonly int[] exprStart, exprIndex;    // per solved target: its nonzero entries
-        readonly double[] x, conf, fitWeights, shape, sum, r;
+        readonly int[] exprStart;               // per landmark: the solved targets that move it, ascending,
+        readonly Move[] expr;                   // expr[exprStart[l] ..], with their retargeted deltas g B
+        readonly double[] x, conf, fitWeights, shape, r;
         readonly double[] P = new double[9], M = new double[9], R = new double[9], t = new double[3];
         readonly double[] Mf = new double[9], tf = new double[3], A = new double[9], spare = new double[9];
         readonly double[] scratch = new double[24], work = new double[18];
@@ -107,6 +108,7 @@ namespace MicroExpr.Runtime
                 for (int k = 0; k < S; k++)
                     for (int i = 0; i < rows; i++) basis[i * S + k] = Model.Cols[k * rows + i];
                 solver = new WeightSolver(basis, rows, S, 3, Lambda, Mu, pinned, true);
+                solver1 = new WeightSolver(basis, rows, S, 3, Lambda, Mu, pinned, true);
                 if (columns != null)
                     for (int c = 0; c < C; c++)
                         for (int i = 0; i < rows; i++) columns[i * C + c] = Model.Cols[c * rows + i];
@@ -118,36 +120,34 @@ namespace MicroExpr.Runtime
             view = performer.View;
             seen = new double[L * 2];
             for (int l = 0; l < L; l++) all[l] = l;
-            expr = new double[S * L * 3];
-            exprStart = new int[S + 1];
-            exprIndex = ExpressionEntries(rig, Model, gains, expr, exprStart);
+            exprStart = new int[L + 1];
+            expr = ExpressionEntries(rig, Model, gains, exprStart);
             x = new double[rows]; conf = new double[L]; fitWeights = new double[L];
-            shape = new double[L * 3]; sum = new double[L * 3]; r = new double[rows];
+            shape = new double[L * 3]; r = new double[rows];
             state = new double[4 * dims]; velocity = new double[4 * dims];
             linear1 = new double[S]; refined1 = new double[S]; previous1 = new double[S];
             linear2 = new double[S]; refined2 = new double[S]; previous2 = new double[S];
             weights = new double[rig.TargetCount];
         }
 
-        /// <summary>The retargeted deltas g B of each solved target into <paramref name="expr"/>
-        /// [k][l*3+j]; returns the nonzero entries, target by target (from <paramref name="start"/>).</summary>
-        static int[] ExpressionEntries(RigData rig, SolveModel model, double[] gains, double[] expr, int[] start)
+        /// <summary>Per landmark (from <paramref name="start"/>), the solved targets that move it
+        /// (positions in the solve set) with their retargeted deltas g B.</summary>
+        static Move[] ExpressionEntries(RigData rig, SolveModel model, double[] gains, int[] start)
         {
-            var nz = new List<int>();
+            var moves = new List<Move>();
             int S = model.Size;
-            for (int k = 0; k < S; k++)
+            for (int l = 0; l < L; l++)
             {
-                start[k] = nz.Count;
-                for (int l = 0; l < L; l++)
-                    for (int j = 0; j < 3; j++)
-                    {
-                        double v = rig.Delta(l, j, model.Solved[k]) * gains[l];
-                        expr[k * L * 3 + l * 3 + j] = v;
-                        if (v != 0.0) nz.Add(l * 3 + j);
-                    }
+                start[l] = moves.Count;
+                for (int k = 0; k < S; k++)
+                {
+                    int t = model.Solved[k];
+                    if (rig.Delta(l, 0, t) == 0.0 && rig.Delta(l, 1, t) == 0.0 && rig.Delta(l, 2, t) == 0.0) continue;
+                    moves.Add(new Move(k, rig.Delta(l, 0, t) * gains[l], rig.Delta(l, 1, t) * gains[l], rig.Delta(l, 2, t) * gains[l]));
+                }
             }
-            start[S] = nz.Count;
-            return nz.ToArray();
+            start[L] = moves.Count;
+            return moves.ToArray();
         }
 
         /// <summary>Python's checks of a performer against the tracks and the rig: the same
@@ -214,11 +214,11 @@ namespace MicroExpr.Runtime
             {
                 for (int l = 0; l < L; l++) fitWeights[l] = conf[l] + Tiny;
                 Fit(neutral, Landmarks.Rigid);
-                double[] w1 = Pass(M, t, linear1, refined1, previous1);
+                double[] w1 = Pass(M, t, linear1, refined1, previous1, solver1);
                 RobustWeights(w1);
                 Fit(shape, all);
                 Filter();
-                double[] w = Pass(Mf, tf, linear2, refined2, previous2);
+                double[] w = Pass(Mf, tf, linear2, refined2, previous2, solver);
                 for (int k = 0; k < w.Length; k++) weights[Model.Solved[k]] = w[k];
             }
             LastValid = valid;
@@ -272,11 +272,12 @@ namespace MicroExpr.Runtime
 
         /// <summary>One pass: the offsets under camera (cam, shift), the linear solve warm-started
         /// from (and pulled toward) this pass's previous weights, then the refinement.</summary>
-        double[] Pass(double[] cam, double[] shift, double[] linear, double[] refined, double[] previous)
+        double[] Pass(double[] cam, double[] shift, double[] linear, double[] refined, double[] previous,
+                      WeightSolver weightSolver)
         {
             Offsets(cam, shift);
             if (projected != null) projected.SolveFrame(r, P, conf, linear);
-            else solver.SolveFrame(r, conf, linear);
+            else weightSolver.SolveFrame(r, conf, linear);
             if (refiner == null) return linear;
             if (projected != null) Refiner.ProjectColumns(Model, P, columns);
             Array.Copy(linear, refined, refined.Length);
@@ -292,22 +293,44 @@ namespace MicroExpr.Runtime
             int K = Dims;
             double s = Math.Sqrt(cam[0] * cam[0] + cam[1] * cam[1] + cam[2] * cam[2]);
             for (int q = 0; q < 3 * K; q++) P[q] = cam[q] / s;
-            for (int l = 0; l < L; l++)
+            double[] r = this.r, x = this.x, conf = this.conf, neutral = this.neutral, gains = this.gains;
+            if (K == 2)
+            {
+                double c0 = cam[0], c1 = cam[1], c2 = cam[2], c3 = cam[3], c4 = cam[4], c5 = cam[5];
+                double t0 = shift[0], t1 = shift[1];
+                for (int l = 0, o = 0, n = 0; l < L; l++, o += 2, n += 3)
+                {
+                    if (!(conf[l] > 0))
+                    {
+                        r[o] = 0.0;
+                        r[o + 1] = 0.0;
+                        continue;
+                    }
+                    double X0 = neutral[n], X1 = neutral[n + 1], X2 = neutral[n + 2], gl = gains[l];
+                    r[o] = (x[o] - (c0 * X0 + c1 * X1 + c2 * X2) - t0) / s / gl;
+                    r[o + 1] = (x[o + 1] - (c3 * X0 + c4 * X1 + c5 * X2) - t1) / s / gl;
+                }
+                return;
+            }
+            double m0 = cam[0], m1 = cam[1], m2 = cam[2], m3 = cam[3], m4 = cam[4], m5 = cam[5], m6 = cam[6], m7 = cam[7], m8 = cam[8];
+            double p0 = P[0], p1 = P[1], p2 = P[2], p3 = P[3], p4 = P[4], p5 = P[5], p6 = P[6], p7 = P[7], p8 = P[8];
+            double u0 = shift[0], u1 = shift[1], u2 = shift[2];
+            for (int l = 0, o = 0; l < L; l++, o += 3)
             {
                 if (!(conf[l] > 0))
                 {
-                    for (int i = 0; i < K; i++) r[l * K + i] = 0.0;
+                    r[o] = 0.0;
+                    r[o + 1] = 0.0;
+                    r[o + 2] = 0.0;
                     continue;
                 }
-                double X0 = neutral[l * 3], X1 = neutral[l * 3 + 1], X2 = neutral[l * 3 + 2];
-                for (int i = 0; i < K; i++)
-                {
-                    double pred = cam[i * 3] * X0 + cam[i * 3 + 1] * X1 + cam[i * 3 + 2] * X2;
-                    r[l * K + i] = (x[l * K + i] - pred - shift[i]) / s / gains[l];
-                }
-                if (K == 2) continue;
-                double r0 = r[l * 3], r1 = r[l * 3 + 1], r2 = r[l * 3 + 2];
-                for (int i = 0; i < 3; i++) r[l * 3 + i] = P[i] * r0 + P[3 + i] * r1 + P[6 + i] * r2;
+                double X0 = neutral[o], X1 = neutral[o + 1], X2 = neutral[o + 2], gl = gains[l];
+                double r0 = (x[o] - (m0 * X0 + m1 * X1 + m2 * X2) - u0) / s / gl;
+                double r1 = (x[o + 1] - (m3 * X0 + m4 * X1 + m5 * X2) - u1) / s / gl;
+                double r2 = (x[o + 2] - (m6 * X0 + m7 * X1 + m8 * X2) - u2) / s / gl;
+                r[o] = p0 * r0 + p3 * r1 + p6 * r2;
+                r[o + 1] = p1 * r0 + p4 * r1 + p7 * r2;
+                r[o + 2] = p2 * r0 + p5 * r1 + p8 * r2;
             }
         }
 
@@ -372,28 +395,39 @@ namespace MicroExpr.Runtime
         }
 
         /// <summary>shape = S + (g B) w1; fitWeights = confidence x the Cauchy weight of each
-        /// landmark's residual under the first camera (M, t), + 1e-12.</summary>
+        /// landmark's residual under the first camera (M, t), + 1e-12. Each coordinate of
+        /// (g B) w1 sums its targets in ascending order.</summary>
         void RobustWeights(double[] w1)
         {
             int K = Dims;
-            Array.Clear(sum, 0, sum.Length);
-            for (int k = 0; k < w1.Length; k++)
-            {
-                double wk = w1[k];
-                if (wk == 0.0) continue;
-                int o = k * L * 3;
-                for (int p = exprStart[k]; p < exprStart[k + 1]; p++) sum[exprIndex[p]] += expr[o + exprIndex[p]] * wk;
-            }
-            for (int i = 0; i < shape.Length; i++) shape[i] = neutral[i] + sum[i];
+            double[] shape = this.shape, neutral = this.neutral, x = this.x, M = this.M, t = this.t;
+            int[] exprStart = this.exprStart;
+            Move[] expr = this.expr;
             double s = Math.Sqrt(M[0] * M[0] + M[1] * M[1] + M[2] * M[2]);
             double scale = Robust * Performer.Noise;
+            double m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], t0 = t[0], t1 = t[1];
             for (int l = 0; l < L; l++)
             {
-                double X0 = shape[l * 3], X1 = shape[l * 3 + 1], X2 = shape[l * 3 + 2], e2 = 0.0;
-                for (int i = 0; i < K; i++)
+                double s0 = 0.0, s1 = 0.0, s2 = 0.0;
+                int end = exprStart[l + 1];
+                for (int p = exprStart[l]; p < end; p++)
                 {
-                    double v = x[l * K + i] - (M[i * 3] * X0 + M[i * 3 + 1] * X1 + M[i * 3 + 2] * X2) - t[i];
-                    e2 += v * v;
+                    ref Move e = ref expr[p];
+                    double wk = w1[e.Target];        // at 0: adds a zero, which changes nothing
+                    s0 += e.B0 * wk;
+                    s1 += e.B1 * wk;
+                    s2 += e.B2 * wk;
+                }
+                int o = l * 3;
+                double X0 = neutral[o] + s0, X1 = neutral[o + 1] + s1, X2 = neutral[o + 2] + s2, e2;
+                shape[o] = X0; shape[o + 1] = X1; shape[o + 2] = X2;
+                double v0 = x[l * K] - (m0 * X0 + m1 * X1 + m2 * X2) - t0;
+                double v1 = x[l * K + 1] - (m3 * X0 + m4 * X1 + m5 * X2) - t1;
+                if (K == 2) e2 = v0 * v0 + v1 * v1;
+                else
+                {
+                    double v2 = x[o + 2] - (M[6] * X0 + M[7] * X1 + M[8] * X2) - t[2];
+                    e2 = v0 * v0 + v1 * v1 + v2 * v2;
                 }
                 double q = Math.Sqrt(e2) / s / scale;
                 fitWeights[l] = conf[l] * (1.0 / (1.0 + q * q)) + Tiny;

@@ -21,17 +21,12 @@ namespace MicroExpr.Runtime
         public readonly double Lambda;
         public readonly double Mu;
         readonly int L;
-        readonly double[] B3;        // [l][a][t] (the rig's (68, 3, T))
-        readonly int[] pairIndex;    // i*T + j (i <= j) where some G_ab[i, j] may be nonzero, and every (i, i)
-        readonly int[] pairMirror;   // j*T + i
-        readonly double[] pairG;     // [pair][6] the symmetric combinations of G_ab[i, j]
-        readonly int[] nzStart;      // per landmark: its targets with a nonzero delta, ascending
-        readonly int[] nzTarget;
+        readonly PairTerm[] pairs;   // (i, j), i <= j, where some G_ab[i, j] may be nonzero, and every (i, i)
+        readonly int[] nzStart;      // per landmark: its targets with a nonzero delta, ascending,
+        readonly Move[] moves;       // moves[nzStart[l] ..], with their deltas
         readonly bool[] allowed;
         readonly double[] H;
         readonly double[] g;
-        readonly double[] A = new double[9];
-        readonly double[] wprev;
         readonly BoxQp qp;
 
         public int LastSteps { get; private set; }
@@ -46,7 +41,7 @@ namespace MicroExpr.Runtime
             Targets = targets;
             L = Landmarks.Count;
             int T = targets;
-            B3 = new double[L * 3 * T];
+            var B3 = new double[L * 3 * T];          // [l][a][t] (the rig's (68, 3, T))
             for (int t = 0; t < T; t++)
                 for (int l = 0; l < L; l++)
                     for (int a = 0; a < 3; a++) B3[(l * 3 + a) * T + t] = deltas[(t * L + l) * 3 + a];
@@ -76,7 +71,12 @@ namespace MicroExpr.Runtime
                         nz.Add(t);
             }
             nzStart[L] = nz.Count;
-            nzTarget = nz.ToArray();
+            int[] nzTarget = nz.ToArray();
+            moves = new Move[nzTarget.Length];
+            for (int l = 0; l < L; l++)
+                for (int p = nzStart[l]; p < nzStart[l + 1]; p++)
+                    moves[p] = new Move(nzTarget[p], B3[(l * 3) * T + nzTarget[p]], B3[(l * 3 + 1) * T + nzTarget[p]],
+                                        B3[(l * 3 + 2) * T + nzTarget[p]]);
             // G on the pairs of targets that share a landmark, summed over landmarks in order
             var G = new double[9 * T * T];
             var touched = new bool[T * T];
@@ -91,37 +91,32 @@ namespace MicroExpr.Runtime
                             for (int b = 0; b < 3; b++)
                                 G[((a * 3 + b) * T + i) * T + j] += B3[(l * 3 + a) * T + i] * B3[(l * 3 + b) * T + j];
                     }
-            var pairs = new List<int>();
-            for (int i = 0; i < T; i++)
-                for (int j = i; j < T; j++)
-                    if (touched[i * T + j]) pairs.Add(i * T + j);
-            pairIndex = pairs.ToArray();
-            pairMirror = new int[pairIndex.Length];
-            for (int p = 0; p < pairIndex.Length; p++) pairMirror[p] = (pairIndex[p] % T) * T + pairIndex[p] / T;
             // A = P'P is symmetric, so G_ab and G_ba share a coefficient: six sums per pair
             // (G_00, G_01 + G_10, G_02 + G_20, G_11, G_12 + G_21, G_22) instead of nine
-            pairG = new double[pairIndex.Length * 6];
+            var list = new List<PairTerm>();
             int TT = T * T;
-            for (int p = 0; p < pairIndex.Length; p++)
-            {
-                int o = pairIndex[p];
-                pairG[p * 6] = G[o];
-                pairG[p * 6 + 1] = G[1 * TT + o] + G[3 * TT + o];
-                pairG[p * 6 + 2] = G[2 * TT + o] + G[6 * TT + o];
-                pairG[p * 6 + 3] = G[4 * TT + o];
-                pairG[p * 6 + 4] = G[5 * TT + o] + G[7 * TT + o];
-                pairG[p * 6 + 5] = G[8 * TT + o];
-            }
+            for (int i = 0; i < T; i++)
+                for (int j = i; j < T; j++)
+                {
+                    if (!touched[i * T + j]) continue;
+                    int o = i * T + j;
+                    list.Add(new PairTerm
+                    {
+                        Index = o, Mirror = j * T + i,
+                        G0 = G[o], G1 = G[1 * TT + o] + G[3 * TT + o], G2 = G[2 * TT + o] + G[6 * TT + o],
+                        G3 = G[4 * TT + o], G4 = G[5 * TT + o] + G[7 * TT + o], G5 = G[8 * TT + o],
+                    });
+                }
+            pairs = list.ToArray();
             H = new double[T * T];
             g = new double[T];
-            wprev = new double[T];
             qp = new BoxQp(T, BoxQp.PatternOfGroups(T, nzStart, nzTarget));
         }
 
         public bool IsPinned(int target) { return !allowed[target]; }
 
         /// <summary>Pairs of targets that share a landmark (the nonzero pattern of H).</summary>
-        public int PairCount { get { return pairIndex.Length; } }
+        public int PairCount { get { return pairs.Length; } }
 
         /// <summary>One frame: <paramref name="r"/> the offsets (68*2), <paramref name="P"/> the
         /// frame's camera (2x3), <paramref name="conf"/> per landmark (null = all 1);
@@ -129,67 +124,86 @@ namespace MicroExpr.Runtime
         public void SolveFrame(double[] r, double[] P, double[] conf, double[] w)
         {
             int T = Targets;
-            for (int t = 0; t < T; t++) wprev[t] = w[t];
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++) A[a * 3 + b] = P[a] * P[b] + P[3 + a] * P[3 + b];
-            double A0 = A[0], A1 = A[1], A2 = A[2], A3 = A[3], A4 = A[4], A5 = A[5], A6 = A[6], A7 = A[7], A8 = A[8];
-            for (int p = 0; p < pairIndex.Length; p++)
+            double[] H = this.H, g = this.g;
+            PairTerm[] pairs = this.pairs;
+            Move[] moves = this.moves;
+            int[] nzStart = this.nzStart;
+            double P0 = P[0], P1 = P[1], P2 = P[2], P3 = P[3], P4 = P[4], P5 = P[5];
+            double A0 = P0 * P0 + P3 * P3, A1 = P0 * P1 + P3 * P4, A2 = P0 * P2 + P3 * P5;
+            double A3 = P1 * P0 + P4 * P3, A4 = P1 * P1 + P4 * P4, A5 = P1 * P2 + P4 * P5;
+            double A6 = P2 * P0 + P5 * P3, A7 = P2 * P1 + P5 * P4, A8 = P2 * P2 + P5 * P5;
+            for (int p = 0; p < pairs.Length; p++)
             {
-                int o = p * 6;
-                double v = A0 * pairG[o] + A1 * pairG[o + 1] + A2 * pairG[o + 2]
-                         + A4 * pairG[o + 3] + A5 * pairG[o + 4] + A8 * pairG[o + 5];
-                H[pairIndex[p]] = v;
-                H[pairMirror[p]] = v;
+                ref PairTerm e = ref pairs[p];
+                double v = A0 * e.G0 + A1 * e.G1 + A2 * e.G2 + A4 * e.G3 + A5 * e.G4 + A8 * e.G5;
+                H[e.Index] = v;
+                H[e.Mirror] = v;
             }
             bool downdated = false;
-            for (int l = 0; l < L; l++)
-            {
-                double cl = conf == null ? 1.0 : conf[l];
-                if (!(cl < 1.0)) continue;
-                downdated = true;
-                double k = 1.0 - cl;
-                int r0 = (l * 3) * T, r1 = r0 + T, r2 = r1 + T;
-                int end = nzStart[l + 1];
-                for (int p = nzStart[l]; p < end; p++)
+            if (conf != null)
+                for (int l = 0; l < L; l++)
                 {
-                    int i = nzTarget[p];
-                    double b0 = B3[r0 + i], b1 = B3[r1 + i], b2 = B3[r2 + i];
-                    double ai0 = A0 * b0 + A1 * b1 + A2 * b2;
-                    double ai1 = A3 * b0 + A4 * b1 + A5 * b2;
-                    double ai2 = A6 * b0 + A7 * b1 + A8 * b2;
-                    int hi = i * T;
-                    for (int q = p; q < end; q++)
+                    double cl = conf[l];
+                    if (!(cl < 1.0)) continue;
+                    downdated = true;
+                    double k = 1.0 - cl;
+                    int end = nzStart[l + 1];
+                    for (int p = nzStart[l]; p < end; p++)
                     {
-                        int j = nzTarget[q];
-                        H[hi + j] -= k * (ai0 * B3[r0 + j] + ai1 * B3[r1 + j] + ai2 * B3[r2 + j]);
+                        ref Move mi = ref moves[p];
+                        int hi = mi.Target * T;
+                        double ai0 = A0 * mi.B0 + A1 * mi.B1 + A2 * mi.B2;
+                        double ai1 = A3 * mi.B0 + A4 * mi.B1 + A5 * mi.B2;
+                        double ai2 = A6 * mi.B0 + A7 * mi.B1 + A8 * mi.B2;
+                        for (int q = p; q < end; q++)
+                        {
+                            ref Move mj = ref moves[q];
+                            H[hi + mj.Target] -= k * (ai0 * mj.B0 + ai1 * mj.B1 + ai2 * mj.B2);
+                        }
                     }
                 }
-            }
             if (downdated)
-                for (int p = 0; p < pairIndex.Length; p++) H[pairMirror[p]] = H[pairIndex[p]];
+                for (int p = 0; p < pairs.Length; p++) H[pairs[p].Mirror] = H[pairs[p].Index];
+            double diag = Lambda + Mu, mu = Mu;
             for (int i = 0; i < T; i++)
             {
-                H[i * T + i] += Lambda + Mu;
-                g[i] = Mu * wprev[i];
+                H[i * T + i] += diag;
+                g[i] = mu * w[i];                        // w: the previous weights until the QP
             }
             for (int l = 0; l < L; l++)
             {
                 double cl = conf == null ? 1.0 : conf[l];
                 if (!(cl > 0.0)) continue;
                 double x = r[l * 2], y = r[l * 2 + 1];
-                double q0 = cl * (P[0] * x + P[3] * y);
-                double q1 = cl * (P[1] * x + P[4] * y);
-                double q2 = cl * (P[2] * x + P[5] * y);
-                int r0 = (l * 3) * T, r1 = r0 + T, r2 = r1 + T;
+                double q0 = cl * (P0 * x + P3 * y);
+                double q1 = cl * (P1 * x + P4 * y);
+                double q2 = cl * (P2 * x + P5 * y);
                 int end = nzStart[l + 1];
                 for (int p = nzStart[l]; p < end; p++)
                 {
-                    int i = nzTarget[p];
-                    g[i] += B3[r0 + i] * q0 + B3[r1 + i] * q1 + B3[r2 + i] * q2;
+                    ref Move m = ref moves[p];
+                    g[m.Target] += m.B0 * q0 + m.B1 * q1 + m.B2 * q2;
                 }
             }
             qp.InvalidateFactor();                       // H differs every frame
             LastSteps = qp.Solve(H, g, w, allowed);
         }
+    }
+
+    /// <summary>One pair of targets (i, j) of H: its entries (i*T+j, j*T+i) and the six
+    /// combinations of G_ab[i, j] (ProjectedSolver).</summary>
+    struct PairTerm
+    {
+        public double G0, G1, G2, G3, G4, G5;
+        public int Index, Mirror;
+    }
+
+    /// <summary>A target that moves a landmark, with its delta there (x, y, z).</summary>
+    struct Move
+    {
+        public readonly double B0, B1, B2;
+        public readonly int Target;
+
+        public Move(int target, double b0, double b1, double b2) { Target = target; B0 = b0; B1 = b1; B2 = b2; }
     }
 }

@@ -111,17 +111,22 @@ namespace MicroExpr.Runtime
             bool uniform = true;
             if (conf != null)
                 for (int l = 0; l < L; l++) if (conf[l] != 1.0) { uniform = false; break; }
+            double[] g = this.g, B = this.B;
+            int[] nzStart = this.nzStart, nzTarget = this.nzTarget;
             for (int a = 0; a < T; a++) g[a] = 0.0;
-            for (int i = 0; i < Rows; i++)
+            for (int l = 0, i = 0; l < L; l++)
             {
-                double ci = conf == null ? 1.0 : conf[i / K];
-                double di = d[i];
-                if (ci == 0.0 || di == 0.0) continue;
-                int row = i * T, end = nzStart[i + 1];
-                for (int p = nzStart[i]; p < end; p++)
+                double ci = conf == null ? 1.0 : conf[l];
+                for (int j = 0; j < K; j++, i++)
                 {
-                    int a = nzTarget[p];
-                    g[a] += ci * B[row + a] * di;
+                    double di = d[i];
+                    if (ci == 0.0 || di == 0.0) continue;
+                    int row = i * T, end = nzStart[i + 1];
+                    for (int p = nzStart[i]; p < end; p++)
+                    {
+                        int a = nzTarget[p];
+                        g[a] += ci * B[row + a] * di;
+                    }
                 }
             }
             for (int a = 0; a < T; a++) g[a] += Mu * wprev[a];
