@@ -34,6 +34,12 @@ Frame = Tuple[int, float, np.ndarray]        # index, time in the source (s), gr
 MIN_CALIBRATION = 10
 
 
+#: dlib predictions averaged per live frame (capture's default is 9: on the moving real
+#: portraits of tests/test_performer_video.py, 5 holds the largest false weight of three of
+#: them under 0.15 as 9 does, at a little over half the predictor's cost; einstein needs 9).
+LIVE_ENSEMBLE = 5
+
+
 @dataclass
 class LiveSettings:
     send: Tuple[str, int] = ("127.0.0.1", 9870)
@@ -43,7 +49,9 @@ class LiveSettings:
     realtime: bool = True                     # play a video at its own rate (False: at once)
     calibration_seconds: float = 2.0          # without a performer: frames to calibrate on
     smooth: Optional[SmoothSettings] = field(default_factory=lambda: SmoothSettings(two_pass=False))
-    tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    # five predictions a frame, not capture's nine: each costs a dlib predictor run (1-6 ms
+    # here), and live is judged by latency (benchmarks/live_latency.py)
+    tracker: TrackerSettings = field(default_factory=lambda: TrackerSettings(ensemble=LIVE_ENSEMBLE))
     model: Optional[str] = None               # dlib shape predictor .dat
     tracker_name: str = "dlib"                # or "mediapipe" (frames then RGB: color=True)
     status: bool = True                       # the live status line on stderr
