@@ -16,16 +16,6 @@ from render_gate import render_gate
 
 
 @pytest.fixture(scope="module")
-def renderer():
-    from microexpr.rig.render import context
-
-    try:
-        context()
-    except MicroExprError as exc:
-        render_gate("no OpenGL renderer: %s" % exc)
-
-
-@pytest.fixture(scope="module")
 def face():
     from microexpr.rig.face import default_face
 

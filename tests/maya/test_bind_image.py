@@ -13,17 +13,6 @@ import pytest
 from microexpr.errors import MicroExprError
 
 
-@pytest.fixture(scope="module")
-def renderer():
-    from microexpr.rig.render import context
-    from render_gate import render_gate
-
-    try:
-        context()
-    except MicroExprError as exc:
-        render_gate("no OpenGL renderer: %s" % exc)
-
-
 def _landmarks(cmds, head):
     return np.array([int(v) for v in cmds.getAttr(head + ".microexprLandmarks").split()])
 
