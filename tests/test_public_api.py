@@ -141,6 +141,7 @@ IMPORTS = {
     "microexpr.capture": (),
     "microexpr.capture.bind_preview": (),
     "microexpr.capture.binding": (),                  # scipy k-d trees inside functions
+    "microexpr.capture.canonical": (),                # OpenCV inside its methods
     "microexpr.capture.detect": (),
     "microexpr.capture.frame_size": (),               # Pillow (if any) inside the function
     "microexpr.capture.landmarks_to_clip": ("pydantic",),   # builds Clip
