@@ -29,9 +29,10 @@ combinations the target drives, goes down (``_jump``).
 ``a`` the columns' coefficients (a target's weight; the hat functions of a curve's knots at
 its weight or its drivers' product) and ``J = X A(w)`` (``A``: a few entries per target). So
 every sum over landmarks is done once per frame, in the Gram matrix ``Q = X'CX`` and
-``b = X'Cd`` (``Q`` from the per-frame camera as ``projected_solver`` does it), and a step
-costs ``A'QA``, the columns' size squared, instead of ``J'CJ``, the landmarks times the
-targets squared: on a 52-of-250-target rig with 57 curves some 20 times less. Columns no
+``b = X'Cd`` (``Q`` from the per-frame camera as ``projected_solver`` does it), and a step's
+matrix costs ``A'QA``, the columns' size squared, instead of ``J'CJ``, the landmarks times the
+targets squared. The box QPs stay: on a 52-of-250-target rig with 57 curves a frame is about
+three times faster (``benchmarks/solve_set.py``, docs/key-weights.md). Columns no
 allowed target can reach (a pinned target's, a combination with a pinned driver) are left
 out. The C# runtime (``Refiner.cs``) and ``refine_numpy`` take the same steps with the sums
 over landmarks: the weights agree to rounding.
