@@ -68,6 +68,16 @@ class Canonical:
         P = self.start if pose is None else pose
         return (pts - P[:, 2]) @ np.linalg.inv(P[:, :2]).T
 
+    def fitted(self, rigid: np.ndarray) -> np.ndarray:
+        """The pose (canonical -> frame) of a similarity fit of the canonical rigid points to
+        a frame's rigid landmarks ``rigid``."""
+        from microexpr.solve.key_weights import similarity_fit
+
+        if self.rigid is None:
+            raise ValueError("the canonical rigid points are set when the face is anchored")
+        s, R, t = similarity_fit(self.rigid, rigid)
+        return np.hstack([s * R, t[:, None]])
+
     def _view(self, gray: np.ndarray, pose: np.ndarray) -> np.ndarray:
         """The template's region of ``gray`` seen through ``pose`` (canonical -> frame)."""
         import cv2

@@ -235,14 +235,10 @@ class FaceTracker:
         return (b, sc) if iou(b, box) > 0.3 else (None, float("nan"))
 
     # -- landmarks ------------------------------------------------------------------------
-    def predict(self, gray: np.ndarray, box: Box, pose=None) -> np.ndarray:
-        """68 landmarks (float px) for the face in ``box``.
-
-        ``pose`` (s, R, t) maps the anchor frame (where ``box`` was found) to this frame:
-        the crop is warped back so the face sits upright, at the same size and place as when
-        it was found, which keeps dlib's landmarks consistent under head motion (the
-        predictor only knows axis-aligned boxes). The crop is also upscaled
-        ``predict_upscale`` times for sub-pixel output."""
+    def predict(self, gray: np.ndarray, box: Box) -> np.ndarray:
+        """68 landmarks (float px) for the face in ``box``, read on a crop around it upscaled
+        ``predict_upscale`` times for sub-pixel output (a face being followed is read on its
+        canonical crop instead: :meth:`read`)."""
         import cv2
 
         t0 = time.perf_counter()
@@ -252,11 +248,8 @@ class FaceTracker:
         ox, oy = np.floor(box[0] - m), np.floor(box[1] - m)
         w = int(round((np.ceil(box[2] + m) - ox) * f))
         h = int(round((np.ceil(box[3] + m) - oy) * f))
-        s, R, t = pose if pose is not None else (1.0, np.eye(2), np.zeros(2))
-        # crop pixel u -> anchor a = (u + 0.5) / f - 0.5 + o -> frame x = s R a + t
-        A = (s / f) * R
-        b = s * R @ (np.array([ox, oy]) + 0.5 / f - 0.5) + t
-        M = np.hstack([A, b[:, None]])
+        # crop pixel u -> frame x = (u + 0.5) / f - 0.5 + o
+        M = np.array([[1.0 / f, 0.0, ox + 0.5 / f - 0.5], [0.0, 1.0 / f, oy + 0.5 / f - 0.5]])
         crop = cv2.warpAffine(gray, M, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         cx = lambda v, o: (v - o + 0.5) * f - 0.5  # noqa: E731
@@ -298,8 +291,7 @@ class FaceTracker:
         pose = self.canon.align(gray, self.canon.pose)
         self.timing["predict"] += time.perf_counter() - t0     # part of reading the landmarks
         rigid = self.points[list(RIGID)]
-        s, R, t = similarity_fit(self.canon.rigid, rigid)
-        fit = np.hstack([s * R, t[:, None]])
+        fit = self.canon.fitted(rigid)
         if pose is not None:
             off = (self.canon.rigid @ pose[:, :2].T + pose[:, 2]) - rigid
             span = np.linalg.norm(self.points[45] - self.points[36])
@@ -358,8 +350,7 @@ class FaceTracker:
             self.anchor = (pts[list(RIGID)].copy(), fine)
             self.canon.rigid = self.canon.to_canonical(self.anchor[0])
         else:                             # found again: the same canonical crop and template
-            sc, R, t = similarity_fit(self.canon.rigid, pts[list(RIGID)])
-            guess = np.hstack([sc * R, t[:, None]])
+            guess = self.canon.fitted(pts[list(RIGID)])
             aligned = self.canon.align(gray, guess)
             pose = guess if aligned is None else aligned
             pts = self.read(gray, pose)

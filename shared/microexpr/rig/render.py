@@ -267,6 +267,12 @@ def render(points, triangles, view: View, colours=None, texture=None, uvs=None,
     pad = max(hi - lo, 1e-6) * 0.01 + 1e-6
     colour, geometry = _draw(data.astype("f4").reshape(-1, 14), (w, h), (lo - pad, hi + pad),
                              texture, light)
+    return _frame(colour, geometry, view)
+
+
+def _frame(colour: np.ndarray, geometry: np.ndarray, view) -> Frame:
+    """The ``Frame`` of a draw: triangle ids (signed: front or back face), barycentrics and
+    depth from the geometry buffer."""
     ident = np.rint(geometry[..., 3]).astype(np.int64)
     bary = np.empty(geometry.shape[:2] + (3,), dtype=np.float32)
     bary[..., :2] = geometry[..., :2]
@@ -455,9 +461,4 @@ def render_perspective(points, triangles, view: PerspectiveView, colours=None, t
                           2.0 / (top - bottom), -(top + bottom) / (top - bottom))
     colour, geometry = _draw(data.astype("f4").reshape(-1, 14), view.pixels, (near, far),
                              texture, light, program=prog)
-    ident = np.rint(geometry[..., 3]).astype(np.int64)
-    bary = np.empty(geometry.shape[:2] + (3,), dtype=np.float32)
-    bary[..., :2] = geometry[..., :2]
-    bary[..., 2] = 1.0 - geometry[..., 0] - geometry[..., 1]
-    depth_px = np.where(ident != 0, geometry[..., 2], np.inf).astype(np.float32)
-    return Frame(colour, np.abs(ident) - 1, bary, depth_px, ident > 0, view)
+    return _frame(colour, geometry, view)
