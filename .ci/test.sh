@@ -15,7 +15,7 @@ if [ -d maya_plugin/scripts/microexpr_maya ]; then
   mypy --config-file .ci/mypy.ini || status=1
 fi
 echo "== pytest"
-python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider --durations=30 "$@"
 rc=$?
 if [ $rc -eq 5 ]; then echo "pytest collected no tests: failing"; status=1; elif [ $rc -ne 0 ]; then status=1; fi
 exit $status

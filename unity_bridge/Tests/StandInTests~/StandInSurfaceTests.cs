@@ -106,9 +106,14 @@ namespace MicroExpr.StandInTests
             return lines;
         }
 
+        /// <summary>Tests/CompileStandIn~/API.md of the package named by MICROEXPR_UNITY_PACKAGE
+        /// (the checkout under test: a cached build keeps the path it was compiled from), else
+        /// beside this source file.</summary>
         static string ApiFile([CallerFilePath] string here = "")
         {
-            return Path.GetFullPath(Path.Combine(Path.Combine(Path.GetDirectoryName(here), ".."), Path.Combine("CompileStandIn~", "API.md")));
+            string env = Environment.GetEnvironmentVariable("MICROEXPR_UNITY_PACKAGE");
+            string tests = !string.IsNullOrEmpty(env) ? Path.Combine(env, "Tests") : Path.Combine(Path.GetDirectoryName(here), "..");
+            return Path.GetFullPath(Path.Combine(tests, Path.Combine("CompileStandIn~", "API.md")));
         }
 
         /// <summary>API.md's table: `member` | source.</summary>
