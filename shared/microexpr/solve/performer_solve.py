@@ -14,6 +14,10 @@ gets the same weights as a batch solve of the whole take:
    camera is smoothed by the pose filter (``pose_filter``), and the weights are solved again
    on its offsets: these are the frame's weights.
 
+For 2-D tracks the numbers between the two weight solves (camera fits, offsets, robust
+weights, the filter's scaled rotation) run compiled (``performer_fits``), the numpy below being
+the path for 3-D tracks and for plain Python; the two agree to rounding.
+
 Offsets: ``r = (x - M S - t) / s`` (rig units, ``s`` the camera's scale), divided per landmark
 by the retargeting gain, and the targets' landmark deltas are seen through ``M / s``.
 
