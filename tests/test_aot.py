@@ -50,7 +50,9 @@ def test_warm_builds_every_sequential_loop_once(built, tmp_path):
     assert set(specs) == {"weight_solver__box_qp", "weight_solver___normal",
                           "weight_solver___sequence", "projected_solver___frame",
                           "projected_solver___sequence", "refine___sequence",
-                          "pose_filter___alpha_beta"}
+                          "pose_filter___alpha_beta", "performer_fits__rigid_cameras",
+                          "performer_fits__expression_cameras", "performer_fits__frame_offsets",
+                          "performer_fits__scaled_rotations"}
     r = subprocess.run([sys.executable, "-m", "microexpr.solve.warm"], capture_output=True,
                        text=True, env=_env(NUMBA_CACHE_DIR=built), timeout=600)
     assert r.returncode == 0 and "up to date" in r.stdout, r.stdout       # not built again

@@ -108,6 +108,7 @@ IMPORTS = {
     "microexpr.solve.performer": (),                  # calibration: numpy (pydantic on save/load)
     "microexpr.solve.performer_solve": ("numba",),    # the per-frame solve
     "microexpr.solve.pose_filter": ("numba",),
+    "microexpr.solve.performer_fits": ("numba",),
     "microexpr.solve.camera_model": (),
     "microexpr.solve.long_take": ("numba", "pydantic"),
     "microexpr.solve.performer_stream": ("numba",),

@@ -36,7 +36,8 @@ import numpy as np
 MODULE = "microexpr_loops"
 #: The files whose loops are built (every module of this package that uses ``jit.kernel``),
 #: and the warm-up whose runs give the loops' argument types.
-SOURCES = ("weight_solver.py", "projected_solver.py", "refine.py", "refine_coefs.py", "pose_filter.py", "warm.py")
+SOURCES = ("weight_solver.py", "projected_solver.py", "refine.py", "refine_coefs.py", "pose_filter.py",
+           "performer_fits.py", "warm.py")
 SPECS = "loops.json"
 #: Scalar argument types and the Python values each accepts (bools are not numbers here).
 _SCALARS = {"float64": (float, int, np.floating, np.integer), "int64": (int, np.integer),

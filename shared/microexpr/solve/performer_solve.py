@@ -14,6 +14,10 @@ gets the same weights as a batch solve of the whole take:
    camera is smoothed by the pose filter (``pose_filter``), and the weights are solved again
    on its offsets: these are the frame's weights.
 
+For 2-D tracks the numbers between the two weight solves (camera fits, offsets, robust
+weights, the filter's scaled rotation) run compiled (``performer_fits``), the numpy below being
+the path for 3-D tracks and for plain Python; the two agree to rounding.
+
 Offsets: ``r = (x - M S - t) / s`` (rig units, ``s`` the camera's scale), divided per landmark
 by the retargeting gain, and the targets' landmark deltas are seen through ``M / s``.
 
@@ -32,16 +36,20 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from microexpr.landmarks import COUNT, RIGID
+from microexpr.solve import performer_fits as fits
 from microexpr.solve.camera_model import fit_camera
+from microexpr.solve.jit import compiled, run
 from microexpr.solve.key_weights import FRONTAL, MIN_RIGID, KeyWeights
-from microexpr.solve.performer import Performer, camera_scale, robust_weights
-from microexpr.solve.pose_filter import FilterState, smooth_cameras
+from microexpr.solve.performer import ROBUST, Performer, camera_scale, robust_weights
+from microexpr.solve.pose_filter import FilterState, filter_cameras, smooth_cameras
 from microexpr.solve.solve_set import SolveModel
 
 #: A weight is expected within this of 0 (the prior's standard deviation).
 DEFAULT_PRIOR = 0.2
 #: A weight is expected to change by this much per second (the temporal prior).
 DEFAULT_SPEED = 3.0
+#: The 2-D cameras ``performer_fits`` runs compiled.
+_KINDS = {"weak_perspective": fits.WEAK_PERSPECTIVE, "in_plane": fits.IN_PLANE}
 
 
 def penalties(performer: Performer, prior: float, speed: float, fps: float) -> Tuple[float, float]:
@@ -107,15 +115,18 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
     pen = (lam, mu)
     carry = PerformerCarry(k) if carry is None else carry
     held = carry.cameras
-    # pass 1: pose on the rigid set, a first expression
+    matrix = model.matrix
+    B = np.asarray(rig.landmark_delta_matrix(), dtype=np.float64) * performer.gains[:, None, None]
     cam, view = performer.camera, performer.view
+    if k == 2 and compiled() and cam in _KINDS:
+        return _solve_2d(rig, x, conf, valid, performer, model, pinned, pen, carry, B, tracks,
+                         (prior, speed))
+    # pass 1: pose on the rigid set, a first expression
     M, t = _held(*fit_camera(cam, view, np.broadcast_to(S[rig_idx], (F, len(rig_idx), 3)),
                              x[:, rig_idx], safe[:, rig_idx] + 1e-12), valid, held, "rigid")
-    matrix = model.matrix
     kw = _key_weights(x, conf, valid, M, t, performer, matrix)
     W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.first)
     # pass 2: pose with the expression, robust weights, the pose filter
-    B = np.asarray(rig.landmark_delta_matrix(), dtype=np.float64) * performer.gains[:, None, None]
     shape = S[None] + (W1 @ B.reshape(COUNT * 3, -1).T).reshape(F, COUNT, 3)
     e = np.linalg.norm(x - shape @ M.swapaxes(1, 2) - t[:, None, :], axis=2)
     omega = safe * robust_weights(e / camera_scale(M)[:, None], performer.noise)
@@ -124,15 +135,72 @@ def solve_performer(rig, tracks, performer: Performer, model: SolveModel, pinned
                                    carry.filter), valid, held, "smooth")
     kw = _key_weights(x, conf, valid, M2, t2, performer, matrix)
     W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.final)
-    report: Dict[str, object] = {"mode": "performer", "dims": k, "camera": cam,
-                                 "prior": prior, "speed": speed,
-                                 "lam": lam, "mu": mu,
+    return W, valid, _pose(M2, valid), _report(performer, tracks, valid, kw, prior, speed, pen)
+
+
+def _solve_2d(rig, x, conf, valid, performer: Performer, model: SolveModel, pinned, pen,
+              carry: PerformerCarry, B, tracks, priors):
+    """``solve_performer`` for 2-D tracks with the numbers between the two weight solves
+    compiled (``performer_fits``): the same steps, the same weights to rounding."""
+    from microexpr.solve.tracks_to_clip import solve_key_weights
+
+    F = len(x)
+    held = carry.cameras
+    kind = _KINDS[performer.camera]
+    view = np.ascontiguousarray(FRONTAL if performer.view is None else performer.view, np.float64)
+    S = np.ascontiguousarray(performer.neutral, np.float64)
+    gains = np.ascontiguousarray(performer.gains, np.float64)
+    x = np.ascontiguousarray(x)
+    conf = np.ascontiguousarray(conf, np.float64)
+    valid = np.ascontiguousarray(valid, np.bool_)
+    M, t = np.empty((F, 2, 3)), np.empty((F, 2))
+    run(fits.rigid_cameras, kind, view, S, np.array(RIGID, np.int64), x, conf, valid, M, t)
+    M, t = _held(M, t, valid, held, "rigid")
+    kw = _offsets_2d(x, conf, valid, M, t, S, gains, model.matrix)
+    W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.first)
+    moves = np.any(B != 0.0, axis=1)
+    nz_start = np.zeros(COUNT + 1, np.int64)
+    nz_start[1:] = np.cumsum(moves.sum(axis=1))
+    nz_target = np.ascontiguousarray(np.nonzero(moves)[1], dtype=np.int64)
+    M2, t2 = np.empty((F, 2, 3)), np.empty((F, 2))
+    run(fits.expression_cameras, kind, view, S, np.ascontiguousarray(B), nz_start, nz_target,
+        np.ascontiguousarray(W1, np.float64), x, conf, valid, np.ascontiguousarray(M),
+        np.ascontiguousarray(t), ROBUST * float(performer.noise), M2, t2)
+    M2, t2 = _held(M2, t2, valid, held, "fit")
+    Z = filter_cameras(M2, t2, valid, performer.filter_alpha, performer.filter_beta, carry.filter)
+    M2 = np.empty((F, 2, 3))
+    run(fits.scaled_rotations, Z, M2)
+    M2, t2 = _held(M2, np.ascontiguousarray(Z[:, 6:]), valid, held, "smooth")
+    kw = _offsets_2d(x, conf, valid, M2, t2, S, gains, model.matrix)
+    W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.final)
+    return W, valid, _pose(M2, valid), _report(performer, tracks, valid, kw, priors[0], priors[1], pen)
+
+
+def _offsets_2d(x, conf, valid, M, t, S, gains, matrix) -> KeyWeights:
+    """``_key_weights`` for 2-D tracks, compiled (``performer_fits.frame_offsets``)."""
+    F = len(x)
+    R, P, C = np.empty((F, COUNT, 2)), np.empty((F, 2, 3)), np.empty((F, COUNT))
+    run(fits.frame_offsets, x, conf, valid, np.ascontiguousarray(M), np.ascontiguousarray(t),
+        S, gains, R, P, C)
+    return KeyWeights(R.reshape(F, -1), np.einsum("ij,ljt->lit", FRONTAL, matrix).reshape(COUNT * 2, -1),
+                      C, valid, 2, "performer", {}, P, FRONTAL.copy())
+
+
+def _pose(M: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    pose = head_pose(M)
+    pose[~valid] = np.nan
+    return pose
+
+
+def _report(performer: Performer, tracks, valid, kw: KeyWeights, prior: float, speed: float,
+            pen: Tuple[float, float]) -> Dict[str, object]:
+    report: Dict[str, object] = {"mode": "performer", "dims": tracks.dims,
+                                 "camera": performer.camera, "prior": prior, "speed": speed,
+                                 "lam": pen[0], "mu": pen[1],
                                  "invalid_frames": [int(f) for f in np.nonzero(~valid)[0]],
                                  "missing": list(tracks.missing)}
     report.update(kw.report)
-    pose = head_pose(M2)
-    pose[~valid] = np.nan
-    return W, valid, pose, report
+    return report
 
 
 def _held(M: np.ndarray, t: np.ndarray, valid: np.ndarray,

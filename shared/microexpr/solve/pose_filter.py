@@ -125,13 +125,21 @@ def smooth_cameras(M: np.ndarray, t: np.ndarray, valid: np.ndarray, alpha: np.nd
     """The filtered cameras (F, k, 3), (F, k) of a take, frame by frame (causal); ``state``
     (updated in place) continues the filter from the chunk before."""
     F, k = M.shape[0], M.shape[1]
+    out = filter_cameras(M, t, valid, alpha, beta, state)
+    return nearest_scaled_rotation(out[:, :3 * k].reshape(F, k, 3)), out[:, 3 * k:]
+
+
+def filter_cameras(M: np.ndarray, t: np.ndarray, valid: np.ndarray, alpha: np.ndarray,
+                   beta: np.ndarray, state: Optional[FilterState] = None) -> np.ndarray:
+    """The alpha-beta recursion of :func:`smooth_cameras` alone: the filtered camera vectors
+    (F, 4k) (``camera_vector``), before M is moved back to a scaled rotation."""
     Z = np.ascontiguousarray(camera_vector(M, t))
     out = np.empty_like(Z)
     state = FilterState(Z.shape[1]) if state is None else state
     run(_alpha_beta, Z, np.ascontiguousarray(valid, np.bool_),
         np.ascontiguousarray(alpha, np.float64), np.ascontiguousarray(beta, np.float64), out,
         state.x, state.v, state.started)
-    return nearest_scaled_rotation(out[:, :3 * k].reshape(F, k, 3)), out[:, 3 * k:]
+    return out
 
 
 def nearest_scaled_rotation(M: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@ seen through it: ``r_n ~ (P_n B_l) w`` for each landmark l, with ``B_l`` the rig
 landmark delta block. So a jaw thrust or a lip roll, which moves landmarks in depth, shows up
 correctly when the head turns, instead of being mistaken for another target.
 
-Per frame, with ``A = P^T P`` (3x3) and ``G_ab = sum_l B_l[a]^T B_l[b]`` precomputed once:
+Per frame, with ``A = P^T P`` (3x3) and ``G_ab = sum_l B_l[a]^T B_l[b]`` precomputed once
+(``packed_gram``: its upper triangle, the nine ``G_ab`` of an entry side by side):
 
     H = sum_{a,b} A_ab G_ab - sum_{l: c_l < 1} (1 - c_l) B_l^T A B_l + diag(lam + mu)
     g = sum_l c_l B_l^T P^T r_l + mu w_prev
@@ -36,10 +37,13 @@ def _frame_numpy(B3, G, P, r, c, lam, mu, wprev, H, g, A, nz_start, nz_target):
     for a in range(3):
         for b in range(3):
             A[a, b] = P[0, a] * P[0, b] + P[1, a] * P[1, b]
-    S = np.zeros((T, T))
+    upper = np.triu_indices(T)
+    packed = np.zeros(G.shape[0])
     for a in range(3):
         for b in range(3):
-            S += A[a, b] * G[a, b]
+            packed += A[a, b] * G[:, 3 * a + b]
+    S = np.zeros((T, T))
+    S[upper] = packed
     for l in range(L):
         if c[l] < 1.0:
             k = 1.0 - c[l]
@@ -50,7 +54,6 @@ def _frame_numpy(B3, G, P, r, c, lam, mu, wprev, H, g, A, nz_start, nz_target):
             ai2 = A[2, 0] * b[0] + A[2, 1] * b[1] + A[2, 2] * b[2]
             S[np.ix_(nz, nz)] -= k * (np.multiply.outer(ai0, b[0]) + np.multiply.outer(ai1, b[1])
                                       + np.multiply.outer(ai2, b[2]))
-    upper = np.triu_indices(T)
     H[upper] = S[upper]
     H[upper[1], upper[0]] = S[upper]
     H[np.arange(T), np.arange(T)] += lam + mu
@@ -70,13 +73,24 @@ def _frame(B3, G, P, r, c, lam, mu, wprev, H, g, A, nz_start, nz_target):
     for a in range(3):
         for b in range(3):
             A[a, b] = P[0, a] * P[0, b] + P[1, a] * P[1, b]
+    a00, a01, a02 = A[0, 0], A[0, 1], A[0, 2]
+    a10, a11, a12 = A[1, 0], A[1, 1], A[1, 2]
+    a20, a21, a22 = A[2, 0], A[2, 1], A[2, 2]
+    p = 0
     for i in range(T):
         for j in range(i, T):
-            s = 0.0
-            for a in range(3):
-                for b in range(3):
-                    s += A[a, b] * G[a, b, i, j]
+            s = 0.0                              # the nine terms in the order a, b
+            s += a00 * G[p, 0]
+            s += a01 * G[p, 1]
+            s += a02 * G[p, 2]
+            s += a10 * G[p, 3]
+            s += a11 * G[p, 4]
+            s += a12 * G[p, 5]
+            s += a20 * G[p, 6]
+            s += a21 * G[p, 7]
+            s += a22 * G[p, 8]
             H[i, j] = s
+            p += 1
     for l in range(L):
         if c[l] < 1.0:
             k = 1.0 - c[l]
@@ -125,6 +139,16 @@ def _sequence(B3, G, Ps, R, C, lam, mu, allowed, valid, W, start, nz_start, nz_t
             W[f, t] = w[t]
 
 
+def packed_gram(B3: np.ndarray) -> np.ndarray:
+    """``G_ab[i, j] = sum_l B_l[a, i] B_l[b, j]`` on the upper triangle (i <= j, row by row),
+    the nine (a, b) of a pair side by side: (T (T + 1) / 2, 9). One frame reads it once, in
+    order (the (3, 3, T, T) array took nine scattered reads per entry, 3x the time)."""
+    T = B3.shape[2]
+    G = np.einsum("lai,lbj->abij", B3, B3)
+    i, j = np.triu_indices(T)
+    return np.ascontiguousarray(G[:, :, i, j].reshape(9, -1).T)
+
+
 class ProjectedSolver:
     """Bounded weights from 2-D offsets seen through a per-frame camera (see module doc)."""
 
@@ -138,7 +162,7 @@ class ProjectedSolver:
         self.lam = np.full(T, reg * self.scale)
         self.mu = temporal * self.scale
         self.allowed = np.ones(T, np.bool_) if pinned is None else ~np.asarray(pinned, bool)
-        self.G = np.ascontiguousarray(np.einsum("lai,lbj->abij", self.B3, self.B3))
+        self.G = packed_gram(self.B3)
         moves = np.any(self.B3 != 0.0, axis=1)                     # (L, T): target moves l
         self.nz_start = np.zeros(L + 1, np.int64)
         self.nz_start[1:] = np.cumsum(moves.sum(axis=1))

@@ -52,11 +52,37 @@ def warm() -> Tuple[int, int]:
 
     refine_warm_up()                                # in-betweens and correctives
     smooth_cameras(cams, np.zeros((F, 2)), np.ones(F, bool), np.full(8, 0.5), np.full(8, 0.1))
+    _warm_performer(rng, L, F)
     hits = misses = 0
     for loop in jit.loops():
         hits += sum(loop.stats.cache_hits.values())
         misses += sum(loop.stats.cache_misses.values())
     return hits, misses
+
+
+def _warm_performer(rng, L: int, F: int) -> None:
+    """2-D performer mode's compiled fits (``performer_fits``), with a real solve's types."""
+    import numpy as np
+
+    from microexpr.solve import performer_fits as fits
+    from microexpr.solve.jit import run
+
+    S = rng.normal(size=(L, 3))
+    x = rng.normal(size=(F, L, 2))
+    conf, valid = np.ones((F, L)), np.ones(F, np.bool_)
+    view = np.eye(3)[:2].copy()
+    M, t = np.empty((F, 2, 3)), np.empty((F, 2))
+    for kind in (fits.WEAK_PERSPECTIVE, fits.IN_PLANE):
+        run(fits.rigid_cameras, kind, view, S, np.arange(10, dtype=np.int64), x, conf, valid, M, t)
+    B = rng.normal(size=(L, 3, 2))
+    nz_start = np.arange(0, 2 * L + 1, 2, dtype=np.int64)
+    nz_target = np.tile(np.arange(2, dtype=np.int64), L)
+    M2, t2 = np.empty((F, 2, 3)), np.empty((F, 2))
+    run(fits.expression_cameras, fits.WEAK_PERSPECTIVE, view, S, B, nz_start, nz_target,
+        np.zeros((F, 2)), x, conf, valid, M, t, 1.0, M2, t2)
+    R, P, C = np.empty((F, L, 2)), np.empty((F, 2, 3)), np.empty((F, L))
+    run(fits.frame_offsets, x, conf, valid, M, t, S, np.ones(L), R, P, C)
+    run(fits.scaled_rotations, np.ones((F, 8)), M2)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
