@@ -49,8 +49,12 @@ from microexpr.solve.key_weights import similarity_fit
 Box = Tuple[float, float, float, float]  # left, top, right, bottom in full-frame pixels
 
 _MODELS: Dict[str, object] = {}
+#: Box nudges (x, y, scale) in steps of ``TrackerSettings.nudge``: the nine of live and
+#: binding first, then the rest of the 3 x 3 x 3 grid a followed face uses (``ensemble`` 27).
 _NUDGES = [(0, 0, 0), (1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1),
            (1, 1, 0), (-1, -1, 0)]
+_NUDGES += [(x, y, z) for x in (-1, 0, 1) for y in (-1, 0, 1) for z in (-1, 0, 1)
+            if (x, y, z) not in _NUDGES]
 
 
 def model_path(path: Optional[str] = None) -> str:
@@ -94,7 +98,8 @@ class TrackerSettings:
     predict_upscale: float = 2.0   # landmark crop scale for faces smaller than ...
     predict_upscale_below: int = 400  # ... this box width (px)
     refine_pixels: int = 2_500_000  # largest frame (px) refined with upsampling
-    ensemble: int = 9              # predictions per frame from nudged boxes, averaged (1-9)
+    ensemble: int = 27             # predictions per frame from nudged boxes, averaged (1-27)
+    nudge: float = 0.015           # the nudges' step, a fraction of the box width
     canonical_eye: float = 200.0   # px between the outer eye corners in the crop read
     canonical_blur: float = 0.0125  # Gaussian blur of that crop, as a fraction of the eye span
     register_px: int = 96          # template width for the per-frame alignment (0: none)
@@ -259,16 +264,18 @@ class FaceTracker:
         return pts
 
     def _ensemble(self, crop: np.ndarray, box: Box) -> np.ndarray:
-        """The mean of ``ensemble`` predictions on ``crop`` from ``box`` nudged by 3 %."""
+        """The mean of ``ensemble`` predictions on ``crop`` from ``box`` shifted and scaled in
+        steps of ``nudge``."""
         import dlib
 
         l, tp, r, bt = box
         q = np.zeros((68, 2))
         nudges = _NUDGES[:max(1, self.settings.ensemble)]
+        step = self.settings.nudge
         for dx, dy, ds in nudges:
-            d = (r - l) * 0.03
+            d = (r - l) * step
             c = ((l + r) / 2 + dx * d, (tp + bt) / 2 + dy * d)
-            hw, hh = (r - l) * (1 + ds * 0.03) / 2, (bt - tp) * (1 + ds * 0.03) / 2
+            hw, hh = (r - l) * (1 + ds * step) / 2, (bt - tp) * (1 + ds * step) / 2
             rect = dlib.rectangle(int(round(c[0] - hw)), int(round(c[1] - hh)),
                                   int(round(c[0] + hw)), int(round(c[1] + hh)))
             shape = self.predictor(crop, rect)
