@@ -22,7 +22,7 @@ numba (the solve) use their own pools.
 >= 150 frames/s on 640 x 480), else the benchmark says it was not measured.
 
 The pipeline's time is split into decode, detect (whole-frame searches + per-frame crop
-confirmation), predict (5 nudged predictions on an upright crop) and solve (smoothing,
+confirmation), predict (27 nudged predictions on the canonical crop) and solve (smoothing,
 neutral, bounded solve). Speed goal (reported, never enforced): >= 30 frames/s on the 2-core
 CI machine. Checks: the face is found in every frame and every clip weight lies in [0, 1].
 Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a

@@ -34,10 +34,12 @@ Frame = Tuple[int, float, np.ndarray]        # index, time in the source (s), gr
 MIN_CALIBRATION = 10
 
 
-#: dlib predictions averaged per live frame (capture's default is 9: on the moving real
-#: portraits of tests/test_performer_video.py, 5 holds the largest false weight of three of
-#: them under 0.15 as 9 does, at a little over half the predictor's cost; einstein needs 9).
+#: dlib predictions averaged per live frame, from boxes nudged by ``LIVE_NUDGE`` (capture's
+#: default is 27 nudged by 1 %: measured when capture used 9 nudged by 3 %, 5 held the largest
+#: false weight on three of the moving real portraits of tests/test_performer_video.py under
+#: 0.15 as 9 did, at a little over half the predictor's cost; einstein needed more).
 LIVE_ENSEMBLE = 5
+LIVE_NUDGE = 0.03
 
 
 @dataclass
@@ -49,9 +51,10 @@ class LiveSettings:
     realtime: bool = True                     # play a video at its own rate (False: at once)
     calibration_seconds: float = 2.0          # without a performer: frames to calibrate on
     smooth: Optional[SmoothSettings] = field(default_factory=lambda: SmoothSettings(two_pass=False))
-    # five predictions a frame, not capture's nine: each costs a dlib predictor run (1-6 ms
+    # five predictions a frame, not capture's 27: each costs a dlib predictor run (1-6 ms
     # here), and live is judged by latency (benchmarks/live_latency.py)
-    tracker: TrackerSettings = field(default_factory=lambda: TrackerSettings(ensemble=LIVE_ENSEMBLE))
+    tracker: TrackerSettings = field(default_factory=lambda: TrackerSettings(ensemble=LIVE_ENSEMBLE,
+                                                                             nudge=LIVE_NUDGE))
     model: Optional[str] = None               # dlib shape predictor .dat
     tracker_name: str = "dlib"                # or "mediapipe" (frames then RGB: color=True)
     status: bool = True                       # the live status line on stderr

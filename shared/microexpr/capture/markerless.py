@@ -169,7 +169,7 @@ class _Finder:
         self.skin, self.settings, self.texture = skin, settings, texture
         self.colours, self.uvs = _albedo(skin, colours, uvs if texture is not None else None)
         self.detector, _ = load_models(model)
-        self.tracker = FaceTracker(TrackerSettings(ensemble=settings.ensemble,
+        self.tracker = FaceTracker(TrackerSettings(ensemble=settings.ensemble, nudge=0.03,
                                                    predict_upscale_below=0), model=model)
         self.renders = 0
         self.backwards = 0      # faces seen on the back of the polygons
