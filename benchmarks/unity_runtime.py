@@ -15,7 +15,9 @@ Speed goals (reported, never enforced): <= 20 us/frame under Mono (rigid 2-D, an
 2-D: two camera fits, the pose filter and two solves per frame). Three runs in one slow hour
 (300,000 frames, medians): performer 2-D 57-92 us/frame, rigid 2-D 33-49, against 95-120 and
 46-65 for the code before issue #11 (same weights to the bit; docs/unity.md, Speed): the
-performer goal is still missed in a quiet hour too (about 21 us). Checks, every
+performer goal was still missed in a quiet hour too (about 21 us); with one division per
+landmark in the offsets and no square root in the robust weights, a quiet hour measured
+performer 2-D at 19.2 us (old code 19.5-20.0 in the same session: docs/unity.md). Checks, every
 case: 0 bytes allocated and no gen-0 collection over the timed frames, every weight in [0, 1].
 Exit code (see benchmarks/verdict.py): 0 when the checks pass, whatever the speed; 1 when a
 check fails or the script crashes; 2 on bad arguments or when Mono is missing.

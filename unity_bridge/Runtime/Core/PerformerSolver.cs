@@ -287,7 +287,8 @@ namespace MicroExpr.Runtime
         }
 
         /// <summary>r = (x - cam S - shift) / s / g (0 where a landmark is missing), P = cam / s;
-        /// 3-D: r turned back into the rig's frame (P' r).</summary>
+        /// 3-D: r turned back into the rig's frame (P' r). One division per landmark (times
+        /// 1 / (s g)): equal to Python's two to rounding.</summary>
         void Offsets(double[] cam, double[] shift)
         {
             int K = Dims;
@@ -306,9 +307,9 @@ namespace MicroExpr.Runtime
                         r[o + 1] = 0.0;
                         continue;
                     }
-                    double X0 = neutral[n], X1 = neutral[n + 1], X2 = neutral[n + 2], gl = gains[l];
-                    r[o] = (x[o] - (c0 * X0 + c1 * X1 + c2 * X2) - t0) / s / gl;
-                    r[o + 1] = (x[o + 1] - (c3 * X0 + c4 * X1 + c5 * X2) - t1) / s / gl;
+                    double X0 = neutral[n], X1 = neutral[n + 1], X2 = neutral[n + 2], k = 1.0 / (s * gains[l]);
+                    r[o] = (x[o] - (c0 * X0 + c1 * X1 + c2 * X2) - t0) * k;
+                    r[o + 1] = (x[o + 1] - (c3 * X0 + c4 * X1 + c5 * X2) - t1) * k;
                 }
                 return;
             }
@@ -324,10 +325,10 @@ namespace MicroExpr.Runtime
                     r[o + 2] = 0.0;
                     continue;
                 }
-                double X0 = neutral[o], X1 = neutral[o + 1], X2 = neutral[o + 2], gl = gains[l];
-                double r0 = (x[o] - (m0 * X0 + m1 * X1 + m2 * X2) - u0) / s / gl;
-                double r1 = (x[o + 1] - (m3 * X0 + m4 * X1 + m5 * X2) - u1) / s / gl;
-                double r2 = (x[o + 2] - (m6 * X0 + m7 * X1 + m8 * X2) - u2) / s / gl;
+                double X0 = neutral[o], X1 = neutral[o + 1], X2 = neutral[o + 2], k = 1.0 / (s * gains[l]);
+                double r0 = (x[o] - (m0 * X0 + m1 * X1 + m2 * X2) - u0) * k;
+                double r1 = (x[o + 1] - (m3 * X0 + m4 * X1 + m5 * X2) - u1) * k;
+                double r2 = (x[o + 2] - (m6 * X0 + m7 * X1 + m8 * X2) - u2) * k;
                 r[o] = p0 * r0 + p3 * r1 + p6 * r2;
                 r[o + 1] = p1 * r0 + p4 * r1 + p7 * r2;
                 r[o + 2] = p2 * r0 + p5 * r1 + p8 * r2;
@@ -394,7 +395,8 @@ namespace MicroExpr.Runtime
             t[1] = md1 - s * (sin * ms0 + cos * ms1);
         }
 
-        /// <summary>shape = S + (g B) w1; fitWeights = confidence x the Cauchy weight of each
+        /// <summary>shape = S + (g B) w1; fitWeights = confidence x the Cauchy weight (the squared
+        /// residual over (s 3 noise)^2, no square root: equal to Python's to rounding) of each
         /// landmark's residual under the first camera (M, t), + 1e-12. Each coordinate of
         /// (g B) w1 sums its targets in ascending order.</summary>
         void RobustWeights(double[] w1)
@@ -404,7 +406,7 @@ namespace MicroExpr.Runtime
             int[] exprStart = this.exprStart;
             Move[] expr = this.expr;
             double s = Math.Sqrt(M[0] * M[0] + M[1] * M[1] + M[2] * M[2]);
-            double scale = Robust * Performer.Noise;
+            double scale = Robust * Performer.Noise, inv2 = 1.0 / (s * scale * s * scale);   // (|e| / s / scale)^2 = e2 inv2
             double m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], t0 = t[0], t1 = t[1];
             for (int l = 0; l < L; l++)
             {
@@ -429,8 +431,7 @@ namespace MicroExpr.Runtime
                     double v2 = x[o + 2] - (M[6] * X0 + M[7] * X1 + M[8] * X2) - t[2];
                     e2 = v0 * v0 + v1 * v1 + v2 * v2;
                 }
-                double q = Math.Sqrt(e2) / s / scale;
-                fitWeights[l] = conf[l] * (1.0 / (1.0 + q * q)) + Tiny;
+                fitWeights[l] = conf[l] * (1.0 / (1.0 + e2 * inv2)) + Tiny;
             }
         }
 
