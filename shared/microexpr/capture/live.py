@@ -35,7 +35,7 @@ MIN_CALIBRATION = 10
 
 
 #: dlib predictions averaged per live frame, from boxes nudged by ``LIVE_NUDGE`` (capture's
-#: default is 27 nudged by 1 %: measured when capture used 9 nudged by 3 %, 5 held the largest
+#: default is 27 nudged by 1.5 %: measured when capture used 9 nudged by 3 %, 5 held the largest
 #: false weight on three of the moving real portraits of tests/test_performer_video.py under
 #: 0.15 as 9 did, at a little over half the predictor's cost; einstein needed more).
 LIVE_ENSEMBLE = 5

@@ -169,6 +169,7 @@ class _Finder:
         self.skin, self.settings, self.texture = skin, settings, texture
         self.colours, self.uvs = _albedo(skin, colours, uvs if texture is not None else None)
         self.detector, _ = load_models(model)
+        # a still render, no jitter to average away: the binding's boxes stay 3 % apart
         self.tracker = FaceTracker(TrackerSettings(ensemble=settings.ensemble, nudge=0.03,
                                                    predict_upscale_below=0), model=model)
         self.renders = 0

@@ -42,6 +42,7 @@ from microexpr.solve.jit import compiled, run
 from microexpr.solve.key_weights import FRONTAL, MIN_RIGID, KeyWeights
 from microexpr.solve.performer import ROBUST, Performer, camera_scale, robust_weights
 from microexpr.solve.pose_filter import FilterState, filter_cameras, smooth_cameras
+from microexpr.solve.projected_solver import moving_targets
 from microexpr.solve.solve_set import SolveModel
 
 #: A weight is expected within this of 0 (the prior's standard deviation).
@@ -156,12 +157,10 @@ def _solve_2d(rig, x, conf, valid, performer: Performer, model: SolveModel, pinn
     M, t = np.empty((F, 2, 3)), np.empty((F, 2))
     run(fits.rigid_cameras, kind, view, S, np.array(RIGID, np.int64), x, conf, valid, M, t)
     M, t = _held(M, t, valid, held, "rigid")
-    kw = _offsets_2d(x, conf, valid, M, t, S, gains, model.matrix)
+    basis = np.einsum("ij,ljt->lit", FRONTAL, model.matrix).reshape(COUNT * 2, -1)
+    kw = _offsets_2d(x, conf, valid, M, t, S, gains, basis)
     W1 = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.first)
-    moves = np.any(B != 0.0, axis=1)
-    nz_start = np.zeros(COUNT + 1, np.int64)
-    nz_start[1:] = np.cumsum(moves.sum(axis=1))
-    nz_target = np.ascontiguousarray(np.nonzero(moves)[1], dtype=np.int64)
+    nz_start, nz_target = moving_targets(B)
     M2, t2 = np.empty((F, 2, 3)), np.empty((F, 2))
     run(fits.expression_cameras, kind, view, S, np.ascontiguousarray(B), nz_start, nz_target,
         np.ascontiguousarray(W1, np.float64), x, conf, valid, np.ascontiguousarray(M),
@@ -171,19 +170,19 @@ def _solve_2d(rig, x, conf, valid, performer: Performer, model: SolveModel, pinn
     M2 = np.empty((F, 2, 3))
     run(fits.scaled_rotations, Z, M2)
     M2, t2 = _held(M2, np.ascontiguousarray(Z[:, 6:]), valid, held, "smooth")
-    kw = _offsets_2d(x, conf, valid, M2, t2, S, gains, model.matrix)
+    kw = _offsets_2d(x, conf, valid, M2, t2, S, gains, basis)
     W = solve_key_weights(rig, kw, pinned=pinned, model=model, penalties=pen, carry=carry.final)
     return W, valid, _pose(M2, valid), _report(performer, tracks, valid, kw, priors[0], priors[1], pen)
 
 
-def _offsets_2d(x, conf, valid, M, t, S, gains, matrix) -> KeyWeights:
-    """``_key_weights`` for 2-D tracks, compiled (``performer_fits.frame_offsets``)."""
+def _offsets_2d(x, conf, valid, M, t, S, gains, basis) -> KeyWeights:
+    """``_key_weights`` for 2-D tracks, compiled (``performer_fits.frame_offsets``); ``basis``
+    the frontal view of the solve model's matrix, made once for both passes."""
     F = len(x)
     R, P, C = np.empty((F, COUNT, 2)), np.empty((F, 2, 3)), np.empty((F, COUNT))
     run(fits.frame_offsets, x, conf, valid, np.ascontiguousarray(M), np.ascontiguousarray(t),
         S, gains, R, P, C)
-    return KeyWeights(R.reshape(F, -1), np.einsum("ij,ljt->lit", FRONTAL, matrix).reshape(COUNT * 2, -1),
-                      C, valid, 2, "performer", {}, P, FRONTAL.copy())
+    return KeyWeights(R.reshape(F, -1), basis, C, valid, 2, "performer", {}, P, FRONTAL.copy())
 
 
 def _pose(M: np.ndarray, valid: np.ndarray) -> np.ndarray:

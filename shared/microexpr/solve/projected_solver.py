@@ -149,13 +149,23 @@ def packed_gram(B3: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(G[:, :, i, j].reshape(9, -1).T)
 
 
+def moving_targets(B3: np.ndarray):
+    """(nz_start (L + 1,), nz_target): for each landmark ``l`` of ``B3`` (L, k, T), the targets
+    (columns) with a nonzero delta there, ascending, at ``nz_target[nz_start[l]:nz_start[l + 1]]``.
+    The loops' sums run over these only, so their work follows the rig's sparsity."""
+    moves = np.any(B3 != 0.0, axis=1)                              # (L, T): column moves l
+    nz_start = np.zeros(len(B3) + 1, np.int64)
+    nz_start[1:] = np.cumsum(moves.sum(axis=1))
+    return nz_start, np.ascontiguousarray(np.nonzero(moves)[1], dtype=np.int64)
+
+
 class ProjectedSolver:
     """Bounded weights from 2-D offsets seen through a per-frame camera (see module doc)."""
 
     def __init__(self, basis3: np.ndarray, view0: np.ndarray, reg: float = 1e-3,
                  temporal: float = 0.0, pinned: Optional[np.ndarray] = None) -> None:
         self.B3 = np.ascontiguousarray(basis3, dtype=np.float64)      # (L, 3, T)
-        L, _, T = self.B3.shape
+        T = self.B3.shape[2]
         neutral = np.einsum("ij,ljt->lit", np.asarray(view0, dtype=np.float64), self.B3)
         scale = float(np.sum(neutral * neutral)) / max(T, 1)
         self.scale = scale if scale > 0 else 1.0
@@ -163,10 +173,7 @@ class ProjectedSolver:
         self.mu = temporal * self.scale
         self.allowed = np.ones(T, np.bool_) if pinned is None else ~np.asarray(pinned, bool)
         self.G = packed_gram(self.B3)
-        moves = np.any(self.B3 != 0.0, axis=1)                     # (L, T): target moves l
-        self.nz_start = np.zeros(L + 1, np.int64)
-        self.nz_start[1:] = np.cumsum(moves.sum(axis=1))
-        self.nz_target = np.ascontiguousarray(np.nonzero(moves)[1], dtype=np.int64)
+        self.nz_start, self.nz_target = moving_targets(self.B3)
 
     @property
     def targets(self) -> int:

@@ -50,6 +50,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from microexpr.solve.jit import kernel, run
+from microexpr.solve.projected_solver import moving_targets
 from microexpr.solve.refine_coefs import (
     _change,
     _coefs,
@@ -381,10 +382,7 @@ def _blocks(kw, B3: np.ndarray, cols: np.ndarray):
         X0 = np.asarray(kw.basis, dtype=np.float64)
         Bk = np.ascontiguousarray(X0[:, cols].reshape(X0.shape[0] // kw.k, kw.k, len(cols)))
     G = np.ascontiguousarray(np.einsum("lai,lbj->abij", Bk, Bk))
-    moves = np.any(Bk != 0.0, axis=1)
-    nz_start = np.zeros(len(Bk) + 1, np.int64)
-    nz_start[1:] = np.cumsum(moves.sum(axis=1))
-    nz_col = np.ascontiguousarray(np.nonzero(moves)[1], dtype=np.int64)
+    nz_start, nz_col = moving_targets(Bk)
     return Bk, G, nz_start, nz_col
 
 
